@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsdctl: the small varlink client of nsdd. One table of commands. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nsdctl.h"
+
+struct ctl ctl;
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+} commands[] = {
+    {"submit", cmd_submit, "[--wait] PLAN", "submit a plan for a running target; print its id"},
+    {"run", cmd_run, "[--new-ns] PLAN -- CMD [ARG...]", "start CMD under a plan and wait for it"},
+    {"status", cmd_status, "[ID]", "show a plan, or every plan"},
+    {"list", cmd_list, "", "list the plans nsdd knows"},
+    {"watch", cmd_watch, "ID", "follow a plan's events to its end"},
+    {"cancel", cmd_cancel, "[--kill] ID", "cancel a plan: detach (or kill) its tasks"},
+    {"info", cmd_info, "", "show nsdd's version, backend and kernel features"},
+};
+
+void
+ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nsdctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct nsd_client *
+ctl_connect(void)
+{
+	struct nsd_client *c = nsd_client_connect(ctl.socket);
+
+	if (c == NULL)
+		ctl_err("cannot connect to nsdd at %s: %s",
+		        ctl.socket ? ctl.socket : nsd_socket_path(), strerror(errno));
+	return c;
+}
+
+int
+ctl_call(struct nsd_client *c, const char *method, json_t *params, struct nsd_reply *r)
+{
+	if (nsd_client_call(c, method, params, r) < 0) {
+		ctl_err("%s: %s", method,
+		        errno == ECONNRESET ? "nsdd closed the connection" : strerror(errno));
+		return -1;
+	}
+	if (r->error != NULL) {
+		char *msg = nsd_reply_describe(r);
+		ctl_err("%s", msg ? msg : r->error);
+		free(msg);
+		nsd_reply_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ctl_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: nsdctl [--socket PATH] [--json] COMMAND [ARGS]\n\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %-32s %s\n", commands[i].name, commands[i].args,
+		        commands[i].help);
+	fprintf(f, "\nThe socket is $NSDD_SOCKET, or %s. See nsdctl(1).\n", NSD_DEFAULT_SOCKET);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	size_t i;
+	int ch;
+
+	/* "+": options end at the command's name; the command parses the rest. */
+	while ((ch = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl.socket = optarg;
+			break;
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("nsdctl %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[optind]) == 0) {
+			argc -= optind;
+			argv += optind;
+			optind = 1;
+			return commands[i].fn(argc, argv);
+		}
+	ctl_err("unknown command '%s'", argv[optind]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsdctl submit and run: handing plans to nsdd. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nsd/plan.h"
+#include "nsdctl.h"
+
+/* Reads and checks a plan file ("-": stdin) with the same parser nsdd uses. */
+static json_t *
+load_plan(const char *path, int flags)
+{
+	struct nsd_plan_error err;
+	struct nsd_plan *plan;
+	json_error_t jerr;
+	json_t *doc;
+
+	if (strcmp(path, "-") == 0)
+		doc = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	else
+		doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		ctl_err("%s: line %d, column %d: %s", path, jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (nsd_plan_from_json(doc, flags, &plan, &err) < 0) {
+		ctl_err("%s: invalid plan: %s: %s", path, err.path, err.reason);
+		json_decref(doc);
+		return NULL;
+	}
+	nsd_plan_free(plan);
+	return doc;
+}
+
+/* Submits doc; on success returns the plan id (malloc'd) and its step count. */
+static char *
+submit(struct nsd_client *c, json_t *doc, long long *steps)
+{
+	struct nsd_reply r;
+	json_t *p = json_pack("{s:O}", "plan", doc);
+	char *id = NULL;
+
+	if (ctl_call(c, "io.nsdd.supervisor.Submit", p, &r) == 0) {
+		id = strdup(json_string_value(json_object_get(r.parameters, "id")) ?: "");
+		*steps = (long long)json_integer_value(json_object_get(r.parameters, "steps"));
+		nsd_reply_clear(&r);
+	}
+	json_decref(p);
+	return id;
+}
+
+int
+cmd_submit(int argc, char **argv)
+{
+	static const struct option opts[] = {{"wait", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+	struct nsd_client *c;
+	bool wait = false;
+	long long steps = 0;
+	const char *final;
+	int ch, rc = EXIT_PLAN_FAILED;
+	json_t *doc;
+	char *id;
+
+	while ((ch = getopt_long(argc, argv, "+w", opts, NULL)) != -1) {
+		if (ch != 'w') {
+			ctl_err("usage: nsdctl submit [--wait] PLAN");
+			return EXIT_USAGE;
+		}
+		wait = true;
+	}
+	if (optind != argc - 1) {
+		ctl_err("usage: nsdctl submit [--wait] PLAN");
+		return EXIT_USAGE;
+	}
+	if ((doc = load_plan(argv[optind], NSD_PLAN_REQUIRE_TARGET)) == NULL)
+		return EXIT_PLAN_FAILED;
+	if ((c = ctl_connect()) == NULL) {
+		json_decref(doc);
+		return EXIT_PLAN_FAILED;
+	}
+	if ((id = submit(c, doc, &steps)) != NULL) {
+		printf("%s\n", id);
+		fflush(stdout);
+		rc = 0;
+		if (wait) {
+			final = ctl_follow(c, id, steps);
+			rc =
+			    final != NULL && strcmp(final, "completed") == 0 ? 0 : EXIT_PLAN_FAILED;
+		}
+		free(id);
+	}
+	json_decref(doc);
+	nsd_client_close(c);
+	return rc;
+}
+
+/* Field 22 of /proc/PID/stat: guards the plan against pid reuse. */
+static unsigned long long
+start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (i = 2; i < 22 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+/*
+ * The child waits on a pipe until nsdd has seized it, so that nsdd sees CMD
+ * from its first instruction: the wait is a blocking read, which nsdd's
+ * PTRACE_INTERRUPT turns into a stop before the read can return.
+ */
+__attribute__((noreturn)) static void
+child(int go, char **cmd)
+{
+	char byte;
+
+	if (read(go, &byte, 1) != 1)
+		_exit(127); /* nsdctl gave up: never run CMD untraced */
+	close(go);
+	execvp(cmd[0], cmd);
+	fprintf(stderr, "nsdctl: cannot run %s: %s\n", cmd[0], strerror(errno));
+	_exit(127);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
+	                                     {NULL, 0, NULL, 0}};
+	struct nsd_client *c;
+	bool newns = false;
+	long long steps = 0;
+	const char *final = NULL;
+	int ch, go[2], status, rc;
+	char *id, **cmd;
+	json_t *doc;
+	pid_t pid;
+
+	while ((ch = getopt_long(argc, argv, "+n", opts, NULL)) != -1) {
+		if (ch != 'n') {
+			ctl_err("usage: nsdctl run [--new-ns] PLAN -- CMD [ARG...]");
+			return EXIT_USAGE;
+		}
+		newns = true;
+	}
+	cmd = argv + optind + 1;
+	if (optind + 1 < argc && strcmp(*cmd, "--") == 0)
+		cmd++;
+	if (optind + 1 >= argc || *cmd == NULL) {
+		ctl_err("usage: nsdctl run [--new-ns] PLAN -- CMD [ARG...]");
+		return EXIT_USAGE;
+	}
+	if ((doc = load_plan(argv[optind], 0)) == NULL)
+		return EXIT_PLAN_FAILED;
+	if (json_object_get(doc, "target") != NULL) {
+		ctl_err("%s: $.target: run starts the target itself; remove it or use submit",
+		        argv[optind]);
+		json_decref(doc);
+		return EXIT_PLAN_FAILED;
+	}
+	if ((c = ctl_connect()) == NULL) {
+		json_decref(doc);
+		return EXIT_PLAN_FAILED;
+	}
+	if (newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
+		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
+		json_decref(doc);
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	if (pipe2(go, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		ctl_err("cannot start %s: %s", cmd[0], strerror(errno));
+		json_decref(doc);
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		child(go[0], cmd);
+	}
+	close(go[0]);
+	json_object_set_new(
+	    doc, "target",
+	    json_pack("{s:i, s:I}", "pid", pid, "start_time", (json_int_t)start_time(pid)));
+	id = submit(c, doc, &steps);
+	json_decref(doc);
+	if (id == NULL) {
+		close(go[1]); /* the child exits 127 without running CMD */
+		waitpid(pid, NULL, 0);
+		nsd_client_close(c);
+		return EXIT_RUN_FAILED;
+	}
+	if (write(go[1], "g", 1) != 1)
+		ctl_err("cannot release %s: %s", cmd[0], strerror(errno));
+	close(go[1]);
+	if (ctl.json) {
+		json_t *started = json_pack("{s:s, s:i}", "id", id, "pid", pid);
+		ctl_print_json(started);
+		json_decref(started);
+	} else {
+		fprintf(stderr, "nsdctl: plan %s: started %s as pid %d\n", id, cmd[0], pid);
+	}
+	final = ctl_follow(c, id, steps);
+	nsd_client_close(c);
+	while ((rc = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (final == NULL || strcmp(final, "completed") != 0) {
+		ctl_err("plan %s did not complete (%s)", id, final ? final : "lost nsdd");
+		free(id);
+		return EXIT_RUN_FAILED;
+	}
+	free(id);
+	if (rc < 0)
+		return EXIT_RUN_FAILED;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

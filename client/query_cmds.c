@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nsdctl status, list, watch, cancel, info: reading and steering plans. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nsdctl.h"
+
+#define S(obj, key) (json_string_value(json_object_get(obj, key)))
+#define I(obj, key) ((long long)json_integer_value(json_object_get(obj, key)))
+
+void
+ctl_print_event(json_t *ev)
+{
+	const char *kind = S(ev, "kind"), *task = S(ev, "task"), *err = S(ev, "error");
+
+	if (ctl.json) {
+		ctl_print_json(ev);
+		return;
+	}
+	printf("%-11s", kind ? kind : "?");
+	if (task != NULL)
+		printf(" task %s", task);
+	if (json_object_get(ev, "step") != NULL)
+		printf(" step %lld %s", I(ev, "step"), S(ev, "call") ?: "?");
+	if (S(ev, "syscall") != NULL)
+		printf(" (%s)", S(ev, "syscall"));
+	if (json_object_get(ev, "want") != NULL)
+		printf(" want %lld", I(ev, "want"));
+	if (json_object_get(ev, "got") != NULL)
+		printf(" got %lld", I(ev, "got"));
+	if (err != NULL)
+		printf(": %s", err);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Follows Watch(more) to the plan's end; returns the final kind or NULL. */
+const char *
+ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
+{
+	static char final[32];
+	struct nsd_reply r;
+	long long applied = 0;
+	json_t *p = json_pack("{s:s}", "id", id);
+	int rc = nsd_client_send(c, "io.nsdd.supervisor.Watch", p, NSD_CALL_MORE);
+
+	json_decref(p);
+	if (rc < 0) {
+		ctl_err("watch: cannot send: %m");
+		return NULL;
+	}
+	progress_start(steps_total);
+	for (;;) {
+		json_t *ev;
+		if (nsd_client_read(c, &r) < 0) {
+			progress_end();
+			ctl_err("watch: lost nsdd: %m");
+			return NULL;
+		}
+		if (r.error != NULL) {
+			char *msg = nsd_reply_describe(&r);
+			progress_end();
+			ctl_err("%s", msg ? msg : r.error);
+			free(msg);
+			nsd_reply_clear(&r);
+			return NULL;
+		}
+		ev = json_object_get(r.parameters, "event");
+		if (S(ev, "kind") != NULL && strcmp(S(ev, "kind"), "applied") == 0)
+			applied++;
+		progress_end();
+		ctl_print_event(ev);
+		progress_start(steps_total);
+		progress_update(applied, S(ev, "task"));
+		if (!r.continues) {
+			snprintf(final, sizeof(final), "%s", S(ev, "kind") ?: "?");
+			nsd_reply_clear(&r);
+			progress_end();
+			return final;
+		}
+		nsd_reply_clear(&r);
+	}
+}
+
+static void
+print_status(json_t *st)
+{
+	json_t *tasks = json_object_get(st, "tasks"), *t;
+	size_t i;
+
+	if (ctl.json) {
+		ctl_print_json(st);
+		return;
+	}
+	printf("plan %s%s%s%s: %s, %lld/%lld steps, mode %s, backend %s\n", S(st, "id"),
+	       S(st, "name") ? " (" : "", S(st, "name") ?: "", S(st, "name") ? ")" : "",
+	       S(st, "state"), I(st, "steps_applied"), I(st, "steps_total"), S(st, "mode"),
+	       S(st, "backend"));
+	if (S(st, "error") != NULL)
+		printf("  error: %s\n", S(st, "error"));
+	json_array_foreach(tasks, i, t)
+	{
+		char pid[32] = "-";
+		if (json_object_get(t, "pid") != NULL)
+			snprintf(pid, sizeof(pid), "%lld", I(t, "pid"));
+		printf("  %-10s pid %-8s %-9s %lld/%lld%s%s\n", S(t, "key"), pid, S(t, "state"),
+		       I(t, "steps_applied"), I(t, "steps_total"), S(t, "error") ? "  " : "",
+		       S(t, "error") ?: "");
+	}
+}
+
+static int
+one_arg(int argc, char **argv, const char *usage)
+{
+	if (argc == 2 && argv[1][0] != '-')
+		return 0;
+	ctl_err("usage: nsdctl %s", usage);
+	return -1;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	struct nsd_client *c;
+	struct nsd_reply r;
+	int rc = EXIT_PLAN_FAILED;
+
+	if (argc == 1)
+		return cmd_list(argc, argv);
+	if (one_arg(argc, argv, "status [ID]") < 0)
+		return EXIT_USAGE;
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	json_t *p = json_pack("{s:s}", "id", argv[1]);
+	if (ctl_call(c, "io.nsdd.supervisor.Get", p, &r) == 0) {
+		json_t *st = json_object_get(r.parameters, "status");
+		print_status(st);
+		rc = strcmp(S(st, "state") ?: "", "completed") == 0 ? 0 : EXIT_PLAN_FAILED;
+		nsd_reply_clear(&r);
+	}
+	json_decref(p);
+	nsd_client_close(c);
+	return rc;
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+	struct nsd_client *c;
+	struct nsd_reply r;
+	json_t *plans, *st;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1) {
+		ctl_err("usage: nsdctl list");
+		return EXIT_USAGE;
+	}
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	if (ctl_call(c, "io.nsdd.supervisor.List", NULL, &r) < 0) {
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	plans = json_object_get(r.parameters, "plans");
+	if (ctl.json)
+		ctl_print_json(plans);
+	else if (json_array_size(plans) == 0)
+		printf("no plans\n");
+	else
+		json_array_foreach(plans, i, st)
+		    printf("%s  %-10s %lld/%lld steps  %s\n", S(st, "id"), S(st, "state"),
+		           I(st, "steps_applied"), I(st, "steps_total"), S(st, "name") ?: "");
+	nsd_reply_clear(&r);
+	nsd_client_close(c);
+	return 0;
+}
+
+int
+cmd_watch(int argc, char **argv)
+{
+	struct nsd_client *c;
+	struct nsd_reply r;
+	const char *final;
+	long long total = 0;
+	json_t *p;
+
+	if (one_arg(argc, argv, "watch ID") < 0)
+		return EXIT_USAGE;
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	p = json_pack("{s:s}", "id", argv[1]);
+	if (ctl_call(c, "io.nsdd.supervisor.Get", p, &r) < 0) {
+		json_decref(p);
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	json_decref(p);
+	total = I(json_object_get(r.parameters, "status"), "steps_total");
+	nsd_reply_clear(&r);
+	final = ctl_follow(c, argv[1], total);
+	nsd_client_close(c);
+	return final != NULL && strcmp(final, "completed") == 0 ? 0 : EXIT_PLAN_FAILED;
+}
+
+int
+cmd_cancel(int argc, char **argv)
+{
+	static const struct option opts[] = {{"kill", no_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
+	struct nsd_client *c;
+	struct nsd_reply r;
+	bool kill = false;
+	int ch, rc;
+	json_t *p;
+
+	while ((ch = getopt_long(argc, argv, "+k", opts, NULL)) != -1) {
+		if (ch != 'k') {
+			ctl_err("usage: nsdctl cancel [--kill] ID");
+			return EXIT_USAGE;
+		}
+		kill = true;
+	}
+	if (optind != argc - 1) {
+		ctl_err("usage: nsdctl cancel [--kill] ID");
+		return EXIT_USAGE;
+	}
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	p = json_pack("{s:s, s:b}", "id", argv[optind], "kill", kill);
+	rc = ctl_call(c, "io.nsdd.supervisor.Cancel", p, &r);
+	json_decref(p);
+	if (rc == 0)
+		nsd_reply_clear(&r);
+	nsd_client_close(c);
+	return rc == 0 ? 0 : EXIT_PLAN_FAILED;
+}
+
+int
+cmd_info(int argc, char **argv)
+{
+	struct nsd_client *c;
+	struct nsd_reply r;
+	json_t *f;
+	size_t i;
+
+	(void)argv;
+	if (argc != 1) {
+		ctl_err("usage: nsdctl info");
+		return EXIT_USAGE;
+	}
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	if (ctl_call(c, "io.nsdd.supervisor.Info", NULL, &r) < 0) {
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	if (ctl.json) {
+		ctl_print_json(r.parameters);
+	} else {
+		printf("version:  %s\nbackend:  %s\nfeatures:", S(r.parameters, "version"),
+		       S(r.parameters, "backend"));
+		json_array_foreach(json_object_get(r.parameters, "features"), i, f)
+		    printf(" %s", json_string_value(f));
+		putchar('\n');
+	}
+	nsd_reply_clear(&r);
+	nsd_client_close(c);
+	return 0;
+}

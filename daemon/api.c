@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The varlink methods: one table of name -> handler. Each handler checks its
+ * parameters (unknown ones are errors, as in plans) and answers exactly once,
+ * with server_reply() or server_error(), or starts a Watch stream.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "idl.h"
+#include "log.h"
+#include "nsdd.h"
+
+#define IFACE "io.nsdd.supervisor"
+#define SVC   "org.varlink.service"
+
+static json_t *features;
+
+static void
+invalid_parameter(struct conn *c, const char *name)
+{
+	server_error(c, SVC ".InvalidParameter", json_pack("{s:s}", "parameter", name));
+}
+
+/*
+ * Checks params against a list of "name:type" (type s, i, b, o; a trailing ?
+ * marks it optional); answers InvalidParameter and returns false if wrong.
+ */
+static bool
+check_params(struct conn *c, json_t *params, const char *const *spec, size_t n)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(params, key, v)
+	{
+		for (i = 0; i < n; i++)
+			if (strncmp(spec[i], key, strlen(key)) == 0 && spec[i][strlen(key)] == ':')
+				break;
+		if (i == n) {
+			invalid_parameter(c, key);
+			return false;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const char *colon = strchr(spec[i], ':');
+		char name[32];
+		bool optional = colon[2] == '?', ok;
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - spec[i]), spec[i]);
+		v = json_object_get(params, name);
+		if (v == NULL || (optional && json_is_null(v))) {
+			if (!optional) {
+				invalid_parameter(c, name);
+				return false;
+			}
+			continue;
+		}
+		switch (colon[1]) {
+		case 's':
+			ok = json_is_string(v);
+			break;
+		case 'i':
+			ok = json_is_integer(v);
+			break;
+		case 'b':
+			ok = json_is_boolean(v);
+			break;
+		default:
+			ok = json_is_object(v);
+		}
+		if (!ok) {
+			invalid_parameter(c, name);
+			return false;
+		}
+	}
+	return true;
+}
+
+#define CHECK(...)                                                                                 \
+	do {                                                                                       \
+		static const char *const spec_[] = {__VA_ARGS__};                                  \
+		if (!check_params(c, params, spec_, sizeof(spec_) / sizeof(spec_[0])))             \
+			return;                                                                    \
+	} while (0)
+
+static void
+reply_nsdd_error(struct conn *c, const struct nsdd_error *e)
+{
+	char name[64];
+	json_t *p;
+
+	snprintf(name, sizeof(name), IFACE ".%s", e->name);
+	if (strcmp(e->name, "NoSuchTask") == 0)
+		p = json_pack("{s:I, s:s}", "pid", (json_int_t)e->num, "reason", e->reason);
+	else if (strcmp(e->name, "TaskBusy") == 0)
+		p = json_pack("{s:I, s:s}", "pid", (json_int_t)e->num, "reason", e->reason);
+	else if (strcmp(e->name, "NotSupported") == 0)
+		p = json_pack("{s:s, s:s}", "feature", e->feature, "reason", e->reason);
+	else if (strcmp(e->name, "LimitExceeded") == 0)
+		p = json_pack("{s:s, s:I}", "what", e->reason, "limit", (json_int_t)e->num);
+	else
+		p = json_pack("{s:s}", "reason", e->reason);
+	server_error(c, name, p);
+}
+
+static struct plan *
+plan_param(struct conn *c, json_t *params)
+{
+	const char *id = json_string_value(json_object_get(params, "id"));
+	struct plan *plan = supervisor_find(id);
+
+	if (plan == NULL)
+		server_error(c, IFACE ".NoSuchPlan", json_pack("{s:s}", "id", id));
+	return plan;
+}
+
+static void
+m_get_info(struct conn *c, json_t *params)
+{
+	if (!check_params(c, params, NULL, 0))
+		return;
+	server_reply(c, json_pack("{s:s, s:s, s:s, s:s, s:[s,s]}", "vendor", "nsdd", "product",
+	                          "nsdd", "version", PACKAGE_VERSION, "url", "man:nsdd(8)",
+	                          "interfaces", SVC, IFACE));
+}
+
+static void
+m_get_interface_description(struct conn *c, json_t *params)
+{
+	const char *iface;
+
+	CHECK("interface:s");
+	iface = json_string_value(json_object_get(params, "interface"));
+	if (strcmp(iface, IFACE) == 0)
+		server_reply(c, json_pack("{s:s}", "description", idl_supervisor));
+	else if (strcmp(iface, SVC) == 0)
+		server_reply(c, json_pack("{s:s}", "description", idl_service));
+	else
+		server_error(c, SVC ".InterfaceNotFound", json_pack("{s:s}", "interface", iface));
+}
+
+static void
+m_submit(struct conn *c, json_t *params)
+{
+	struct nsd_plan_error perr;
+	struct nsd_plan *model;
+	struct nsdd_error e = {0};
+	struct plan *plan;
+
+	CHECK("plan:o");
+	if (nsd_plan_from_json(json_object_get(params, "plan"), NSD_PLAN_REQUIRE_TARGET, &model,
+	                       &perr) < 0) {
+		server_error(c, IFACE ".InvalidPlan",
+		             json_pack("{s:s, s:s}", "path", perr.path, "reason", perr.reason));
+		return;
+	}
+	if ((plan = supervisor_submit(model, server_peer_uid(c), &e)) == NULL) {
+		reply_nsdd_error(c, &e);
+		return;
+	}
+	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan->id, "tasks",
+	                          (json_int_t)plan->model->ntasks, "steps",
+	                          (json_int_t)plan->model->nsteps));
+}
+
+static void
+m_get(struct conn *c, json_t *params)
+{
+	struct plan *plan;
+
+	CHECK("id:s");
+	if ((plan = plan_param(c, params)) != NULL)
+		server_reply(c, json_pack("{s:o}", "status", supervisor_status(plan)));
+}
+
+static void
+m_list(struct conn *c, json_t *params)
+{
+	json_t *plans = json_array();
+	struct plan *plan;
+
+	if (!check_params(c, params, NULL, 0))
+		return;
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	if (!plan->hidden)
+		json_array_append_new(plans, supervisor_status(plan));
+	server_reply(c, json_pack("{s:o}", "plans", plans));
+}
+
+static void
+m_watch(struct conn *c, json_t *params)
+{
+	struct plan *plan;
+	size_t n;
+
+	CHECK("id:s");
+	if ((plan = plan_param(c, params)) == NULL)
+		return;
+	if (server_call_more(c)) {
+		server_watch(c, plan);
+		return;
+	}
+	n = json_array_size(plan->events);
+	server_reply(c, json_pack("{s:O}", "event", json_array_get(plan->events, n - 1)));
+}
+
+static void
+m_cancel(struct conn *c, json_t *params)
+{
+	struct plan *plan;
+
+	CHECK("id:s", "kill:b?");
+	if ((plan = plan_param(c, params)) == NULL)
+		return;
+	supervisor_cancel(plan, json_is_true(json_object_get(params, "kill")),
+	                  "cancelled by a client");
+	server_reply(c, NULL);
+}
+
+static void
+m_info(struct conn *c, json_t *params)
+{
+	if (!check_params(c, params, NULL, 0))
+		return;
+	server_reply(c, json_pack("{s:s, s:s, s:O}", "version", PACKAGE_VERSION, "backend",
+	                          "kernel", "features", features));
+}
+
+static const struct method {
+	const char *name;
+	void (*fn)(struct conn *c, json_t *params);
+} methods[] = {
+    {SVC ".GetInfo", m_get_info},
+    {SVC ".GetInterfaceDescription", m_get_interface_description},
+    {IFACE ".Submit", m_submit},
+    {IFACE ".Get", m_get},
+    {IFACE ".List", m_list},
+    {IFACE ".Watch", m_watch},
+    {IFACE ".Cancel", m_cancel},
+    {IFACE ".Info", m_info},
+    /* In the interface, not built yet: MethodNotImplemented. */
+    {IFACE ".SetNext", NULL},
+    {IFACE ".Record", NULL},
+};
+
+void
+api_dispatch(struct conn *c, const char *method, json_t *params)
+{
+	const char *dot = strrchr(method, '.');
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0) {
+			if (methods[i].fn == NULL)
+				server_error(c, SVC ".MethodNotImplemented",
+				             json_pack("{s:s}", "method", method));
+			else
+				methods[i].fn(c, params);
+			return;
+		}
+	if (dot != NULL &&
+	    ((size_t)(dot - method) == strlen(IFACE) && strncmp(method, IFACE, strlen(IFACE)) == 0))
+		server_error(c, SVC ".MethodNotFound", json_pack("{s:s}", "method", method));
+	else if (dot != NULL &&
+	         ((size_t)(dot - method) == strlen(SVC) && strncmp(method, SVC, strlen(SVC)) == 0))
+		server_error(c, SVC ".MethodNotFound", json_pack("{s:s}", "method", method));
+	else
+		server_error(c, SVC ".InterfaceNotFound",
+		             json_pack("{s:s%}", "interface", method,
+		                       dot != NULL ? (size_t)(dot - method) : strlen(method)));
+}
+
+/* What this kernel and this nsdd can do, for Info(). */
+void
+api_init(void)
+{
+	features = json_array();
+	json_array_append_new(features, json_string("ptrace"));
+	/* clone3(NULL, 0) fails EINVAL where clone3 exists and ENOSYS where not. */
+	if (syscall(SYS_clone3, NULL, 0) < 0 && errno != ENOSYS)
+		json_array_append_new(features, json_string("clone3-set-tid"));
+	if (access("/proc/sys/kernel/ns_last_pid", W_OK) == 0)
+		json_array_append_new(features, json_string("ns-last-pid"));
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * x86_64: the syscalls nsdd targets, their registers, and bounded access to a
+ * tracee's memory. Syscall names for events come from libseccomp's tables.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include <seccomp.h>
+
+#include "nsdd.h"
+
+/* The syscalls nsdd targets, as strace's syscallent.h: number, name, kind. */
+static const struct sc_info syscalls[] = {
+    {SYS_clone, "clone", SC_CLONE},
+    {SYS_fork, "fork", SC_FORK},
+    {SYS_vfork, "vfork", SC_VFORK},
+    {SYS_clone3, "clone3", SC_CLONE3},
+};
+
+const struct sc_info *
+arch_syscall(long nr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+		if (syscalls[i].nr == nr)
+			return &syscalls[i];
+	return NULL;
+}
+
+const char *
+arch_syscall_name(long nr)
+{
+	static char buf[32];
+	const struct sc_info *sc = arch_syscall(nr);
+	char *name;
+
+	if (sc != NULL)
+		return sc->name;
+	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)nr);
+	snprintf(buf, sizeof(buf), "%s", name != NULL ? name : "?");
+	free(name);
+	return buf;
+}
+
+int
+arch_get_regs(pid_t tid, struct user_regs_struct *regs)
+{
+	return ptrace(PTRACE_GETREGS, tid, NULL, regs) < 0 ? -1 : 0;
+}
+
+int
+arch_set_regs(pid_t tid, const struct user_regs_struct *regs)
+{
+	return ptrace(PTRACE_SETREGS, tid, NULL, regs) < 0 ? -1 : 0;
+}
+
+long
+arch_nr(const struct user_regs_struct *r)
+{
+	return (long)r->orig_rax;
+}
+
+/* The x86_64 syscall ABI: rdi, rsi, rdx, r10, r8, r9. */
+unsigned long long
+arch_arg(const struct user_regs_struct *r, int i)
+{
+	switch (i) {
+	case 0:
+		return r->rdi;
+	case 1:
+		return r->rsi;
+	case 2:
+		return r->rdx;
+	case 3:
+		return r->r10;
+	case 4:
+		return r->r8;
+	default:
+		return r->r9;
+	}
+}
+
+void
+arch_set_arg(struct user_regs_struct *r, int i, unsigned long long v)
+{
+	switch (i) {
+	case 0:
+		r->rdi = v;
+		break;
+	case 1:
+		r->rsi = v;
+		break;
+	case 2:
+		r->rdx = v;
+		break;
+	case 3:
+		r->r10 = v;
+		break;
+	case 4:
+		r->r8 = v;
+		break;
+	default:
+		r->r9 = v;
+	}
+}
+
+void
+arch_set_nr(struct user_regs_struct *r, long nr)
+{
+	r->orig_rax = (unsigned long long)nr;
+}
+
+void
+arch_set_return(struct user_regs_struct *r, long v)
+{
+	r->rax = (unsigned long long)v;
+}
+
+/* `syscall` is two bytes (0f 05); rip points past it at entry and exit. */
+void
+arch_rewind(struct user_regs_struct *r, long nr)
+{
+	r->rip -= 2;
+	r->rax = (unsigned long long)nr;
+	r->orig_rax = (unsigned long long)nr;
+}
+
+/*
+ * Below the 128-byte red zone the System V ABI gives no guarantee: signal
+ * delivery may clobber it at any time, so no correct program keeps data there.
+ */
+unsigned long long
+arch_scratch(const struct user_regs_struct *r, size_t n)
+{
+	return (r->rsp - 128 - n) & ~15ULL;
+}
+
+/* process_vm_readv: bounded, never faults nsdd, fails cleanly on bad memory. */
+int
+arch_read(pid_t tid, unsigned long long addr, void *buf, size_t len)
+{
+	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EFAULT;
+		return -1;
+	}
+	return 0;
+}
+
+int
+arch_write(pid_t tid, unsigned long long addr, const void *buf, size_t len)
+{
+	struct iovec local = {(void *)(uintptr_t)buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_writev(tid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EFAULT;
+		return -1;
+	}
+	return 0;
+}

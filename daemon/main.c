@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nsdd: the restore supervisor. Runs in the foreground, serves varlink on one
+ * Unix socket, and traces the tasks of submitted plans from one thread (a
+ * ptrace tracer is a thread, not a process).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "log.h"
+#include "nsd/client.h"
+#include "nsdd.h"
+
+#define SHUTDOWN_GRACE_SEC 10
+
+struct event_base *nsdd_base;
+static bool shutting_down;
+static struct event *shutdown_timer;
+
+int
+nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->name = name;
+	e->num = num;
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+uint64_t
+nsdd_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+const char *
+nsdd_errno_text(int err, char *buf, size_t len)
+{
+	const char *name = strerrorname_np(err);
+
+	snprintf(buf, len, "%s (%s)", name ? name : "?", strerror(err));
+	return buf;
+}
+
+/* Shutdown waits for every tracee to be let go, at most SHUTDOWN_GRACE_SEC. */
+static void
+shutdown_check(evutil_socket_t fd, short what, void *arg)
+{
+	static int ticks;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (tracer_count() == 0 || ++ticks > SHUTDOWN_GRACE_SEC * 10) {
+		if (tracer_count() > 0)
+			log_warnx("exiting with %zu tasks still traced; the kernel detaches them",
+			          tracer_count());
+		/* A moment for the last replies (cancelled events) to reach clients. */
+		struct timeval flush = {0, 100000};
+		event_base_loopexit(nsdd_base, &flush);
+		return;
+	}
+	struct timeval tick = {0, 100000};
+	evtimer_add(shutdown_timer, &tick);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	switch (sig) {
+	case SIGCHLD:
+		tracer_reap();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (shutting_down)
+			break;
+		shutting_down = true;
+		log_info("shutting down: detaching every task");
+#ifdef HAVE_SYSTEMD
+		sd_notify(0, "STOPPING=1");
+#endif
+		server_close();
+		supervisor_shutdown();
+		shutdown_timer = evtimer_new(nsdd_base, shutdown_check, NULL);
+		shutdown_check(-1, 0, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: nsdd [-v] [--socket PATH] [--max-connections N]\n"
+	           "\n"
+	           "The restore supervisor: makes the syscalls of restoring tasks produce\n"
+	           "the ids a plan asks for. See nsdd(8).\n"
+	           "\n"
+	           "  -s, --socket PATH        varlink socket (default " NSD_DEFAULT_SOCKET ")\n"
+	           "  -m, --max-connections N  clients served at once (default 256)\n"
+	           "  -v, --verbose            debug logging\n"
+	           "  -h, --help               this help\n"
+	           "  -V, --version            the version\n");
+}
+
+/* Each traced task may hold a pidfd; the default soft limit of 1024 is small. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 's'},
+	    {"max-connections", required_argument, NULL, 'm'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *socket_path = NULL;
+	unsigned long max_conns = 256;
+	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
+	bool verbose = false;
+	char *end;
+	size_t i;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "s:m:vhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'm':
+			errno = 0;
+			max_conns = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || max_conns < 1 || max_conns > 65536) {
+				fprintf(stderr, "nsdd: --max-connections takes 1..65536\n");
+				return 2;
+			}
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("nsdd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (socket_path == NULL)
+		socket_path = nsd_socket_path();
+
+	log_init(verbose);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	if ((nsdd_base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	if (nsenter_init() < 0)
+		fatal("cannot open nsdd's own pid namespace");
+	if (tracer_init() < 0)
+		fatal("tracer");
+	api_init();
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct event *ev = evsignal_new(nsdd_base, sigs[i], signal_cb, NULL);
+		if (ev == NULL || evsignal_add(ev, NULL) < 0)
+			fatalx("cannot handle signal %d", sigs[i]);
+	}
+	server_listen(socket_path, (unsigned)max_conns);
+	log_info("nsdd %s ready", PACKAGE_VERSION);
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "READY=1\nSTATUS=0 plans running, 0 tasks traced");
+#endif
+	event_base_dispatch(nsdd_base);
+	server_close();
+	log_info("exiting");
+	return 0;
+}

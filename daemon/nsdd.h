@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nsdd's shared types and the functions each room exports, grouped by file.
+ * Names carry their file's prefix: tracer_*, supervisor_*, pid_*, ...
+ */
+#ifndef NSDD_H
+#define NSDD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "nsd/plan.h"
+
+/* glibc's <sys/queue.h> predates the _SAFE iterators of the BSDs. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
+	for ((var) = TAILQ_FIRST(head); (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);     \
+	     (var) = (tvar))
+#endif
+
+extern struct event_base *nsdd_base;
+
+/* An error a client or a tracee caused: a varlink error and its words. */
+struct nsdd_error {
+	const char *name; /* "NoSuchTask", ...: the io.nsdd.supervisor error */
+	long long num;    /* pid or limit, for errors that carry one */
+	char feature[32]; /* NotSupported: what is not */
+	char reason[256];
+};
+
+int nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Microseconds on CLOCK_REALTIME, as varlink events carry them. */
+uint64_t nsdd_now_usec(void);
+/* "EEXIST (File exists)" */
+const char *nsdd_errno_text(int err, char *buf, size_t len);
+
+struct plan;
+struct ptask;
+struct tracee;
+struct pidns;
+
+/* --- server.c: the varlink socket and its connections ---------------- */
+
+struct conn;
+
+int server_listen(const char *path, unsigned max_conns);
+void server_close(void);
+/* Replies to the call in hand; params is stolen. */
+void server_reply(struct conn *c, json_t *params);
+void server_error(struct conn *c, const char *error, json_t *params);
+bool server_call_more(const struct conn *c);
+uid_t server_peer_uid(const struct conn *c);
+/* Streams the plan's events to the caller (Watch with "more"). */
+void server_watch(struct conn *c, struct plan *plan);
+
+/* --- api.c: the methods of io.nsdd.supervisor and org.varlink.service - */
+
+void api_init(void);
+void api_dispatch(struct conn *c, const char *method, json_t *params);
+
+/* --- supervisor.c: plans, their tasks, events ------------------------- */
+
+enum plan_state { PLAN_RUNNING, PLAN_COMPLETED, PLAN_FAILED, PLAN_CANCELLED };
+
+enum ptask_state { PT_WAITING, PT_TRACED, PT_DONE, PT_EXITED, PT_FAILED, PT_DETACHED };
+
+/* A task the plan names ("target" or a planned pid) and its progress. */
+struct ptask {
+	struct plan *plan;
+	const struct nsd_task_plan *model;
+	enum ptask_state state;
+	pid_t pid;   /* in nsdd's pid namespace, 0 until the task exists */
+	size_t next; /* steps applied: the head step's index */
+	char *error;
+	struct tracee *tracee;
+};
+
+struct watch {
+	TAILQ_ENTRY(watch) entry;
+	struct plan *plan;
+	size_t next; /* index of the next event to deliver */
+	void (*cb)(struct watch *w);
+	void *arg;
+};
+
+struct plan {
+	TAILQ_ENTRY(plan) entry;
+	char id[17];
+	struct nsd_plan *model;
+	uid_t owner;
+	enum plan_state state;
+	bool ending; /* a final state is chosen; tasks are being let go */
+	bool hidden; /* failed at Submit: never listed, freed when it ends */
+	enum plan_state final;
+	bool kill; /* end by SIGKILL rather than detach */
+	char *error;
+	struct ptask *ptasks; /* model->ntasks */
+	size_t applied;
+	uint64_t created_usec, finished_usec;
+	json_t *events;
+	TAILQ_HEAD(, tracee) tracees;
+	size_t ntracees;
+	int *pidfds; /* processes the plan made or took, for on_failure kill */
+	size_t npidfds;
+	struct event *timer;
+	TAILQ_HEAD(, watch) watches;
+};
+
+TAILQ_HEAD(plan_list, plan);
+extern struct plan_list supervisor_plans;
+
+/* Takes model, whatever the outcome. */
+struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
+struct plan *supervisor_find(const char *id);
+json_t *supervisor_status(const struct plan *plan);
+void supervisor_cancel(struct plan *plan, bool kill, const char *why);
+void supervisor_fail(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void supervisor_shutdown(void);
+size_t supervisor_running(void);
+size_t supervisor_traced(void);
+struct ptask *supervisor_ptask(struct plan *plan, int32_t planned_pid);
+const struct nsd_step *supervisor_head(const struct ptask *pt);
+void supervisor_bound(struct ptask *pt, struct tracee *t);
+void supervisor_applied(struct ptask *pt, const char *syscall, long long want, long long got);
+void supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void supervisor_exited(struct ptask *pt, int status);
+void supervisor_detached(struct ptask *pt);
+void supervisor_tracee_gone(struct plan *plan);
+void supervisor_keep_pidfd(struct plan *plan, pid_t pid);
+bool supervisor_pid_wanted(int32_t pid);
+void supervisor_watch(struct watch *w, struct plan *plan);
+void supervisor_unwatch(struct watch *w);
+void supervisor_notify_status(void);
+
+/* --- tracer.c: the ptrace engine ------------------------------------- */
+
+/* How a fork-kind step is being made to happen (pid.c). */
+enum fork_how { FORK_NONE, FORK_NATIVE, FORK_CLONE3, FORK_LAST_PID, FORK_REFUSE };
+
+struct fork_apply {
+	enum fork_how how;
+	size_t step;
+	long nr;                      /* the syscall the task made */
+	uint64_t flags;               /* its clone flags */
+	struct user_regs_struct regs; /* at entry, as the task made it */
+	bool modified;                /* registers differ from regs */
+	int refuse_errno;             /* FORK_REFUSE: the errno to return */
+	pid_t child;                  /* in nsdd's namespace, from the fork event */
+	int32_t got[NSD_MAX_LEVELS];  /* the child's pids, innermost first */
+	size_t ngot;
+	struct pidns *locks[NSD_MAX_LEVELS];
+	size_t nlocks;
+};
+
+/* Registers a new child must get back before it runs (clone3 rewrites). */
+struct child_fix {
+	bool pending;
+	struct user_regs_struct regs; /* the parent's at entry */
+};
+
+struct tracee {
+	TAILQ_ENTRY(tracee) entry;      /* plan->tracees */
+	TAILQ_ENTRY(tracee) hold_entry; /* tasks waiting for a namespace lock */
+	pid_t tid;
+	struct plan *plan;   /* NULL: an orphan child whose parent is not known yet */
+	struct ptask *ptask; /* NULL: the plan does not name it */
+	bool stopped;        /* in a ptrace-stop we have not resumed */
+	bool initial;        /* its first stop has not been seen */
+	bool group_stop;     /* resume with PTRACE_LISTEN */
+	bool held;           /* kept at syscall entry until a lock frees */
+	bool detach_wanted;
+	bool killed;
+	bool no_set_tid;  /* clone3 set_tid gave EPERM: use ns_last_pid */
+	bool interrupted; /* PTRACE_INTERRUPT sent, stop not yet seen */
+	int inject_sig;
+	unsigned options;
+	struct fork_apply fa;
+	struct child_fix fix;
+	uint64_t stops;
+};
+
+int tracer_init(void);
+int tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e);
+void tracer_reap(void);
+void tracer_release(struct tracee *t);
+void tracer_kill(struct tracee *t);
+struct tracee *tracer_find(pid_t tid);
+void tracer_hold(struct tracee *t);
+void tracer_unhold_all(void);
+struct tracee *tracer_child(struct tracee *parent, pid_t child);
+size_t tracer_count(void);
+uint64_t tracer_stops(void);
+void tracer_set_options(struct tracee *t, unsigned options);
+
+/* --- arch.c: registers and the syscall table (x86_64) ------------------ */
+
+enum sc_kind { SC_NONE, SC_FORK, SC_VFORK, SC_CLONE, SC_CLONE3 };
+
+struct sc_info {
+	long nr;
+	const char *name;
+	enum sc_kind kind;
+};
+
+const struct sc_info *arch_syscall(long nr);
+const char *arch_syscall_name(long nr);
+int arch_get_regs(pid_t tid, struct user_regs_struct *regs);
+int arch_set_regs(pid_t tid, const struct user_regs_struct *regs);
+long arch_nr(const struct user_regs_struct *r);
+unsigned long long arch_arg(const struct user_regs_struct *r, int i);
+void arch_set_arg(struct user_regs_struct *r, int i, unsigned long long v);
+void arch_set_nr(struct user_regs_struct *r, long nr);
+void arch_set_return(struct user_regs_struct *r, long v);
+/* Rewinds to the syscall instruction so that the task makes the call again. */
+void arch_rewind(struct user_regs_struct *r, long nr);
+/* A scratch area below the stack pointer and red zone, n bytes, aligned. */
+unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
+int arch_read(pid_t tid, unsigned long long addr, void *buf, size_t len);
+int arch_write(pid_t tid, unsigned long long addr, const void *buf, size_t len);
+
+/* --- pid.c: fork and thread steps ------------------------------------ */
+
+void pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
+void pid_event(struct tracee *t, pid_t child);
+void pid_exit(struct tracee *t, long long rval, bool is_error);
+void pid_abandon(struct tracee *t);
+bool pid_fix_child(struct tracee *child);
+int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
+
+/* --- nsenter.c: acting inside a task's pid namespace ----------------- */
+
+int nsenter_init(void);
+/* The pid namespaces a new child of tid lands in, innermost first. */
+int nsenter_child_pidns(pid_t tid, bool newpid, size_t levels, struct pidns **out, int *err);
+bool nsenter_lock(struct pidns *const *ns, size_t n, struct tracee *t);
+void nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t);
+int nsenter_set_last_pid(struct pidns *ns, int32_t want);
+bool nsenter_reaped(pid_t pid);
+void nsenter_gc(void);
+
+#endif

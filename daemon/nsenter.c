@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Acting inside a task's pid namespace. /proc/sys/kernel/ns_last_pid acts on
+ * the writer's *active* pid namespace (kernel/pid_namespace.c,
+ * pid_ns_ctl_handler), and setns(CLONE_NEWPID) only moves future children,
+ * so nsdd keeps one small helper process per namespace: a child of nsdd made
+ * inside it with clone3 set_tid on pids that no plan wants. The helper takes
+ * "set ns_last_pid for WANT" requests on a socketpair.
+ *
+ * A write and the fork it prepares must not interleave with another traced
+ * task's in the same namespace: each namespace has a lock, held from the
+ * write until the fork event (or the syscall's exit).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+struct pidns {
+	TAILQ_ENTRY(pidns) entry;
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	pid_t helper; /* in nsdd's namespace; 0: none yet */
+	int sock;
+	struct tracee *holder;
+};
+
+static TAILQ_HEAD(, pidns) namespaces = TAILQ_HEAD_INITIALIZER(namespaces);
+static int own_fd = -1;
+static struct stat own_st;
+static int32_t next_helper_pid;
+
+struct helper_req {
+	int32_t want;
+};
+
+int
+nsenter_init(void)
+{
+	char buf[32];
+	FILE *f;
+
+	own_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own_fd < 0 || fstat(own_fd, &own_st) < 0)
+		return -1;
+	next_helper_pid = 32767;
+	if ((f = fopen("/proc/sys/kernel/pid_max", "re")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			next_helper_pid = (int32_t)strtol(buf, NULL, 10) - 1;
+		fclose(f);
+	}
+	return 0;
+}
+
+/* The helper: writes ns_last_pid on request, from inside the namespace. */
+__attribute__((noreturn)) static void
+helper_main(int sock)
+{
+	struct helper_req req;
+	char buf[16];
+	int fd, rc, sig;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_NAME, "nsdd-pidns");
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (dup2(sock, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	for (;;) {
+		ssize_t n = recv(3, &req, sizeof(req), 0);
+		if (n <= 0)
+			_exit(0);
+		rc = 0;
+		if (n != sizeof(req) || req.want < 1)
+			rc = EINVAL;
+		else if (kill(req.want, 0) == 0 || errno == EPERM)
+			rc = EEXIST; /* the planned pid is taken in this namespace */
+		else if (fd < 0)
+			rc = ENOENT;
+		else {
+			int len = snprintf(buf, sizeof(buf), "%d", req.want - 1);
+			if (pwrite(fd, buf, (size_t)len, 0) != len)
+				rc = errno;
+		}
+		if (send(3, &rc, sizeof(rc), MSG_NOSIGNAL) != sizeof(rc))
+			_exit(0);
+	}
+}
+
+/* Levels from ns up to nsdd's own pid namespace, inclusive; 0 if not below it. */
+static size_t
+levels_to_own(int fd)
+{
+	struct stat st;
+	size_t n = 1;
+	int cur = dup(fd), up;
+
+	while (cur >= 0 && fstat(cur, &st) == 0) {
+		if (st.st_dev == own_st.st_dev && st.st_ino == own_st.st_ino) {
+			close(cur);
+			return n;
+		}
+		up = ioctl(cur, NS_GET_PARENT);
+		close(cur);
+		cur = up;
+		if (++n > NSD_MAX_LEVELS + 1)
+			break;
+	}
+	if (cur >= 0)
+		close(cur);
+	return 0;
+}
+
+/*
+ * Places the helper with set_tid on the same high pid at every level up to
+ * nsdd's own, skipping pids that any plan wants, so that it never takes one.
+ */
+static int
+helper_spawn(struct pidns *ns)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+		    set_tid, set_tid_size, cgroup;
+	} ca;
+	int32_t tids[NSD_MAX_LEVELS + 1];
+	size_t levels = levels_to_own(ns->fd), i;
+	int sv[2], tries, err = 0;
+	struct timeval tv = {2, 0};
+	pid_t pid = -1;
+
+	if (levels == 0)
+		return EINVAL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return errno;
+	if (setns(ns->fd, CLONE_NEWPID) < 0) {
+		err = errno;
+		goto out;
+	}
+	for (tries = 0; tries < 64; tries++) {
+		while (next_helper_pid > 300 && supervisor_pid_wanted(next_helper_pid))
+			next_helper_pid--;
+		for (i = 0; i < levels; i++)
+			tids[i] = next_helper_pid;
+		memset(&ca, 0, sizeof(ca));
+		ca.exit_signal = SIGCHLD;
+		ca.set_tid = (uint64_t)(uintptr_t)tids;
+		ca.set_tid_size = levels;
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid == 0) {
+			close(sv[0]);
+			helper_main(sv[1]);
+		}
+		if (pid > 0)
+			break;
+		err = errno;
+		if (err == EEXIST) {
+			next_helper_pid--;
+		} else if (err == EINVAL && next_helper_pid > 32767) {
+			next_helper_pid = 32767; /* the namespace may have a lower pid_max */
+		} else {
+			break;
+		}
+	}
+	if (setns(own_fd, CLONE_NEWPID) < 0)
+		fatal("setns back to nsdd's own pid namespace");
+	if (pid <= 0) {
+		log_warnx("cannot place a helper in pid namespace %lu: %s", (unsigned long)ns->ino,
+		          strerror(err));
+		goto out;
+	}
+	err = 0;
+	next_helper_pid--;
+	ns->helper = pid;
+	ns->sock = sv[0];
+	sv[0] = -1;
+	setsockopt(ns->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	log_debug("helper %d placed in pid namespace %lu as pid %d", pid, (unsigned long)ns->ino,
+	          tids[0]);
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	close(sv[1]);
+	return err;
+}
+
+static struct pidns *
+pidns_get(int fd)
+{
+	struct pidns *ns;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return NULL;
+	}
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->dev == st.st_dev && ns->ino == st.st_ino) {
+		close(fd);
+		return ns;
+	}
+	if ((ns = calloc(1, sizeof(*ns))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	ns->fd = fd;
+	ns->sock = -1;
+	TAILQ_INSERT_TAIL(&namespaces, ns, entry);
+	return ns;
+}
+
+/*
+ * out[0] is the namespace a new child of tid gets its innermost pid in (its
+ * pid_for_children, or NULL with newpid: a namespace that does not exist
+ * yet), out[i] its i-th ancestor.
+ */
+int
+nsenter_child_pidns(pid_t tid, bool newpid, size_t levels, struct pidns **out, int *err)
+{
+	char path[64];
+	size_t i = 0;
+	int fd, up;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (newpid)
+		out[i++] = NULL;
+	for (; i < levels; i++) {
+		if (fd < 0) {
+			*err = EINVAL; /* more levels than exist above the task */
+			return -1;
+		}
+		up = i + 1 < levels ? ioctl(fd, NS_GET_PARENT) : -1;
+		if ((out[i] = pidns_get(fd)) == NULL) {
+			if (up >= 0)
+				close(up);
+			*err = ENOMEM;
+			return -1;
+		}
+		fd = up;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+bool
+nsenter_lock(struct pidns *const *ns, size_t n, struct tracee *t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ns[i] != NULL && ns[i]->holder != NULL && ns[i]->holder != t)
+			return false;
+	for (i = 0; i < n; i++)
+		if (ns[i] != NULL)
+			ns[i]->holder = t;
+	return true;
+}
+
+void
+nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t)
+{
+	bool freed = false;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ns[i] != NULL && ns[i]->holder == t) {
+			ns[i]->holder = NULL;
+			freed = true;
+		}
+	if (freed)
+		tracer_unhold_all();
+}
+
+/* Returns 0 or an errno: EEXIST when want is taken in that namespace. */
+int
+nsenter_set_last_pid(struct pidns *ns, int32_t want)
+{
+	struct helper_req req = {want};
+	int rc, err;
+
+	if (ns->helper == 0 && (err = helper_spawn(ns)) != 0)
+		return err;
+	if (send(ns->sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
+	    recv(ns->sock, &rc, sizeof(rc), 0) != sizeof(rc)) {
+		err = errno ? errno : EIO;
+		log_warn("pid namespace helper %d", ns->helper);
+		kill(ns->helper, SIGKILL);
+		return err;
+	}
+	return rc;
+}
+
+/* A helper died (its namespace ended, or nsgc killed it); true if pid was one. */
+bool
+nsenter_reaped(pid_t pid)
+{
+	struct pidns *ns;
+
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->helper == pid) {
+		ns->helper = 0;
+		close(ns->sock);
+		ns->sock = -1;
+		return true;
+	}
+	return false;
+}
+
+/* No plan is running: let every helper and namespace go. */
+void
+nsenter_gc(void)
+{
+	struct pidns *ns, *next;
+
+	TAILQ_FOREACH_SAFE(ns, &namespaces, entry, next)
+	{
+		if (ns->holder != NULL)
+			continue;
+		if (ns->helper > 0)
+			kill(ns->helper, SIGKILL); /* reaped by tracer_reap() */
+		if (ns->sock >= 0)
+			close(ns->sock);
+		close(ns->fd);
+		TAILQ_REMOVE(&namespaces, ns, entry);
+		free(ns);
+	}
+}

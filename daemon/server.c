@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The varlink socket: listening (our own, or systemd's by socket activation),
+ * accepting, framing, and answering each connection's calls in order. A call
+ * that streams (Watch with "more") holds back the calls queued behind it.
+ * Every limit of protocol.md is checked here before a byte is parsed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "log.h"
+#include "nsd/varlink.h"
+#include "nsdd.h"
+
+#define MAX_QUEUED_CALLS 64
+#define MAX_UNREAD_OUT   (16u << 20)
+
+struct conn {
+	TAILQ_ENTRY(conn) entry;
+	struct bufferevent *bev;
+	struct nsd_rbuf rb;
+	struct ucred cred;
+	json_t *queue; /* calls not yet answered, oldest first */
+	json_t *call;  /* the call in hand */
+	bool more, oneway;
+	bool streaming; /* a Watch is delivering events */
+	bool closing;   /* close once the output is flushed */
+	struct watch watch;
+	struct event *kick; /* runs the queue outside of other callbacks */
+};
+
+static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static size_t nconns;
+static unsigned max_conns = 256;
+static struct evconnlistener *listener;
+static char *own_path; /* a socket we bound, to unlink on exit */
+
+static void conn_free(struct conn *c);
+static void run_queue(struct conn *c);
+
+static void
+send_msg(struct conn *c, json_t *msg)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len;
+	char *buf;
+
+	buf = nsd_varlink_encode(msg, &len);
+	json_decref(msg);
+	if (buf == NULL) {
+		log_warnx("out of memory encoding a reply");
+		c->closing = true;
+		return;
+	}
+	evbuffer_add(out, buf, len);
+	free(buf);
+	if (evbuffer_get_length(out) > MAX_UNREAD_OUT) {
+		log_warnx("client pid %d does not read its replies: disconnecting", c->cred.pid);
+		c->closing = true;
+		bufferevent_disable(c->bev, EV_READ);
+		evbuffer_drain(out, evbuffer_get_length(out));
+		event_active(c->kick, EV_TIMEOUT, 0);
+	}
+}
+
+static void
+call_done(struct conn *c)
+{
+	json_decref(c->call);
+	c->call = NULL;
+	event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+void
+server_reply(struct conn *c, json_t *params)
+{
+	if (!c->oneway)
+		send_msg(c, json_pack("{s:o}", "parameters", params ? params : json_object()));
+	else
+		json_decref(params);
+	call_done(c);
+}
+
+void
+server_error(struct conn *c, const char *error, json_t *params)
+{
+	if (!c->oneway)
+		send_msg(c, json_pack("{s:s, s:o}", "error", error, "parameters",
+		                      params ? params : json_object()));
+	else
+		json_decref(params);
+	call_done(c);
+}
+
+bool
+server_call_more(const struct conn *c)
+{
+	return c->more;
+}
+
+uid_t
+server_peer_uid(const struct conn *c)
+{
+	return c->cred.uid;
+}
+
+/* Delivers the plan's events from where this Watch is; ends with the final one. */
+static void
+watch_cb(struct watch *w)
+{
+	struct conn *c = w->arg;
+	struct plan *plan = w->plan;
+	size_t n = json_array_size(plan->events);
+
+	while (w->next < n && !c->closing) {
+		json_t *ev = json_array_get(plan->events, w->next++);
+		bool last = plan->state != PLAN_RUNNING && w->next == n;
+		json_t *msg = json_pack("{s:{s:O}}", "parameters", "event", ev);
+		if (!last && msg != NULL)
+			json_object_set_new(msg, "continues", json_true());
+		if (msg != NULL)
+			send_msg(c, msg);
+		if (last)
+			break;
+	}
+	if (plan->state != PLAN_RUNNING && w->next == n) {
+		supervisor_unwatch(w);
+		c->streaming = false;
+		call_done(c);
+	}
+}
+
+void
+server_watch(struct conn *c, struct plan *plan)
+{
+	c->streaming = true;
+	c->watch.cb = watch_cb;
+	c->watch.arg = c;
+	supervisor_watch(&c->watch, plan);
+	watch_cb(&c->watch);
+}
+
+static void
+protocol_error(struct conn *c, const char *what)
+{
+	log_warnx("client pid %d: %s: disconnecting", c->cred.pid, what);
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Parses one message; a plan with duplicate keys is answered, not dropped. */
+static void
+take_message(struct conn *c, const char *msg, size_t len)
+{
+	json_error_t err;
+	json_t *call = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &err);
+
+	if (call == NULL && json_error_code(&err) == json_error_duplicate_key) {
+		json_t *lax = json_loadb(msg, len, 0, NULL);
+		const char *m = json_string_value(json_object_get(lax, "method"));
+		if (m != NULL) {
+			/* Answered in order like any call, as an error. */
+			call = json_pack("{s:s, s:s, s:s}", "method", m, "nsdd.duplicate", err.text,
+			                 "nsdd.oneway",
+			                 json_is_true(json_object_get(lax, "oneway")) ? "y" : "n");
+		}
+		json_decref(lax);
+	}
+	if (!json_is_object(call)) {
+		json_decref(call);
+		protocol_error(c, "a message that is not a JSON object");
+		return;
+	}
+	if (json_array_size(c->queue) >= MAX_QUEUED_CALLS) {
+		json_decref(call);
+		send_msg(c, json_pack("{s:s, s:{s:s, s:i}}", "error",
+		                      "io.nsdd.supervisor.LimitExceeded", "parameters", "what",
+		                      "calls queued on one connection", "limit", MAX_QUEUED_CALLS));
+		protocol_error(c, "too many calls queued");
+		return;
+	}
+	json_array_append_new(c->queue, call);
+}
+
+static void
+dispatch(struct conn *c, json_t *call)
+{
+	const char *method = json_string_value(json_object_get(call, "method"));
+	json_t *params = json_object_get(call, "parameters");
+	const char *dup = json_string_value(json_object_get(call, "nsdd.duplicate"));
+
+	c->call = call;
+	c->more = json_is_true(json_object_get(call, "more"));
+	c->oneway = json_is_true(json_object_get(call, "oneway"));
+	if (dup != NULL) {
+		c->oneway =
+		    strcmp(json_string_value(json_object_get(call, "nsdd.oneway")), "y") == 0;
+		if (strcmp(method, "io.nsdd.supervisor.Submit") == 0)
+			server_error(c, "io.nsdd.supervisor.InvalidPlan",
+			             json_pack("{s:s, s:s}", "path", "$", "reason", dup));
+		else
+			server_error(c, "org.varlink.service.InvalidParameter",
+			             json_pack("{s:s}", "parameter", dup));
+		return;
+	}
+	if (method == NULL) {
+		server_error(c, "org.varlink.service.InvalidParameter",
+		             json_pack("{s:s}", "parameter", "method"));
+		return;
+	}
+	if (params == NULL) {
+		params = json_object();
+		json_object_set_new(call, "parameters", params);
+	}
+	if (!json_is_object(params)) {
+		server_error(c, "org.varlink.service.InvalidParameter",
+		             json_pack("{s:s}", "parameter", "parameters"));
+		return;
+	}
+	api_dispatch(c, method, params);
+}
+
+static void
+run_queue(struct conn *c)
+{
+	while (!c->closing && c->call == NULL && !c->streaming && json_array_size(c->queue) > 0) {
+		json_t *call = json_incref(json_array_get(c->queue, 0));
+		json_array_remove(c->queue, 0);
+		dispatch(c, call);
+	}
+	if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c);
+}
+
+static void
+kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run_queue(arg);
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char chunk[65536], *msg;
+	size_t len;
+	int n, rc;
+
+	while (!c->closing && (n = evbuffer_remove(in, chunk, sizeof(chunk))) > 0) {
+		if (nsd_rbuf_append(&c->rb, chunk, (size_t)n) < 0) {
+			protocol_error(c, "out of memory");
+			break;
+		}
+		while (!c->closing && (rc = nsd_rbuf_next(&c->rb, &msg, &len)) != 0) {
+			if (rc < 0) {
+				send_msg(c, json_pack("{s:s, s:{s:s, s:I}}", "error",
+				                      "io.nsdd.supervisor.LimitExceeded",
+				                      "parameters", "what", "message size", "limit",
+				                      (json_int_t)NSD_VARLINK_MAX_MESSAGE));
+				protocol_error(c, "message too large");
+				break;
+			}
+			take_message(c, msg, len);
+		}
+	}
+	run_queue(c);
+}
+
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->closing)
+		conn_free(c);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_free(arg);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	if (c->streaming)
+		supervisor_unwatch(&c->watch);
+	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
+	bufferevent_free(c->bev);
+	event_free(c->kick);
+	nsd_rbuf_free(&c->rb);
+	json_decref(c->queue);
+	json_decref(c->call);
+	free(c);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	socklen_t credlen = sizeof(struct ucred);
+	struct conn *c;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	if (nconns >= max_conns) {
+		static const char msg[] = "{\"error\":\"io.nsdd.supervisor.LimitExceeded\","
+		                          "\"parameters\":{\"what\":\"connections\",\"limit\":";
+		char buf[sizeof(msg) + 32];
+		int n = snprintf(buf, sizeof(buf), "%s%u}}", msg, max_conns);
+		if (send(fd, buf, (size_t)n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* The peer learns it from the close. */
+		}
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->queue = json_array()) == NULL ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &credlen) < 0) {
+		free(c);
+		close(fd);
+		return;
+	}
+	nsd_rbuf_init(&c->rb, NSD_VARLINK_MAX_MESSAGE);
+	c->bev = bufferevent_socket_new(nsdd_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->kick = event_new(nsdd_base, -1, 0, kick_cb, c);
+	if (c->bev == NULL || c->kick == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		if (c->kick != NULL)
+			event_free(c->kick);
+		json_decref(c->queue);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	nconns++;
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* Refuses to take over a socket that a live server answers on. */
+static int
+bind_own(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char dir[sizeof(sun.sun_path)], *slash;
+	struct stat st;
+	mode_t old;
+	int fd, probe;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		fatalx("socket path %s is too long", path);
+	strcpy(sun.sun_path, path);
+	strcpy(dir, path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			fatal("cannot create socket directory %s", dir);
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			fatalx("%s exists and is not a socket", path);
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			fatalx("another nsdd is serving %s", path);
+		if (probe >= 0)
+			close(probe);
+		unlink(path); /* stale: its server is gone */
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		fatal("socket");
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		fatal("cannot bind %s", path);
+	umask(old);
+	if (listen(fd, 128) < 0)
+		fatal("listen %s", path);
+	own_path = strdup(path);
+	return fd;
+}
+
+int
+server_listen(const char *path, unsigned maxc)
+{
+	int fd = -1;
+
+	max_conns = maxc;
+#ifdef HAVE_SYSTEMD
+	int n = sd_listen_fds(1);
+	if (n < 0)
+		log_warnx("sd_listen_fds: %s", strerror(-n));
+	if (n > 1)
+		fatalx("socket activation passed %d sockets; nsdd takes one", n);
+	if (n == 1) {
+		fd = SD_LISTEN_FDS_START;
+		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+			fatalx("the socket systemd passed is not a listening Unix stream socket");
+		evutil_make_socket_nonblocking(fd);
+		log_info("listening on the socket systemd passed");
+	}
+#endif
+	if (fd < 0) {
+		fd = bind_own(path);
+		log_info("listening on %s", path);
+	}
+	listener = evconnlistener_new(nsdd_base, accept_cb, NULL,
+	                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (listener == NULL)
+		fatalx("cannot listen on the socket");
+	return 0;
+}
+
+void
+server_close(void)
+{
+	if (listener != NULL) {
+		evconnlistener_free(listener);
+		listener = NULL;
+	}
+	if (own_path != NULL) {
+		unlink(own_path);
+		free(own_path);
+		own_path = NULL;
+	}
+}

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Plans, the tasks they name, and their events. A plan runs until every step
+ * is applied (completed), a step fails or a named task dies with steps left
+ * (failed), or a client or shutdown cancels it. Its final event is sent only
+ * once every tracee has been let go, so a client that sees it knows that
+ * nothing of nsdd is left in the tasks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "log.h"
+#include "nsdd.h"
+
+#define MAX_FINISHED_PLANS 128
+
+struct plan_list supervisor_plans = TAILQ_HEAD_INITIALIZER(supervisor_plans);
+
+static const char *const plan_states[] = {"running", "completed", "failed", "cancelled"};
+static const char *const ptask_states[] = {"waiting", "traced", "done",
+                                           "exited",  "failed", "detached"};
+
+/* Per plan: planned pid -> ptask index, and every pid it wants, sorted. */
+struct plan_index {
+	int32_t *pids; /* ptask pids, sorted, parallel to idx */
+	size_t *idx;
+	size_t n;
+	int32_t *wanted;
+	size_t nwanted;
+};
+
+static struct plan_index *
+index_of(struct plan *plan)
+{
+	return (struct plan_index *)(plan + 1);
+}
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static json_t *
+plan_event(struct plan *plan, const char *kind, const struct ptask *pt)
+{
+	json_t *ev = json_pack("{s:s, s:I, s:s}", "plan", plan->id, "usec",
+	                       (json_int_t)nsdd_now_usec(), "kind", kind);
+
+	if (ev != NULL && pt != NULL)
+		json_object_set_new(ev, "task", json_string(pt->model->key));
+	return ev;
+}
+
+static void
+emit(struct plan *plan, json_t *ev)
+{
+	struct watch *w, *next;
+
+	if (ev == NULL || json_array_append_new(plan->events, ev) < 0) {
+		log_warnx("plan %s: out of memory recording an event", plan->id);
+		return;
+	}
+	TAILQ_FOREACH_SAFE(w, &plan->watches, entry, next)
+	w->cb(w);
+}
+
+static json_t *
+step_event(struct ptask *pt, const char *kind, const char *syscall, long long want, long long got)
+{
+	const struct nsd_step *s = &pt->model->steps[pt->next];
+	json_t *ev = plan_event(pt->plan, kind, pt);
+
+	if (ev == NULL)
+		return NULL;
+	json_object_set_new(ev, "step", json_integer((json_int_t)pt->next));
+	json_object_set_new(ev, "call", json_string(nsd_call_name(s->call)));
+	if (syscall != NULL)
+		json_object_set_new(ev, "syscall", json_string(syscall));
+	json_object_set_new(ev, "want", json_integer(want));
+	if (got >= 0)
+		json_object_set_new(ev, "got", json_integer(got));
+	return ev;
+}
+
+struct plan *
+supervisor_find(const char *id)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	if (!plan->hidden && strcmp(plan->id, id) == 0)
+		return plan;
+	return NULL;
+}
+
+size_t
+supervisor_running(void)
+{
+	struct plan *plan;
+	size_t n = 0;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	n += plan->state == PLAN_RUNNING;
+	return n;
+}
+
+size_t
+supervisor_traced(void)
+{
+	return tracer_count();
+}
+
+void
+supervisor_notify_status(void)
+{
+#ifdef HAVE_SYSTEMD
+	static size_t last_plans = (size_t)-1, last_tasks = (size_t)-1;
+	size_t plans = supervisor_running(), tasks = tracer_count();
+
+	if (plans == last_plans && tasks == last_tasks)
+		return;
+	last_plans = plans;
+	last_tasks = tasks;
+	sd_notifyf(0, "STATUS=%zu plan%s running, %zu task%s traced", plans, plans == 1 ? "" : "s",
+	           tasks, tasks == 1 ? "" : "s");
+#endif
+}
+
+struct ptask *
+supervisor_ptask(struct plan *plan, int32_t planned_pid)
+{
+	struct plan_index *ix = index_of(plan);
+	int32_t *hit = bsearch(&planned_pid, ix->pids, ix->n, sizeof(int32_t), cmp_i32);
+
+	return hit != NULL ? &plan->ptasks[ix->idx[hit - ix->pids]] : NULL;
+}
+
+bool
+supervisor_pid_wanted(int32_t pid)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	{
+		struct plan_index *ix = index_of(plan);
+		if (plan->state == PLAN_RUNNING &&
+		    bsearch(&pid, ix->wanted, ix->nwanted, sizeof(int32_t), cmp_i32) != NULL)
+			return true;
+	}
+	return false;
+}
+
+const struct nsd_step *
+supervisor_head(const struct ptask *pt)
+{
+	if (pt == NULL || pt->state != PT_TRACED || pt->next >= pt->model->nsteps ||
+	    pt->plan->ending)
+		return NULL;
+	return &pt->model->steps[pt->next];
+}
+
+void
+supervisor_keep_pidfd(struct plan *plan, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), *p;
+
+	if (fd < 0)
+		return;
+	p = realloc(plan->pidfds, (plan->npidfds + 1) * sizeof(int));
+	if (p == NULL) {
+		close(fd);
+		return;
+	}
+	plan->pidfds = p;
+	plan->pidfds[plan->npidfds++] = fd;
+}
+
+static void
+plan_free(struct plan *plan)
+{
+	struct plan_index *ix = index_of(plan);
+	size_t i;
+
+	for (i = 0; plan->ptasks != NULL && i < plan->model->ntasks; i++)
+		free(plan->ptasks[i].error);
+	for (i = 0; i < plan->npidfds; i++)
+		close(plan->pidfds[i]);
+	free(plan->pidfds);
+	free(plan->ptasks);
+	free(ix->pids);
+	free(ix->idx);
+	free(ix->wanted);
+	if (plan->timer != NULL)
+		event_free(plan->timer);
+	json_decref(plan->events);
+	free(plan->error);
+	nsd_plan_free(plan->model);
+	free(plan);
+}
+
+/* Keeps the newest finished plans for Get and List; older ones are dropped. */
+static void
+prune(void)
+{
+	struct plan *plan, *next;
+	size_t finished = 0;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	finished += plan->state != PLAN_RUNNING;
+	TAILQ_FOREACH_SAFE(plan, &supervisor_plans, entry, next)
+	{
+		if (finished <= MAX_FINISHED_PLANS)
+			break;
+		if (plan->state == PLAN_RUNNING || !TAILQ_EMPTY(&plan->watches))
+			continue;
+		TAILQ_REMOVE(&supervisor_plans, plan, entry);
+		plan_free(plan);
+		finished--;
+	}
+}
+
+static void
+finalize(struct plan *plan)
+{
+	static const char *const kinds[] = {"running", "completed", "plan_failed", "cancelled"};
+	json_t *ev;
+	size_t i;
+
+	plan->state = plan->final;
+	plan->finished_usec = nsdd_now_usec();
+	for (i = 0; i < plan->npidfds; i++)
+		close(plan->pidfds[i]);
+	plan->npidfds = 0;
+	ev = plan_event(plan, kinds[plan->final], NULL);
+	if (ev != NULL && plan->error != NULL)
+		json_object_set_new(ev, "error", json_string(plan->error));
+	log_info("plan %s%s%s %s%s%s (%zu/%zu steps)", plan->id, plan->model->name ? " " : "",
+	         plan->model->name ? plan->model->name : "", plan_states[plan->final],
+	         plan->error ? ": " : "", plan->error ? plan->error : "", plan->applied,
+	         plan->model->nsteps);
+	emit(plan, ev);
+	if (plan->hidden) {
+		TAILQ_REMOVE(&supervisor_plans, plan, entry);
+		plan_free(plan);
+	}
+	if (supervisor_running() == 0)
+		nsenter_gc();
+	prune();
+	supervisor_notify_status();
+}
+
+void
+supervisor_tracee_gone(struct plan *plan)
+{
+	if (plan->ending && plan->ntracees == 0 && plan->state == PLAN_RUNNING)
+		finalize(plan);
+}
+
+/* Chooses the plan's final state and lets go of every task: detach, or kill. */
+static void
+end(struct plan *plan, enum plan_state final, bool kill, char *error)
+{
+	struct tracee *t, *next;
+	size_t i;
+
+	if (plan->ending) {
+		free(error);
+		return;
+	}
+	plan->ending = true;
+	plan->final = final;
+	plan->kill = kill;
+	plan->error = error;
+	if (plan->timer != NULL)
+		event_del(plan->timer);
+	if (kill)
+		for (i = 0; i < plan->npidfds; i++)
+			syscall(SYS_pidfd_send_signal, plan->pidfds[i], SIGKILL, NULL, 0);
+	TAILQ_FOREACH_SAFE(t, &plan->tracees, entry, next)
+	{
+		if (kill)
+			tracer_kill(t);
+		else
+			tracer_release(t);
+	}
+	supervisor_tracee_gone(plan);
+}
+
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+void
+supervisor_fail(struct plan *plan, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	end(plan, PLAN_FAILED, plan->model->on_failure == NSD_ON_FAILURE_KILL, msg);
+}
+
+void
+supervisor_cancel(struct plan *plan, bool kill, const char *why)
+{
+	end(plan, PLAN_CANCELLED, kill, why ? strdup(why) : NULL);
+}
+
+void
+supervisor_shutdown(void)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	if (plan->state == PLAN_RUNNING)
+		supervisor_cancel(plan, false, "nsdd is shutting down");
+}
+
+void
+supervisor_bound(struct ptask *pt, struct tracee *t)
+{
+	pt->tracee = t;
+	pt->pid = t->tid;
+	t->ptask = pt;
+	pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
+	emit(pt->plan, plan_event(pt->plan, "attached", pt));
+}
+
+void
+supervisor_applied(struct ptask *pt, const char *syscall, long long want, long long got)
+{
+	struct plan *plan = pt->plan;
+
+	emit(plan, step_event(pt, "applied", syscall, want, got));
+	pt->next++;
+	plan->applied++;
+	if (pt->next == pt->model->nsteps)
+		pt->state = PT_DONE;
+	if (plan->applied == plan->model->nsteps)
+		end(plan, PLAN_COMPLETED, false, NULL);
+}
+
+void
+supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
+                       const char *fmt, ...)
+{
+	struct plan *plan = pt->plan;
+	va_list ap;
+	json_t *ev;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	ev = step_event(pt, "failed", syscall, want, got);
+	if (ev != NULL)
+		json_object_set_new(ev, "error", json_string(msg ? msg : "?"));
+	emit(plan, ev);
+	free(pt->error);
+	pt->error = msg;
+	pt->state = PT_FAILED;
+	supervisor_fail(plan, "task %s step %zu (%s): %s", pt->model->key, pt->next,
+	                nsd_call_name(pt->model->steps[pt->next].call), msg ? msg : "?");
+}
+
+void
+supervisor_exited(struct ptask *pt, int status)
+{
+	struct plan *plan = pt->plan;
+	size_t left = pt->model->nsteps - pt->next;
+	char how[64];
+	json_t *ev;
+
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by SIG%s",
+		         sigabbrev_np(WTERMSIG(status)) ?: "?");
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+	pt->tracee = NULL;
+	ev = plan_event(plan, "exited", pt);
+	if (ev != NULL)
+		json_object_set_new(ev, "error", json_string(how));
+	emit(plan, ev);
+	if (pt->state != PT_TRACED || left == 0)
+		return;
+	pt->state = PT_EXITED;
+	free(pt->error);
+	if (asprintf(&pt->error, "%s with %zu step%s pending", how, left, left == 1 ? "" : "s") < 0)
+		pt->error = NULL;
+	supervisor_fail(plan, "task %s %s with %zu step%s pending", pt->model->key, how, left,
+	                left == 1 ? "" : "s");
+}
+
+void
+supervisor_detached(struct ptask *pt)
+{
+	if (pt->state == PT_TRACED)
+		pt->state = PT_DETACHED;
+	pt->tracee = NULL;
+	emit(pt->plan, plan_event(pt->plan, "detached", pt));
+}
+
+static void
+timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	supervisor_fail(arg, "timeout");
+}
+
+static const char *
+unsupported_kind(const struct nsd_plan *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			if (!nsd_call_creates_task(m->tasks[i].steps[j].call))
+				return nsd_call_name(m->tasks[i].steps[j].call);
+	return NULL;
+}
+
+struct pid_idx {
+	int32_t pid;
+	size_t idx;
+};
+
+static int
+cmp_pid_idx(const void *a, const void *b)
+{
+	return cmp_i32(&((const struct pid_idx *)a)->pid, &((const struct pid_idx *)b)->pid);
+}
+
+static int
+build_index(struct plan *plan)
+{
+	struct plan_index *ix = index_of(plan);
+	const struct nsd_plan *m = plan->model;
+	struct pid_idx *order;
+	size_t i, j, k, n = 0;
+
+	ix->pids = calloc(m->ntasks + 1, sizeof(int32_t));
+	ix->idx = calloc(m->ntasks + 1, sizeof(size_t));
+	order = calloc(m->ntasks + 1, sizeof(*order));
+	if (ix->pids == NULL || ix->idx == NULL || order == NULL) {
+		free(order);
+		return -1;
+	}
+	for (i = 0; i < m->ntasks; i++)
+		order[i] = (struct pid_idx){m->tasks[i].pid, i};
+	qsort(order, m->ntasks, sizeof(*order), cmp_pid_idx);
+	for (i = 0; i < m->ntasks; i++) {
+		ix->pids[i] = order[i].pid;
+		ix->idx[i] = order[i].idx;
+	}
+	free(order);
+	ix->n = m->ntasks;
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			n += m->tasks[i].steps[j].npids;
+	if ((ix->wanted = calloc(n + 1, sizeof(int32_t))) == NULL)
+		return -1;
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			for (k = 0; k < m->tasks[i].steps[j].npids; k++)
+				ix->wanted[ix->nwanted++] = m->tasks[i].steps[j].pids[k];
+	qsort(ix->wanted, ix->nwanted, sizeof(int32_t), cmp_i32);
+	return 0;
+}
+
+struct plan *
+supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
+{
+	unsigned char rnd[8];
+	const char *kind;
+	struct plan *plan;
+	size_t i;
+
+	if (model->mode == NSD_MODE_SECCOMP) {
+		nsdd_error_set(e, "NotSupported", 0,
+		               "mode \"seccomp\" is not implemented by this nsdd; use \"ptrace\"");
+		snprintf(e->feature, sizeof(e->feature), "seccomp");
+		nsd_plan_free(model);
+		return NULL;
+	}
+	if ((kind = unsupported_kind(model)) != NULL) {
+		nsdd_error_set(e, "NotSupported", 0,
+		               "%s steps are not implemented by this nsdd; fork and thread are",
+		               kind);
+		snprintf(e->feature, sizeof(e->feature), "%s", kind);
+		nsd_plan_free(model);
+		return NULL;
+	}
+	plan = calloc(1, sizeof(*plan) + sizeof(struct plan_index));
+	if (plan == NULL)
+		goto nomem;
+	plan->model = model;
+	plan->owner = owner;
+	plan->created_usec = nsdd_now_usec();
+	TAILQ_INIT(&plan->tracees);
+	TAILQ_INIT(&plan->watches);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		goto nomem;
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
+	plan->events = json_array();
+	plan->ptasks = calloc(model->ntasks + 1, sizeof(*plan->ptasks));
+	if (plan->events == NULL || plan->ptasks == NULL || build_index(plan) < 0)
+		goto nomem;
+	for (i = 0; i < model->ntasks; i++) {
+		plan->ptasks[i].plan = plan;
+		plan->ptasks[i].model = &model->tasks[i];
+		plan->ptasks[i].state = PT_WAITING;
+	}
+	if (tracer_attach(plan, model->target_pid, e) < 0) {
+		if (plan->ntracees == 0)
+			goto fail;
+		/* Tasks already seized are let go in the background; the plan stays hidden. */
+		plan->hidden = true;
+		TAILQ_INSERT_TAIL(&supervisor_plans, plan, entry);
+		end(plan, PLAN_FAILED, false, strdup(e->reason));
+		return NULL;
+	}
+	supervisor_keep_pidfd(plan, model->target_pid);
+	TAILQ_INSERT_TAIL(&supervisor_plans, plan, entry);
+	if (model->timeout_ms > 0) {
+		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
+		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);
+		if (plan->timer != NULL)
+			evtimer_add(plan->timer, &tv);
+	}
+	log_info("plan %s%s%s: attached to %d, %zu tasks, %zu steps", plan->id,
+	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
+	         model->ntasks, model->nsteps);
+	if (model->nsteps == 0)
+		end(plan, PLAN_COMPLETED, false, NULL);
+	supervisor_notify_status();
+	return plan;
+nomem:
+	nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
+fail:
+	if (plan != NULL)
+		plan_free(plan);
+	else
+		nsd_plan_free(model);
+	return NULL;
+}
+
+json_t *
+supervisor_status(const struct plan *plan)
+{
+	json_t *st, *tasks = json_array();
+	size_t i;
+
+	for (i = 0; i < plan->model->ntasks; i++) {
+		const struct ptask *pt = &plan->ptasks[i];
+		json_t *t =
+		    json_pack("{s:s, s:s, s:I, s:I}", "key", pt->model->key, "state",
+		              ptask_states[pt->state], "steps_total", (json_int_t)pt->model->nsteps,
+		              "steps_applied", (json_int_t)pt->next);
+		if (t == NULL)
+			continue;
+		if (pt->pid > 0)
+			json_object_set_new(t, "pid", json_integer(pt->pid));
+		if (pt->error != NULL)
+			json_object_set_new(t, "error", json_string(pt->error));
+		json_array_append_new(tasks, t);
+	}
+	st = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",
+	               plan_states[plan->state], "mode", nsd_mode_name(plan->model->mode),
+	               "backend", "kernel", "steps_total", (json_int_t)plan->model->nsteps,
+	               "steps_applied", (json_int_t)plan->applied, "tasks", tasks, "created_usec",
+	               (json_int_t)plan->created_usec);
+	if (st == NULL)
+		return NULL;
+	if (plan->model->name != NULL)
+		json_object_set_new(st, "name", json_string(plan->model->name));
+	if (plan->error != NULL && plan->state != PLAN_RUNNING)
+		json_object_set_new(st, "error", json_string(plan->error));
+	if (plan->state != PLAN_RUNNING)
+		json_object_set_new(st, "finished_usec",
+		                    json_integer((json_int_t)plan->finished_usec));
+	return st;
+}
+
+void
+supervisor_watch(struct watch *w, struct plan *plan)
+{
+	w->plan = plan;
+	w->next = 0;
+	TAILQ_INSERT_TAIL(&plan->watches, w, entry);
+}
+
+void
+supervisor_unwatch(struct watch *w)
+{
+	if (w->plan != NULL)
+		TAILQ_REMOVE(&w->plan->watches, w, entry);
+	w->plan = NULL;
+}

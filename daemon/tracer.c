@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ptrace engine. Every tracee is PTRACE_SEIZEd (ptrace(2), Linux 3.4+), so
+ * that group-stops can be kept with PTRACE_LISTEN and a running task can be
+ * stopped with PTRACE_INTERRUPT. A tracee stops at syscalls only while its
+ * plan task has pending steps; fork events are turned on only for the one
+ * syscall that a step applies to. Every stop ends in tracer_resume(), which
+ * either restarts the task or detaches it: no path leaves a task stopped.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <search.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+#define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC)
+#define OPT_FORK (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
+
+static void *tree; /* tid -> tracee, a tsearch(3) tree */
+static size_t ntracees;
+static uint64_t nstops;
+static TAILQ_HEAD(, tracee) held = TAILQ_HEAD_INITIALIZER(held);
+/* Children whose first stop came before their parent's fork event. */
+static TAILQ_HEAD(, tracee) orphans = TAILQ_HEAD_INITIALIZER(orphans);
+
+/* The tracee whose stop is being handled: only handle_stop() resumes it. */
+static struct tracee *in_hand;
+
+static void handle_stop(struct tracee *t, int status);
+static void tracer_resume(struct tracee *t);
+
+static int
+cmp_tid(const void *a, const void *b)
+{
+	pid_t x = ((const struct tracee *)a)->tid, y = ((const struct tracee *)b)->tid;
+
+	return (x > y) - (x < y);
+}
+
+struct tracee *
+tracer_find(pid_t tid)
+{
+	struct tracee key = {.tid = tid};
+	struct tracee **hit = tfind(&key, &tree, cmp_tid);
+
+	return hit != NULL ? *hit : NULL;
+}
+
+size_t
+tracer_count(void)
+{
+	return ntracees;
+}
+
+uint64_t
+tracer_stops(void)
+{
+	return nstops;
+}
+
+int
+tracer_init(void)
+{
+	return 0;
+}
+
+static struct tracee *
+tracee_new(pid_t tid, struct plan *plan)
+{
+	struct tracee *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->tid = tid;
+	t->plan = plan;
+	t->initial = true;
+	t->options = OPT_BASE;
+	if (tsearch(t, &tree, cmp_tid) == NULL) {
+		free(t);
+		return NULL;
+	}
+	ntracees++;
+	if (plan != NULL) {
+		TAILQ_INSERT_TAIL(&plan->tracees, t, entry);
+		plan->ntracees++;
+	} else {
+		TAILQ_INSERT_TAIL(&orphans, t, entry);
+	}
+	return t;
+}
+
+static void
+tracee_free(struct tracee *t)
+{
+	struct plan *plan = t->plan;
+
+	if (t->fa.how != FORK_NONE)
+		pid_abandon(t);
+	if (t->held) {
+		TAILQ_REMOVE(&held, t, hold_entry);
+		t->held = false;
+	}
+	tdelete(t, &tree, cmp_tid);
+	ntracees--;
+	if (plan != NULL) {
+		TAILQ_REMOVE(&plan->tracees, t, entry);
+		plan->ntracees--;
+	} else {
+		TAILQ_REMOVE(&orphans, t, entry);
+	}
+	if (t->ptask != NULL && t->ptask->tracee == t)
+		t->ptask->tracee = NULL;
+	free(t);
+	if (plan != NULL)
+		supervisor_tracee_gone(plan);
+	supervisor_notify_status();
+}
+
+/* Reads "Key:\tvalue" from /proc/PID/status; -1 when absent. */
+static long
+proc_status_field(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Field 22 of /proc/PID/stat, the start time in clock ticks; 0 if unknown. */
+static unsigned long long
+proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	FILE *f;
+	size_t n;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and ')': fields start after the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (i = 2; i < 22 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+static void
+seize_error(pid_t tid, int err, struct nsdd_error *e)
+{
+	long tracer;
+
+	if (err == EPERM && (tracer = proc_status_field(tid, "TracerPid")) > 0)
+		nsdd_error_set(e, "TaskBusy", tid, "task %d is already traced by pid %ld", tid,
+		               tracer);
+	else if (err == EPERM)
+		nsdd_error_set(e, "PermissionDenied", 0, "cannot ptrace task %d: %s", tid,
+		               strerror(err));
+	else
+		nsdd_error_set(e, "NoSuchTask", tid, "cannot attach to task %d: %s", tid,
+		               strerror(err));
+}
+
+/*
+ * Seizes the target and all its threads, re-reading /proc/PID/task until a
+ * pass finds no new thread, then interrupts each so that its first stop
+ * starts syscall tracing where the plan needs it.
+ */
+int
+tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e)
+{
+	const struct nsd_plan *m = plan->model;
+	char path[64];
+	struct tracee *t;
+	bool added = true;
+	int rounds;
+
+	if (proc_status_field(pid, "Tgid") < 0)
+		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
+	if (proc_status_field(pid, "Tgid") != pid)
+		return nsdd_error_set(e, "NoSuchTask", pid,
+		                      "pid %d is a thread, not a thread-group leader", pid);
+	if (m->has_start_time && proc_start_time(pid) != m->start_time)
+		return nsdd_error_set(e, "NoSuchTask", pid,
+		                      "pid %d has start time %llu, not %llu: it was reused", pid,
+		                      proc_start_time(pid), (unsigned long long)m->start_time);
+	if ((t = tracer_find(pid)) != NULL)
+		return nsdd_error_set(e, "TaskBusy", pid, "task %d is already traced by plan %s",
+		                      pid, t->plan ? t->plan->id : "?");
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	for (rounds = 0; added && rounds < 1000; rounds++) {
+		struct dirent *de;
+		DIR *d = opendir(path);
+		added = false;
+		if (d == NULL) {
+			if (rounds == 0)
+				return nsdd_error_set(e, "NoSuchTask", pid,
+				                      "no process with pid %d", pid);
+			break;
+		}
+		while ((de = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+			if (tid <= 0 || tracer_find(tid) != NULL)
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)OPT_BASE) < 0) {
+				int err = errno;
+				if (err == ESRCH && tid != pid)
+					continue; /* the thread exited meanwhile */
+				closedir(d);
+				seize_error(tid, err, e);
+				return -1;
+			}
+			if ((t = tracee_new(tid, plan)) == NULL) {
+				ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+				closedir(d);
+				return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
+			}
+			if (tid == pid) {
+				struct ptask *pt = supervisor_ptask(plan, 0);
+				if (pt != NULL)
+					supervisor_bound(pt, t);
+			}
+			if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
+				log_warn("PTRACE_INTERRUPT %d", tid);
+			added = true;
+		}
+		closedir(d);
+	}
+	if (tracer_find(pid) == NULL)
+		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
+	log_debug("plan %s: attached to %d (%zu tasks)", plan->id, pid, plan->ntracees);
+	return 0;
+}
+
+void
+tracer_set_options(struct tracee *t, unsigned options)
+{
+	if (t->options == options)
+		return;
+	if (ptrace(PTRACE_SETOPTIONS, t->tid, NULL, (void *)(long)options) == 0)
+		t->options = options;
+	else if (errno != ESRCH)
+		log_warn("PTRACE_SETOPTIONS %d", t->tid);
+}
+
+/* A tracee needs syscall stops while a step of its own may still apply. */
+static bool
+wants_syscalls(const struct tracee *t)
+{
+	const struct ptask *pt = t->ptask;
+
+	if (t->fa.how != FORK_NONE)
+		return true;
+	if (t->detach_wanted || t->plan == NULL || t->plan->ending || pt == NULL)
+		return false;
+	return pt->state == PT_TRACED && pt->next < pt->model->nsteps;
+}
+
+static void
+detach(struct tracee *t, int sig)
+{
+	struct ptask *pt = t->ptask;
+
+	if (ptrace(PTRACE_DETACH, t->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH)
+		log_warn("PTRACE_DETACH %d", t->tid);
+	log_debug("detached %d", t->tid);
+	if (pt != NULL && pt->tracee == t)
+		supervisor_detached(pt);
+	tracee_free(t);
+}
+
+/* Restarts a stopped tracee, or detaches it once nsdd needs nothing more of it. */
+static void
+tracer_resume(struct tracee *t)
+{
+	int sig = t->inject_sig, req;
+
+	if (!t->stopped || t->held || t->plan == NULL)
+		return;
+	if (t->killed) {
+		/* SIGKILL is pending; let it run to its death. */
+		t->stopped = false;
+		ptrace(PTRACE_CONT, t->tid, NULL, NULL);
+		return;
+	}
+	if (!wants_syscalls(t) && !t->fix.pending) {
+		detach(t, sig);
+		return;
+	}
+	t->inject_sig = 0;
+	t->stopped = false;
+	if (t->group_stop) {
+		t->group_stop = false;
+		req = PTRACE_LISTEN;
+		sig = 0;
+	} else {
+		req = PTRACE_SYSCALL;
+	}
+	if (ptrace(req, t->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH)
+		log_warn("ptrace(%d) %d", req, t->tid);
+}
+
+void
+tracer_hold(struct tracee *t)
+{
+	if (!t->held) {
+		t->held = true;
+		TAILQ_INSERT_TAIL(&held, t, hold_entry);
+	}
+}
+
+/* A namespace lock was released: let every held task try again, in order. */
+void
+tracer_unhold_all(void)
+{
+	struct tracee *t, *prev = in_hand;
+	size_t n = 0;
+
+	TAILQ_FOREACH(t, &held, hold_entry)
+	n++;
+	/* A task that is held again goes to the tail; each is tried once. */
+	while (n-- > 0 && (t = TAILQ_FIRST(&held)) != NULL) {
+		TAILQ_REMOVE(&held, t, hold_entry);
+		t->held = false;
+		in_hand = t;
+		pid_entry(t, NULL, NULL);
+		in_hand = prev;
+		if (!t->held && t != prev)
+			tracer_resume(t);
+	}
+}
+
+void
+tracer_release(struct tracee *t)
+{
+	t->detach_wanted = true;
+	if (t->held) {
+		TAILQ_REMOVE(&held, t, hold_entry);
+		t->held = false;
+		pid_abandon(t);
+	}
+	if (t->stopped) {
+		if (t != in_hand)
+			tracer_resume(t);
+	} else if (!t->initial) {
+		if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0 && errno != ESRCH)
+			log_warn("PTRACE_INTERRUPT %d", t->tid);
+	}
+}
+
+void
+tracer_kill(struct tracee *t)
+{
+	t->killed = true;
+	if (t->held) {
+		TAILQ_REMOVE(&held, t, hold_entry);
+		t->held = false;
+		pid_abandon(t);
+	}
+	kill(t->tid, SIGKILL);
+	if (t->stopped && t != in_hand)
+		tracer_resume(t);
+}
+
+/*
+ * The tracee for a child that a fork event names: a new record in the
+ * parent's plan, or the orphan whose first stop was already seen.
+ */
+struct tracee *
+tracer_child(struct tracee *parent, pid_t child)
+{
+	struct tracee *c = tracer_find(child);
+
+	if (c == NULL) {
+		c = tracee_new(child, parent->plan);
+		if (c == NULL) {
+			log_warnx("out of memory tracking child %d", child);
+			return NULL;
+		}
+		c->options = parent->options;
+		return c;
+	}
+	if (c->plan == NULL) {
+		TAILQ_REMOVE(&orphans, c, entry);
+		c->plan = parent->plan;
+		TAILQ_INSERT_TAIL(&c->plan->tracees, c, entry);
+		c->plan->ntracees++;
+		c->options = parent->options;
+	}
+	return c;
+}
+
+/* Runs the first stop of an adopted orphan, now that its parent is known. */
+static void
+adopt_orphan(struct tracee *c)
+{
+	if (c->stopped && c->initial) {
+		int status = c->inject_sig;
+		c->inject_sig = 0;
+		c->stopped = false;
+		handle_stop(c, status);
+	}
+}
+
+/*
+ * A tracee died in the middle of a fork (SIGKILL skips the fork event): its
+ * child, if any, waits as an orphan. Hand over what the parent knew and let
+ * the child go.
+ */
+static void
+release_orphans_of(struct tracee *dead)
+{
+	struct tracee *c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &orphans, entry, next)
+	{
+		long ppid = proc_status_field(c->tid, "PPid");
+		long tgid = proc_status_field(c->tid, "Tgid");
+		long dtgid = proc_status_field(dead->tid, "Tgid");
+		if (ppid != dead->tid && tgid != dead->tid && (dtgid < 0 || tgid != dtgid))
+			continue;
+		tracer_child(dead, c->tid);
+		if (dead->fa.modified) {
+			c->fix.pending = true;
+			c->fix.regs = dead->fa.regs;
+		}
+		c->detach_wanted = true;
+		adopt_orphan(c);
+	}
+}
+
+static void
+tracee_exited(struct tracee *t, int status)
+{
+	log_debug("task %d %s %d", t->tid, WIFEXITED(status) ? "exited" : "killed by signal",
+	          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (t->fa.how != FORK_NONE && !TAILQ_EMPTY(&orphans))
+		release_orphans_of(t);
+	if (t->ptask != NULL && t->ptask->tracee == t)
+		supervisor_exited(t->ptask, status);
+	tracee_free(t);
+}
+
+/*
+ * execve(2) by a non-leader thread: the thread takes over the leader's pid
+ * and the leader vanishes without an exit report (ptrace(2), "execve(2) under
+ * ptrace"). The leader's record is the one to drop; the execing thread's
+ * record moves to the leader's pid.
+ */
+static struct tracee *
+handle_exec(struct tracee *leader, pid_t tid)
+{
+	unsigned long former = 0;
+	struct tracee *t;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &former) < 0 || (pid_t)former == tid)
+		return leader;
+	t = tracer_find((pid_t)former);
+	if (t == NULL)
+		return leader;
+	log_debug("thread %lu exec'd and became %d", former, tid);
+	if (leader != NULL) {
+		leader->stopped = false;
+		if (leader->ptask != NULL && leader->ptask->tracee == leader)
+			supervisor_exited(leader->ptask, 0);
+		tracee_free(leader);
+	}
+	tdelete(t, &tree, cmp_tid);
+	t->tid = tid;
+	tsearch(t, &tree, cmp_tid);
+	if (t->ptask != NULL)
+		t->ptask->pid = tid;
+	t->stopped = true;
+	return t;
+}
+
+static void
+handle_syscall(struct tracee *t)
+{
+	struct __ptrace_syscall_info info;
+	const struct sc_info *sc;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info) <= 0)
+		return;
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		if (info.arch != AUDIT_ARCH_X86_64)
+			return; /* compat syscalls: not targeted (see nsdd(8)) */
+		sc = arch_syscall((long)info.entry.nr);
+		if (sc == NULL || !wants_syscalls(t))
+			return;
+		pid_entry(t, sc, (const unsigned long long *)info.entry.args);
+	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		if (t->fa.how != FORK_NONE)
+			pid_exit(t, info.exit.rval, info.exit.is_error);
+	}
+}
+
+static bool
+is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void
+handle_stop(struct tracee *t, int status)
+{
+	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
+	struct tracee *prev = in_hand;
+	unsigned long msg;
+
+	t->stopped = true;
+	t->stops++;
+	nstops++;
+	if (t->plan == NULL) {
+		/* An orphan: keep the status until its parent's fork event names it. */
+		t->inject_sig = status;
+		return;
+	}
+	in_hand = t;
+	if (t->initial) {
+		t->initial = false;
+		if (t->fix.pending) {
+			if (!pid_fix_child(t))
+				log_warn("cannot restore the registers of child %d", t->tid);
+			t->fix.pending = false;
+		}
+	}
+
+	if (sig == (SIGTRAP | 0x80)) {
+		handle_syscall(t);
+	} else if (sig == SIGTRAP && event != 0) {
+		switch (event) {
+		case PTRACE_EVENT_FORK:
+		case PTRACE_EVENT_VFORK:
+		case PTRACE_EVENT_CLONE:
+			if (ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &msg) == 0) {
+				struct tracee *c = tracer_child(t, (pid_t)msg);
+				if (c != NULL) {
+					pid_event(t, c->tid);
+					if (c->stopped)
+						adopt_orphan(c);
+				}
+			}
+			break;
+		case PTRACE_EVENT_STOP:
+			/* Group-stop (a stop signal) is kept with PTRACE_LISTEN. */
+			t->group_stop = is_stop_signal(sig);
+			break;
+		default:
+			break;
+		}
+	} else if (event == PTRACE_EVENT_STOP) {
+		t->group_stop = is_stop_signal(sig);
+	} else {
+		/* Signal-delivery-stop: pass the signal on. */
+		t->inject_sig = sig;
+	}
+	in_hand = prev;
+	tracer_resume(t);
+}
+
+/* Collects every pending wait status; runs on SIGCHLD. */
+void
+tracer_reap(void)
+{
+	struct tracee *t;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, __WALL | WNOHANG);
+		if (pid <= 0)
+			break;
+		if (nsenter_reaped(pid))
+			continue;
+		t = tracer_find(pid);
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (t != NULL)
+				tracee_exited(t, status);
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		if (((unsigned)status >> 16) == PTRACE_EVENT_EXEC) {
+			t = handle_exec(t, pid);
+			if (t == NULL)
+				continue;
+		}
+		if (t == NULL) {
+			/* A new child whose parent's fork event has not been seen yet. */
+			t = tracee_new(pid, NULL);
+			if (t == NULL) {
+				ptrace(PTRACE_DETACH, pid, NULL, NULL);
+				continue;
+			}
+		}
+		handle_stop(t, status);
+	}
+}
