@@ -258,7 +258,6 @@ tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e)
 	}
 	if (tracer_find(pid) == NULL)
 		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
-	log_debug("plan %s: attached to %d (%zu tasks)", plan->id, pid, plan->ntracees);
 	return 0;
 }
 
@@ -408,6 +407,8 @@ tracer_child(struct tracee *parent, pid_t child)
 			return NULL;
 		}
 		c->options = parent->options;
+		/* A child has its parent's credentials: set_tid is refused to it too. */
+		c->no_set_tid = parent->no_set_tid;
 		return c;
 	}
 	if (c->plan == NULL) {
@@ -416,6 +417,7 @@ tracer_child(struct tracee *parent, pid_t child)
 		TAILQ_INSERT_TAIL(&c->plan->tracees, c, entry);
 		c->plan->ntracees++;
 		c->options = parent->options;
+		c->no_set_tid = parent->no_set_tid;
 	}
 	return c;
 }

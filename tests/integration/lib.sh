@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the integration tests: each starts its own nsdd on a private
+# socket (as tmux's regress/ does), and cleans up every process it made.
+# Exit 77 means "cannot run here", and says why.
+
+set -u
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+NSDD=$top_builddir/daemon/nsdd
+NSDCTL=$top_builddir/client/nsdctl
+PROGS=$top_builddir/tests/progs
+T=$(mktemp -d /tmp/nsdd-test.XXXXXX)
+export NSDD_SOCKET=$T/sock
+NSDD_PID=
+# Unprivileged and without capabilities: clone3 set_tid is refused to it.
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+	echo "FAIL: $*"
+	[ -f "$T/nsdd.log" ] && { echo "--- nsdd log:"; tail -40 "$T/nsdd.log"; }
+	exit 1
+}
+pass() { echo "PASS: $*"; }
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root: nsdd ptraces tasks and --new-ns makes namespaces"
+}
+
+start_nsdd() {
+	"$NSDD" -v --socket "$NSDD_SOCKET" "$@" 2>"$T/nsdd.log" &
+	NSDD_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$NSDD_SOCKET" ] && return 0
+		kill -0 "$NSDD_PID" 2>/dev/null || fail "nsdd did not start: $(cat "$T/nsdd.log")"
+		sleep 0.05
+	done
+	fail "nsdd did not create $NSDD_SOCKET"
+}
+
+stop_nsdd() {
+	[ -n "$NSDD_PID" ] || return 0
+	kill -TERM "$NSDD_PID" 2>/dev/null
+	wait "$NSDD_PID" 2>/dev/null
+	NSDD_PID=
+}
+
+cleanup() {
+	# Every process a test started has $T in its environment or arguments.
+	for p in $(grep -l "$T" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
+		[ "$p" != $$ ] && kill -KILL "$p" 2>/dev/null
+	done
+	stop_nsdd
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ctl() { timeout 30 "$NSDCTL" "$@"; }
+
+# The task runs untraced and is not stopped by anyone (ptrace(2): State t).
+check_free() {
+	local pid=$1 state tracer
+	state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || return 0
+	tracer=$(awk '/^TracerPid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+	[ -z "$state" ] && return 0
+	[ "$tracer" = 0 ] || fail "task $pid is still traced by $tracer"
+	case $state in t | T) fail "task $pid is left stopped (state $state)" ;; esac
+}
+
+# Waits until FILE has a line matching RE.
+wait_for() {
+	local file=$1 re=$2
+	for _ in $(seq 200); do
+		grep -qE "$re" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for /$re/ in $file: $(cat "$file")"
+}
+
+plan() { cat >"$T/$1.json"; echo "$T/$1.json"; }
