@@ -153,6 +153,7 @@ struct fork_apply {
 	uint64_t flags;               /* its clone flags */
 	struct user_regs_struct regs; /* at entry, as the task made it */
 	bool modified;                /* registers differ from regs */
+	bool decided;                 /* the fork event settled the step */
 	int refuse_errno;             /* FORK_REFUSE: the errno to return */
 	pid_t child;                  /* in nsdd's namespace, from the fork event */
 	int32_t got[NSD_MAX_LEVELS];  /* the child's pids, innermost first */
@@ -182,6 +183,7 @@ struct tracee {
 	bool no_set_tid;  /* clone3 set_tid gave EPERM: use ns_last_pid */
 	bool interrupted; /* PTRACE_INTERRUPT sent, stop not yet seen */
 	int inject_sig;
+	int parked_status; /* an orphan's first stop, replayed on adoption */
 	unsigned options;
 	struct fork_apply fa;
 	struct child_fix fix;

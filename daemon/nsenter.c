@@ -297,6 +297,26 @@ nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t)
 		tracer_unhold_all();
 }
 
+/* One request and its answer; SIGCHLD (no SA_RESTART in libevent) may interrupt either. */
+static int
+helper_call(struct pidns *ns, const struct helper_req *req, int *rc)
+{
+	ssize_t n;
+
+	while ((n = send(ns->sock, req, sizeof(*req), MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(*req))
+		return -1;
+	while ((n = recv(ns->sock, rc, sizeof(*rc), 0)) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(*rc)) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0 or an errno: EEXIST when want is taken in that namespace. */
 int
 nsenter_set_last_pid(struct pidns *ns, int32_t want)
@@ -306,8 +326,7 @@ nsenter_set_last_pid(struct pidns *ns, int32_t want)
 
 	if (ns->helper == 0 && (err = helper_spawn(ns)) != 0)
 		return err;
-	if (send(ns->sock, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
-	    recv(ns->sock, &rc, sizeof(rc), 0) != sizeof(rc)) {
+	if (helper_call(ns, &req, &rc) < 0) {
 		err = errno ? errno : EIO;
 		log_warn("pid namespace helper %d", ns->helper);
 		kill(ns->helper, SIGKILL);

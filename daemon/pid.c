@@ -334,7 +334,12 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	via_last_pid(t, s);
 }
 
-/* The fork event: the child exists, so the namespaces are free again. */
+/*
+ * The fork event: the child exists, so its pids are settled and the
+ * namespaces are free again. The step is decided here, not at syscall exit:
+ * a task killed or replaced by another thread's execve after creating the
+ * child never reaches its exit, yet the child has the pid it has.
+ */
 void
 pid_event(struct tracee *t, pid_t child)
 {
@@ -346,11 +351,12 @@ pid_event(struct tracee *t, pid_t child)
 
 	if (c == NULL)
 		return;
-	if (fa->how == FORK_NONE || fa->how == FORK_REFUSE) {
+	if (fa->how == FORK_NONE || fa->how == FORK_REFUSE || fa->decided) {
 		c->detach_wanted = true; /* a fork no step applies to: not ours */
 		return;
 	}
 	fa->child = child;
+	fa->decided = true;
 	if (fa->nlocks > 0) {
 		nsenter_unlock(fa->locks, fa->nlocks, t);
 		fa->nlocks = 0;
@@ -365,16 +371,22 @@ pid_event(struct tracee *t, pid_t child)
 	for (i = 0; i < s->npids; i++)
 		if (i >= fa->ngot || fa->got[i] != s->pids[i])
 			break;
-	pt = i == s->npids ? supervisor_ptask(t->plan, s->pids[0]) : NULL;
-	if (pt != NULL && pt->state == PT_WAITING) {
-		supervisor_bound(pt, c);
-		if (s->call == NSD_CALL_FORK)
-			supervisor_keep_pidfd(t->plan, child);
-	} else {
+	if (s->call == NSD_CALL_FORK)
+		supervisor_keep_pidfd(t->plan, child);
+	if (i < s->npids) {
+		long long got = i < fa->ngot ? fa->got[i] : -1;
 		c->detach_wanted = true;
-		if (i == s->npids && s->call == NSD_CALL_FORK)
-			supervisor_keep_pidfd(t->plan, child);
+		supervisor_step_failed(t->ptask, arch_syscall_name(fa->nr), s->pids[i], got,
+		                       "mismatch: wanted pid %d, got %lld (namespace level %zu)",
+		                       s->pids[i], got, i);
+		return;
 	}
+	pt = supervisor_ptask(t->plan, s->pids[0]);
+	if (pt != NULL && pt->state == PT_WAITING)
+		supervisor_bound(pt, c);
+	else
+		c->detach_wanted = true;
+	supervisor_applied(t->ptask, arch_syscall_name(fa->nr), s->pids[0], s->pids[0]);
 }
 
 /* Puts the task's registers back as it made the call, with its result. */
@@ -396,11 +408,15 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 	const struct nsd_step *s = &t->ptask->model->steps[fa->step];
 	const char *name = arch_syscall_name(fa->nr);
 	char ebuf[64];
-	size_t i;
 
 	if (fa->nlocks > 0) {
 		nsenter_unlock(fa->locks, fa->nlocks, t);
 		fa->nlocks = 0;
+	}
+	if (fa->decided) {
+		restore(t, rval);
+		fa_reset(fa);
+		return;
 	}
 	if (is_error && is_restart(rval)) {
 		/* Interrupted before a child existed; the kernel will make the call again. */
@@ -432,25 +448,10 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
 		return;
 	}
-	if (fa->child == 0) {
-		fa_reset(fa);
-		supervisor_step_failed(t->ptask, name, s->pids[0], rval,
-		                       "the kernel reported no new task");
-		return;
-	}
-	for (i = 0; i < s->npids; i++)
-		if (i >= fa->ngot || fa->got[i] != s->pids[i])
-			break;
-	if (i < s->npids) {
-		long long got = i < fa->ngot ? fa->got[i] : -1;
-		fa_reset(fa);
-		supervisor_step_failed(t->ptask, name, s->pids[i], got,
-		                       "mismatch: wanted pid %d, got %lld (namespace level %zu)",
-		                       s->pids[i], got, i);
-		return;
-	}
+	/* Success without a fork event: the child escaped tracing. */
 	fa_reset(fa);
-	supervisor_applied(t->ptask, name, s->pids[0], s->pids[0]);
+	supervisor_step_failed(t->ptask, name, s->pids[0], rval,
+	                       "the kernel reported no new task to nsdd");
 }
 
 /* Lets go of a fork in flight: the task is being detached or has died. */

@@ -366,6 +366,24 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+/* Creates dir and its missing parents, 0755, as mkdir -p. */
+static void
+mkdir_parents(char *dir)
+{
+	char *p;
+
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			fatal("cannot create socket directory %s", dir);
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		fatal("cannot create socket directory %s", dir);
+}
+
 /* Refuses to take over a socket that a live server answers on. */
 static int
 bind_own(const char *path)
@@ -382,8 +400,7 @@ bind_own(const char *path)
 	strcpy(dir, path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			fatal("cannot create socket directory %s", dir);
+		mkdir_parents(dir);
 	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))

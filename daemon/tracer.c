@@ -304,7 +304,8 @@ tracer_resume(struct tracee *t)
 {
 	int sig = t->inject_sig, req;
 
-	if (!t->stopped || t->held || t->plan == NULL)
+	/* Only handle_stop() may run a task's first stop (it restores registers). */
+	if (!t->stopped || t->held || t->plan == NULL || t->initial)
 		return;
 	if (t->killed) {
 		/* SIGKILL is pending; let it run to its death. */
@@ -427,10 +428,8 @@ static void
 adopt_orphan(struct tracee *c)
 {
 	if (c->stopped && c->initial) {
-		int status = c->inject_sig;
-		c->inject_sig = 0;
 		c->stopped = false;
-		handle_stop(c, status);
+		handle_stop(c, c->parked_status);
 	}
 }
 
@@ -541,11 +540,9 @@ handle_stop(struct tracee *t, int status)
 	unsigned long msg;
 
 	t->stopped = true;
-	t->stops++;
-	nstops++;
 	if (t->plan == NULL) {
-		/* An orphan: keep the status until its parent's fork event names it. */
-		t->inject_sig = status;
+		/* An orphan: park the status until its parent's fork event names it. */
+		t->parked_status = status;
 		return;
 	}
 	in_hand = t;
@@ -613,6 +610,7 @@ tracer_reap(void)
 		}
 		if (!WIFSTOPPED(status))
 			continue;
+		nstops++;
 		if (((unsigned)status >> 16) == PTRACE_EVENT_EXEC) {
 			t = handle_exec(t, pid);
 			if (t == NULL)

@@ -28,14 +28,15 @@ need_root() {
 }
 
 start_nsdd() {
-	"$NSDD" -v --socket "$NSDD_SOCKET" "$@" 2>"$T/nsdd.log" &
+	"$NSDD" -v --socket "$NSDD_SOCKET" "$@" 2>>"$T/nsdd.log" &
 	NSDD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$NSDD_SOCKET" ] && return 0
+	# Ready once it says so: a stale socket file may exist before it binds.
+	for _ in $(seq 200); do
+		grep -q ' ready$' "$T/nsdd.log" 2>/dev/null && return 0
 		kill -0 "$NSDD_PID" 2>/dev/null || fail "nsdd did not start: $(cat "$T/nsdd.log")"
 		sleep 0.05
 	done
-	fail "nsdd did not create $NSDD_SOCKET"
+	fail "nsdd did not get ready on $NSDD_SOCKET"
 }
 
 stop_nsdd() {
