@@ -104,31 +104,6 @@ cmd_submit(int argc, char **argv)
 	return rc;
 }
 
-/* Field 22 of /proc/PID/stat: guards the plan against pid reuse. */
-static unsigned long long
-start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	size_t n;
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (i = 2; i < 22 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p != NULL)
-		v = strtoull(p + 1, NULL, 10);
-	return v;
-}
-
 /*
  * The child waits on a pipe until nsdd has seized it, so that nsdd sees CMD
  * from its first instruction: the wait is a blocking read, which nsdd's
@@ -204,9 +179,9 @@ cmd_run(int argc, char **argv)
 		child(go[0], cmd);
 	}
 	close(go[0]);
-	json_object_set_new(
-	    doc, "target",
-	    json_pack("{s:i, s:I}", "pid", pid, "start_time", (json_int_t)start_time(pid)));
+	json_object_set_new(doc, "target",
+	                    json_pack("{s:i, s:I}", "pid", pid, "start_time",
+	                              (json_int_t)nsd_proc_start_time(pid)));
 	id = submit(c, doc, &steps);
 	json_decref(doc);
 	if (id == NULL) {

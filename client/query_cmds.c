@@ -96,10 +96,10 @@ print_status(json_t *st)
 		ctl_print_json(st);
 		return;
 	}
-	printf("plan %s%s%s%s: %s, %lld/%lld steps, mode %s, backend %s\n", S(st, "id"),
-	       S(st, "name") ? " (" : "", S(st, "name") ?: "", S(st, "name") ? ")" : "",
-	       S(st, "state"), I(st, "steps_applied"), I(st, "steps_total"), S(st, "mode"),
-	       S(st, "backend"));
+	printf("plan %s%s%s%s: %s, %lld/%lld steps, mode %s, backend %s, %lld ptrace stops\n",
+	       S(st, "id"), S(st, "name") ? " (" : "", S(st, "name") ?: "",
+	       S(st, "name") ? ")" : "", S(st, "state"), I(st, "steps_applied"),
+	       I(st, "steps_total"), S(st, "mode"), S(st, "backend"), I(st, "ptrace_stops"));
 	if (S(st, "error") != NULL)
 		printf("  error: %s\n", S(st, "error"));
 	json_array_foreach(tasks, i, t)

@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -67,48 +70,26 @@ arch_nr(const struct user_regs_struct *r)
 	return (long)r->orig_rax;
 }
 
-/* The x86_64 syscall ABI: rdi, rsi, rdx, r10, r8, r9. */
+/* The x86_64 syscall ABI: arguments in rdi, rsi, rdx, r10, r8, r9. */
+static const size_t arg_offset[6] = {
+    offsetof(struct user_regs_struct, rdi), offsetof(struct user_regs_struct, rsi),
+    offsetof(struct user_regs_struct, rdx), offsetof(struct user_regs_struct, r10),
+    offsetof(struct user_regs_struct, r8),  offsetof(struct user_regs_struct, r9),
+};
+
 unsigned long long
 arch_arg(const struct user_regs_struct *r, int i)
 {
-	switch (i) {
-	case 0:
-		return r->rdi;
-	case 1:
-		return r->rsi;
-	case 2:
-		return r->rdx;
-	case 3:
-		return r->r10;
-	case 4:
-		return r->r8;
-	default:
-		return r->r9;
-	}
+	unsigned long long v;
+
+	memcpy(&v, (const char *)r + arg_offset[i], sizeof(v));
+	return v;
 }
 
 void
 arch_set_arg(struct user_regs_struct *r, int i, unsigned long long v)
 {
-	switch (i) {
-	case 0:
-		r->rdi = v;
-		break;
-	case 1:
-		r->rsi = v;
-		break;
-	case 2:
-		r->rdx = v;
-		break;
-	case 3:
-		r->r10 = v;
-		break;
-	case 4:
-		r->r8 = v;
-		break;
-	default:
-		r->r9 = v;
-	}
+	memcpy((char *)r + arg_offset[i], &v, sizeof(v));
 }
 
 void

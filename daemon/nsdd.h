@@ -104,6 +104,7 @@ struct plan {
 	char *error;
 	struct ptask *ptasks; /* model->ntasks */
 	size_t applied;
+	uint64_t stops; /* ptrace stops of its tasks: the cost of the plan */
 	uint64_t created_usec, finished_usec;
 	json_t *events;
 	TAILQ_HEAD(, tracee) tracees;
@@ -187,7 +188,6 @@ struct tracee {
 	unsigned options;
 	struct fork_apply fa;
 	struct child_fix fix;
-	uint64_t stops;
 };
 
 int tracer_init(void);

@@ -600,6 +600,7 @@ supervisor_status(const struct plan *plan)
 		return NULL;
 	if (plan->model->name != NULL)
 		json_object_set_new(st, "name", json_string(plan->model->name));
+	json_object_set_new(st, "ptrace_stops", json_integer((json_int_t)plan->stops));
 	if (plan->error != NULL && plan->state != PLAN_RUNNING)
 		json_object_set_new(st, "error", json_string(plan->error));
 	if (plan->state != PLAN_RUNNING)

@@ -148,32 +148,6 @@ proc_status_field(pid_t pid, const char *key)
 	return v;
 }
 
-/* Field 22 of /proc/PID/stat, the start time in clock ticks; 0 if unknown. */
-static unsigned long long
-proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	FILE *f;
-	size_t n;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name may hold spaces and ')': fields start after the last ')'. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (i = 2; i < 22 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p != NULL)
-		v = strtoull(p + 1, NULL, 10);
-	return v;
-}
-
 static void
 seize_error(pid_t tid, int err, struct nsdd_error *e)
 {
@@ -209,10 +183,11 @@ tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e)
 	if (proc_status_field(pid, "Tgid") != pid)
 		return nsdd_error_set(e, "NoSuchTask", pid,
 		                      "pid %d is a thread, not a thread-group leader", pid);
-	if (m->has_start_time && proc_start_time(pid) != m->start_time)
+	if (m->has_start_time && nsd_proc_start_time(pid) != m->start_time)
 		return nsdd_error_set(e, "NoSuchTask", pid,
 		                      "pid %d has start time %llu, not %llu: it was reused", pid,
-		                      proc_start_time(pid), (unsigned long long)m->start_time);
+		                      (unsigned long long)nsd_proc_start_time(pid),
+		                      (unsigned long long)m->start_time);
 	if ((t = tracer_find(pid)) != NULL)
 		return nsdd_error_set(e, "TaskBusy", pid, "task %d is already traced by plan %s",
 		                      pid, t->plan ? t->plan->id : "?");
@@ -360,15 +335,22 @@ tracer_unhold_all(void)
 	}
 }
 
-void
-tracer_release(struct tracee *t)
+/* A held task gives up its wait for a lock, and its fork in the making. */
+static void
+unhold(struct tracee *t)
 {
-	t->detach_wanted = true;
 	if (t->held) {
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
 		pid_abandon(t);
 	}
+}
+
+void
+tracer_release(struct tracee *t)
+{
+	t->detach_wanted = true;
+	unhold(t);
 	if (t->stopped) {
 		if (t != in_hand)
 			tracer_resume(t);
@@ -382,11 +364,7 @@ void
 tracer_kill(struct tracee *t)
 {
 	t->killed = true;
-	if (t->held) {
-		TAILQ_REMOVE(&held, t, hold_entry);
-		t->held = false;
-		pid_abandon(t);
-	}
+	unhold(t);
 	kill(t->tid, SIGKILL);
 	if (t->stopped && t != in_hand)
 		tracer_resume(t);
@@ -546,6 +524,7 @@ handle_stop(struct tracee *t, int status)
 		return;
 	}
 	in_hand = t;
+	t->plan->stops++;
 	if (t->initial) {
 		t->initial = false;
 		if (t->fix.pending) {

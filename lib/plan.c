@@ -118,18 +118,26 @@ path_member(struct path *p, const char *name)
 }
 
 static int
-fail(struct nsd_plan_error *err, const struct path *p, const char *fmt, ...)
+vfail(struct nsd_plan_error *err, const struct path *p, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	snprintf(err->path, sizeof(err->path), "%s", p->buf);
-	va_start(ap, fmt);
 	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
-	va_end(ap);
 	errno = EINVAL;
 	return -1;
 }
 
+static int
+fail(struct nsd_plan_error *err, const struct path *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(err, p, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An error at member `member` of the object at p. */
 static int
 fail_member(struct nsd_plan_error *err, const struct path *p, const char *member, const char *fmt,
             ...)
@@ -138,11 +146,9 @@ fail_member(struct nsd_plan_error *err, const struct path *p, const char *member
 	va_list ap;
 
 	path_member(&q, member);
-	snprintf(err->path, sizeof(err->path), "%s", q.buf);
 	va_start(ap, fmt);
-	vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
+	vfail(err, &q, fmt, ap);
 	va_end(ap);
-	errno = EINVAL;
 	return -1;
 }
 

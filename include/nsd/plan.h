@@ -129,6 +129,13 @@ const char *nsd_mode_name(enum nsd_mode mode);
 /* Index of the task with this key, or -1. */
 ssize_t nsd_plan_task_index(const struct nsd_plan *plan, const char *key);
 
+/*
+ * Field 22 of /proc/PID/stat (start time in clock ticks since boot), the
+ * value of $.target.start_time that guards a plan against pid reuse; 0 if
+ * the process does not exist.
+ */
+uint64_t nsd_proc_start_time(pid_t pid);
+
 /* True for the kinds that create a task (fork, thread). */
 bool nsd_call_creates_task(enum nsd_call call);
 
