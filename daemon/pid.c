@@ -420,6 +420,7 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 	}
 	if (is_error && is_restart(rval)) {
 		/* Interrupted before a child existed; the kernel will make the call again. */
+		log_debug("task %d: %s interrupted (%lld); it restarts", t->tid, name, rval);
 		restore(t, rval);
 		fa_reset(fa);
 		return;

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Signals with a handler rain on a task whose forks are all steps: a fork
+# interrupted before its child exists is restarted by the kernel and must
+# still get its planned pid, with the registers as the task made the call.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+start_nsdd
+
+n=100
+steps=$(for pid in $(seq 100 $((100 + n - 1))); do printf '{"call": "fork", "pid": %d}\n' "$pid"; done |
+	paste -sd,)
+p=$(echo "{\"version\": 1, \"tasks\": {\"target\": [$steps]}}" | plan storm)
+ctl --json run --new-ns "$p" -- "$PROGS/forkstorm" $n 100 >"$T/out" 2>&1 &
+run=$!
+wait_for "$T/out" '^ready$'
+target=$(grep -o '"pid": *[0-9]*' "$T/out" | head -1 | grep -o '[0-9]*$')
+while kill -USR1 "$target" 2>/dev/null; do :; done
+wait $run || fail "run exited $?: $(tail -5 "$T/out")"
+grep -q '^ok [0-9]' "$T/out" || fail "pids: $(tail -5 "$T/out")"
+restarts=$(grep -c 'interrupted (-513); it restarts' "$T/nsdd.log")
+# Dozens restart in a run here; none would mean the path went untested.
+[ "$restarts" -ge 1 ] || fail "no fork was interrupted: the restart path went untested"
+pass "$n forks under $(sed -n 's/^ok //p' "$T/out") signals, $restarts restarted"
