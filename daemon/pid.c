@@ -192,7 +192,7 @@ static bool
 rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 *ca)
 {
 	struct user_regs_struct r = t->fa.regs;
-	int32_t set_tid[NSD_MAX_LEVELS];
+	int32_t set_tid[NSD_MAX_LEVELS] = {0};
 	unsigned long long base = arch_scratch(&r, sizeof(set_tid) + sizeof(*ca));
 
 	memcpy(set_tid, s->pids, s->npids * sizeof(int32_t));

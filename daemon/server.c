@@ -164,64 +164,74 @@ protocol_error(struct conn *c, const char *what)
 	bufferevent_disable(c->bev, EV_READ);
 }
 
-/* Parses one message; a plan with duplicate keys is answered, not dropped. */
+/*
+ * Parses one message into the queue as {"call": CALL} or, for a message
+ * whose only fault is a duplicate key, {"call": CALL, "duplicate": WHY}: a
+ * plan with duplicate keys is answered InvalidPlan in its turn, not dropped.
+ * The wrapper is nsdd's own; nothing in it comes from the client unparsed.
+ */
 static void
 take_message(struct conn *c, const char *msg, size_t len)
 {
+	json_t *call = json_loadb(msg, len, JSON_REJECT_DUPLICATES, NULL), *item;
 	json_error_t err;
-	json_t *call = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &err);
 
-	if (call == NULL && json_error_code(&err) == json_error_duplicate_key) {
-		json_t *lax = json_loadb(msg, len, 0, NULL);
-		const char *m = json_string_value(json_object_get(lax, "method"));
-		if (m != NULL) {
-			/* Answered in order like any call, as an error. */
-			call = json_pack("{s:s, s:s, s:s}", "method", m, "nsdd.duplicate", err.text,
-			                 "nsdd.oneway",
-			                 json_is_true(json_object_get(lax, "oneway")) ? "y" : "n");
+	if (call == NULL) {
+		/* Parse again to tell a duplicate key from bytes that are not JSON. */
+		json_decref(json_loadb(msg, len, JSON_REJECT_DUPLICATES, &err));
+		if (json_error_code(&err) == json_error_duplicate_key)
+			call = json_loadb(msg, len, 0, NULL);
+		if (!json_is_object(call)) {
+			json_decref(call);
+			protocol_error(c, "a message that is not a JSON object");
+			return;
 		}
-		json_decref(lax);
-	}
-	if (!json_is_object(call)) {
+		item = json_pack("{s:o, s:s}", "call", call, "duplicate", err.text);
+	} else if (!json_is_object(call)) {
 		json_decref(call);
 		protocol_error(c, "a message that is not a JSON object");
 		return;
+	} else {
+		item = json_pack("{s:o}", "call", call);
+	}
+	if (item == NULL) {
+		protocol_error(c, "out of memory");
+		return;
 	}
 	if (json_array_size(c->queue) >= MAX_QUEUED_CALLS) {
-		json_decref(call);
+		json_decref(item);
 		send_msg(c, json_pack("{s:s, s:{s:s, s:i}}", "error",
 		                      "io.nsdd.supervisor.LimitExceeded", "parameters", "what",
 		                      "calls queued on one connection", "limit", MAX_QUEUED_CALLS));
 		protocol_error(c, "too many calls queued");
 		return;
 	}
-	json_array_append_new(c->queue, call);
+	json_array_append_new(c->queue, item);
 }
 
 static void
-dispatch(struct conn *c, json_t *call)
+dispatch(struct conn *c, json_t *item)
 {
+	json_t *call = json_object_get(item, "call");
 	const char *method = json_string_value(json_object_get(call, "method"));
 	json_t *params = json_object_get(call, "parameters");
-	const char *dup = json_string_value(json_object_get(call, "nsdd.duplicate"));
+	const char *dup = json_string_value(json_object_get(item, "duplicate"));
 
-	c->call = call;
+	c->call = item;
 	c->more = json_is_true(json_object_get(call, "more"));
 	c->oneway = json_is_true(json_object_get(call, "oneway"));
+	if (method == NULL) {
+		server_error(c, "org.varlink.service.InvalidParameter",
+		             json_pack("{s:s}", "parameter", "method"));
+		return;
+	}
 	if (dup != NULL) {
-		c->oneway =
-		    strcmp(json_string_value(json_object_get(call, "nsdd.oneway")), "y") == 0;
 		if (strcmp(method, "io.nsdd.supervisor.Submit") == 0)
 			server_error(c, "io.nsdd.supervisor.InvalidPlan",
 			             json_pack("{s:s, s:s}", "path", "$", "reason", dup));
 		else
 			server_error(c, "org.varlink.service.InvalidParameter",
 			             json_pack("{s:s}", "parameter", dup));
-		return;
-	}
-	if (method == NULL) {
-		server_error(c, "org.varlink.service.InvalidParameter",
-		             json_pack("{s:s}", "parameter", "method"));
 		return;
 	}
 	if (params == NULL) {

@@ -301,8 +301,12 @@ tracer_resume(struct tracee *t)
 	} else {
 		req = PTRACE_SYSCALL;
 	}
-	if (ptrace(req, t->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH)
-		log_warn("ptrace(%d) %d", req, t->tid);
+	if (ptrace(req, t->tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
+		/* Never leave a task stopped: if it cannot be restarted, let it go. */
+		log_warn("cannot restart task %d (ptrace request %d); detaching it", t->tid, req);
+		t->stopped = true;
+		detach(t, 0);
+	}
 }
 
 void
@@ -489,6 +493,7 @@ handle_syscall(struct tracee *t)
 	struct __ptrace_syscall_info info;
 	const struct sc_info *sc;
 
+	memset(&info, 0, sizeof(info)); /* valgrind does not know what the kernel fills */
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info) <= 0)
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {

@@ -92,6 +92,14 @@ s.sendall(b'{"method":"io.nsdd.supervisor.Submit","parameters":{"plan":'
 r, = replies(s, 1)
 check(r.get("error") == "io.nsdd.supervisor.InvalidPlan" and "duplicate" in r["parameters"]["reason"], r)
 
+# nsdd's own bookkeeping names, sent by a client, mean nothing to it.
+s.sendall(b'{"method":"io.nsdd.supervisor.Info","nsdd.duplicate":"x","duplicate":"y","call":1}\0')
+r, = replies(s, 1)
+check("version" in r["parameters"], ("bookkeeping names", r))
+s.sendall(b'{"method":5}\0')
+r, = replies(s, 1)
+check(r.get("error") == "org.varlink.service.InvalidParameter", r)
+
 # A message that is not JSON: the connection is dropped, nsdd lives on.
 s2 = conn()
 s2.sendall(b"this is not json\0")
