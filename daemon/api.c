@@ -289,4 +289,6 @@ api_init(void)
 		json_array_append_new(features, json_string("clone3-set-tid"));
 	if (access("/proc/sys/kernel/ns_last_pid", W_OK) == 0)
 		json_array_append_new(features, json_string("ns-last-pid"));
+	if (access("/proc/sys/kernel/msg_next_id", W_OK) == 0)
+		json_array_append_new(features, json_string("ipc-next-id"));
 }

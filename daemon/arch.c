@@ -20,10 +20,10 @@
 
 /* The syscalls nsdd targets, as strace's syscallent.h: number, name, kind. */
 static const struct sc_info syscalls[] = {
-    {SYS_clone, "clone", SC_CLONE},
-    {SYS_fork, "fork", SC_FORK},
-    {SYS_vfork, "vfork", SC_VFORK},
-    {SYS_clone3, "clone3", SC_CLONE3},
+    {SYS_clone, "clone", SC_CLONE},    {SYS_fork, "fork", SC_FORK},
+    {SYS_vfork, "vfork", SC_VFORK},    {SYS_clone3, "clone3", SC_CLONE3},
+    {SYS_msgget, "msgget", SC_MSGGET}, {SYS_semget, "semget", SC_SEMGET},
+    {SYS_shmget, "shmget", SC_SHMGET},
 };
 
 const struct sc_info *

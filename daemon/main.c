@@ -203,6 +203,8 @@ main(int argc, char **argv)
 		fatal("cannot open nsdd's own pid namespace");
 	if (tracer_init() < 0)
 		fatal("tracer");
+	if (ipc_init() < 0)
+		fatal("cannot open nsdd's own IPC namespace");
 	api_init();
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(nsdd_base, sigs[i], signal_cb, NULL);

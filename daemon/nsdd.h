@@ -46,6 +46,7 @@ struct plan;
 struct ptask;
 struct tracee;
 struct pidns;
+struct ipcns;
 
 /* --- server.c: the varlink socket and its connections ---------------- */
 
@@ -163,6 +164,15 @@ struct fork_apply {
 	size_t nlocks;
 };
 
+/* An msgget/semget/shmget step in flight (ipc.c). */
+struct ipc_apply {
+	bool active;  /* *_next_id written; the syscall's exit decides */
+	bool waiting; /* held for the namespace's lock */
+	size_t step;
+	long nr;
+	struct ipcns *ns;
+};
+
 /* Registers a new child must get back before it runs (clone3 rewrites). */
 struct child_fix {
 	bool pending;
@@ -187,6 +197,7 @@ struct tracee {
 	int parked_status; /* an orphan's first stop, replayed on adoption */
 	unsigned options;
 	struct fork_apply fa;
+	struct ipc_apply ia;
 	struct child_fix fix;
 };
 
@@ -205,7 +216,7 @@ void tracer_set_options(struct tracee *t, unsigned options);
 
 /* --- arch.c: registers and the syscall table (x86_64) ------------------ */
 
-enum sc_kind { SC_NONE, SC_FORK, SC_VFORK, SC_CLONE, SC_CLONE3 };
+enum sc_kind { SC_NONE, SC_FORK, SC_VFORK, SC_CLONE, SC_CLONE3, SC_MSGGET, SC_SEMGET, SC_SHMGET };
 
 struct sc_info {
 	long nr;
@@ -237,6 +248,14 @@ void pid_exit(struct tracee *t, long long rval, bool is_error);
 void pid_abandon(struct tracee *t);
 bool pid_fix_child(struct tracee *child);
 int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
+
+/* --- ipc.c: msgget, semget and shmget steps -------------------------- */
+
+int ipc_init(void);
+void ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
+void ipc_exit(struct tracee *t, long long rval, bool is_error);
+void ipc_abandon(struct tracee *t);
+void ipc_gc(void);
 
 /* --- nsenter.c: acting inside a task's pid namespace ----------------- */
 

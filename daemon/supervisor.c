@@ -260,8 +260,10 @@ finalize(struct plan *plan)
 		TAILQ_REMOVE(&supervisor_plans, plan, entry);
 		plan_free(plan);
 	}
-	if (supervisor_running() == 0)
+	if (supervisor_running() == 0) {
 		nsenter_gc();
+		ipc_gc();
+	}
 	prune();
 	supervisor_notify_status();
 }
@@ -440,8 +442,16 @@ unsupported_kind(const struct nsd_plan *m)
 
 	for (i = 0; i < m->ntasks; i++)
 		for (j = 0; j < m->tasks[i].nsteps; j++)
-			if (!nsd_call_creates_task(m->tasks[i].steps[j].call))
+			switch (m->tasks[i].steps[j].call) {
+			case NSD_CALL_FORK:
+			case NSD_CALL_THREAD:
+			case NSD_CALL_MSGGET:
+			case NSD_CALL_SEMGET:
+			case NSD_CALL_SHMGET:
+				break;
+			default:
 				return nsd_call_name(m->tasks[i].steps[j].call);
+			}
 	return NULL;
 }
 

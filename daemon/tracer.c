@@ -107,6 +107,8 @@ tracee_free(struct tracee *t)
 
 	if (t->fa.how != FORK_NONE)
 		pid_abandon(t);
+	if (t->ia.active || t->ia.waiting)
+		ipc_abandon(t);
 	if (t->held) {
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
@@ -253,7 +255,7 @@ wants_syscalls(const struct tracee *t)
 {
 	const struct ptask *pt = t->ptask;
 
-	if (t->fa.how != FORK_NONE)
+	if (t->fa.how != FORK_NONE || t->ia.active)
 		return true;
 	if (t->detach_wanted || t->plan == NULL || t->plan->ending || pt == NULL)
 		return false;
@@ -332,7 +334,10 @@ tracer_unhold_all(void)
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
 		in_hand = t;
-		pid_entry(t, NULL, NULL);
+		if (t->ia.waiting)
+			ipc_entry(t, NULL, NULL);
+		else
+			pid_entry(t, NULL, NULL);
 		in_hand = prev;
 		if (!t->held && t != prev)
 			tracer_resume(t);
@@ -346,7 +351,10 @@ unhold(struct tracee *t)
 	if (t->held) {
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
-		pid_abandon(t);
+		if (t->ia.waiting)
+			ipc_abandon(t);
+		else
+			pid_abandon(t);
 	}
 }
 
@@ -502,10 +510,15 @@ handle_syscall(struct tracee *t)
 		sc = arch_syscall((long)info.entry.nr);
 		if (sc == NULL || !wants_syscalls(t))
 			return;
-		pid_entry(t, sc, (const unsigned long long *)info.entry.args);
+		if (sc->kind >= SC_MSGGET)
+			ipc_entry(t, sc, (const unsigned long long *)info.entry.args);
+		else
+			pid_entry(t, sc, (const unsigned long long *)info.entry.args);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		if (t->fa.how != FORK_NONE)
 			pid_exit(t, info.exit.rval, info.exit.is_error);
+		else if (t->ia.active)
+			ipc_exit(t, info.exit.rval, info.exit.is_error);
 	}
 }
 
