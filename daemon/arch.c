@@ -23,7 +23,9 @@ static const struct sc_info syscalls[] = {
     {SYS_clone, "clone", SC_CLONE},    {SYS_fork, "fork", SC_FORK},
     {SYS_vfork, "vfork", SC_VFORK},    {SYS_clone3, "clone3", SC_CLONE3},
     {SYS_msgget, "msgget", SC_MSGGET}, {SYS_semget, "semget", SC_SEMGET},
-    {SYS_shmget, "shmget", SC_SHMGET},
+    {SYS_shmget, "shmget", SC_SHMGET}, {SYS_open, "open", SC_OPEN},
+    {SYS_openat, "openat", SC_OPENAT}, {SYS_openat2, "openat2", SC_OPENAT2},
+    {SYS_creat, "creat", SC_CREAT},
 };
 
 const struct sc_info *
@@ -152,4 +154,39 @@ arch_write(pid_t tid, unsigned long long addr, const void *buf, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Page by page, so that a string ending just before unmapped memory is read
+ * whole; the tracee may change it meanwhile, but never beyond len bytes.
+ */
+int
+arch_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		size_t chunk = 4096 - ((addr + off) & 4095);
+		char *nul;
+		if (chunk > len - off)
+			chunk = len - off;
+		if (arch_read(tid, addr + off, buf + off, chunk) < 0)
+			return -1;
+		if ((nul = memchr(buf + off, '\0', chunk)) != NULL)
+			return 0;
+		off += chunk;
+	}
+	buf[len - 1] = '\0';
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
+void
+arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, unsigned long long a1,
+            unsigned long long a2)
+{
+	arch_rewind(r, nr);
+	arch_set_arg(r, 0, a0);
+	arch_set_arg(r, 1, a1);
+	arch_set_arg(r, 2, a2);
 }

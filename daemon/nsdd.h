@@ -106,6 +106,7 @@ struct plan {
 	struct ptask *ptasks; /* model->ntasks */
 	size_t applied;
 	uint64_t stops; /* ptrace stops of its tasks: the cost of the plan */
+	unsigned targets; /* 1 << sc_kind for each syscall kind its steps target */
 	uint64_t created_usec, finished_usec;
 	json_t *events;
 	TAILQ_HEAD(, tracee) tracees;
@@ -173,6 +174,22 @@ struct ipc_apply {
 	struct ipcns *ns;
 };
 
+/* An open step in flight (fd.c): the task's own call, then dup3 and close
+ * that nsdd makes the task run, then its registers back. */
+enum fd_state { FD_NONE, FD_OPENING, FD_DUP, FD_CLOSE };
+
+struct fd_apply {
+	enum fd_state state;
+	size_t step;
+	long nr;
+	bool cloexec;                 /* the task asked for O_CLOEXEC */
+	struct user_regs_struct regs; /* at the open's exit */
+	long long newfd;              /* what the open returned */
+	long long result;             /* what the task will see */
+	int err;                      /* the step fails with this errno */
+	int deferred_sig;             /* a signal that arrived meanwhile */
+};
+
 /* Registers a new child must get back before it runs (clone3 rewrites). */
 struct child_fix {
 	bool pending;
@@ -198,6 +215,7 @@ struct tracee {
 	unsigned options;
 	struct fork_apply fa;
 	struct ipc_apply ia;
+	struct fd_apply fd;
 	struct child_fix fix;
 };
 
@@ -216,7 +234,20 @@ void tracer_set_options(struct tracee *t, unsigned options);
 
 /* --- arch.c: registers and the syscall table (x86_64) ------------------ */
 
-enum sc_kind { SC_NONE, SC_FORK, SC_VFORK, SC_CLONE, SC_CLONE3, SC_MSGGET, SC_SEMGET, SC_SHMGET };
+enum sc_kind {
+	SC_NONE,
+	SC_FORK,
+	SC_VFORK,
+	SC_CLONE,
+	SC_CLONE3,
+	SC_MSGGET,
+	SC_SEMGET,
+	SC_SHMGET,
+	SC_OPEN,
+	SC_OPENAT,
+	SC_OPENAT2,
+	SC_CREAT
+};
 
 struct sc_info {
 	long nr;
@@ -238,6 +269,11 @@ void arch_rewind(struct user_regs_struct *r, long nr);
 /* A scratch area below the stack pointer and red zone, n bytes, aligned. */
 unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
 int arch_read(pid_t tid, unsigned long long addr, void *buf, size_t len);
+/* Reads a NUL-terminated string of at most len-1 bytes; -1 (ENAMETOOLONG) if longer. */
+int arch_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len);
+/* Sets r up to make syscall nr(a0, a1, a2) from the `syscall` instruction just run. */
+void arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, unsigned long long a1,
+                 unsigned long long a2);
 int arch_write(pid_t tid, unsigned long long addr, const void *buf, size_t len);
 
 /* --- pid.c: fork and thread steps ------------------------------------ */
@@ -248,6 +284,13 @@ void pid_exit(struct tracee *t, long long rval, bool is_error);
 void pid_abandon(struct tracee *t);
 bool pid_fix_child(struct tracee *child);
 int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
+
+/* --- fd.c: open steps ------------------------------------------------ */
+
+void fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
+void fd_exit(struct tracee *t, long long rval, bool is_error);
+/* A signal-delivery-stop while nsdd runs a syscall in the task: true if kept back. */
+bool fd_defer_signal(struct tracee *t, int sig);
 
 /* --- ipc.c: msgget, semget and shmget steps -------------------------- */
 

@@ -448,11 +448,37 @@ unsupported_kind(const struct nsd_plan *m)
 			case NSD_CALL_MSGGET:
 			case NSD_CALL_SEMGET:
 			case NSD_CALL_SHMGET:
+			case NSD_CALL_OPEN:
 				break;
 			default:
 				return nsd_call_name(m->tasks[i].steps[j].call);
 			}
 	return NULL;
+}
+
+/*
+ * The syscall kinds a plan targets: those of the calls its steps make. A
+ * syscall of another kind is not looked at, and is no divergence under
+ * "strict" (a fork-only plan does not care for the dynamic loader's opens).
+ */
+static unsigned
+targets_of(const struct nsd_plan *m)
+{
+	static const unsigned kinds[NSD_CALL_COUNT] = {
+	    [NSD_CALL_FORK] = 1u << SC_FORK | 1u << SC_VFORK | 1u << SC_CLONE | 1u << SC_CLONE3,
+	    [NSD_CALL_THREAD] = 1u << SC_CLONE | 1u << SC_CLONE3,
+	    [NSD_CALL_MSGGET] = 1u << SC_MSGGET,
+	    [NSD_CALL_SEMGET] = 1u << SC_SEMGET,
+	    [NSD_CALL_SHMGET] = 1u << SC_SHMGET,
+	    [NSD_CALL_OPEN] = 1u << SC_OPEN | 1u << SC_OPENAT | 1u << SC_OPENAT2 | 1u << SC_CREAT,
+	};
+	unsigned mask = 0;
+	size_t i, j;
+
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			mask |= kinds[m->tasks[i].steps[j].call];
+	return mask;
 }
 
 struct pid_idx {
@@ -542,6 +568,7 @@ supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 	plan->ptasks = calloc(model->ntasks + 1, sizeof(*plan->ptasks));
 	if (plan->events == NULL || plan->ptasks == NULL || build_index(plan) < 0)
 		goto nomem;
+	plan->targets = targets_of(model);
 	for (i = 0; i < model->ntasks; i++) {
 		plan->ptasks[i].plan = plan;
 		plan->ptasks[i].model = &model->tasks[i];

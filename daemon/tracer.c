@@ -255,7 +255,7 @@ wants_syscalls(const struct tracee *t)
 {
 	const struct ptask *pt = t->ptask;
 
-	if (t->fa.how != FORK_NONE || t->ia.active)
+	if (t->fa.how != FORK_NONE || t->ia.active || t->fd.state != FD_NONE)
 		return true;
 	if (t->detach_wanted || t->plan == NULL || t->plan->ending || pt == NULL)
 		return false;
@@ -505,12 +505,16 @@ handle_syscall(struct tracee *t)
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info) <= 0)
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		if (t->fd.state == FD_DUP || t->fd.state == FD_CLOSE)
+			return; /* a syscall nsdd makes the task run */
 		if (info.arch != AUDIT_ARCH_X86_64)
 			return; /* compat syscalls: not targeted (see nsdd(8)) */
 		sc = arch_syscall((long)info.entry.nr);
-		if (sc == NULL || !wants_syscalls(t))
+		if (sc == NULL || !(t->plan->targets & (1u << sc->kind)) || !wants_syscalls(t))
 			return;
-		if (sc->kind >= SC_MSGGET)
+		if (sc->kind >= SC_OPEN)
+			fd_entry(t, sc, (const unsigned long long *)info.entry.args);
+		else if (sc->kind >= SC_MSGGET)
 			ipc_entry(t, sc, (const unsigned long long *)info.entry.args);
 		else
 			pid_entry(t, sc, (const unsigned long long *)info.entry.args);
@@ -519,6 +523,8 @@ handle_syscall(struct tracee *t)
 			pid_exit(t, info.exit.rval, info.exit.is_error);
 		else if (t->ia.active)
 			ipc_exit(t, info.exit.rval, info.exit.is_error);
+		else if (t->fd.state != FD_NONE)
+			fd_exit(t, info.exit.rval, info.exit.is_error);
 	}
 }
 
@@ -577,7 +583,7 @@ handle_stop(struct tracee *t, int status)
 		}
 	} else if (event == PTRACE_EVENT_STOP) {
 		t->group_stop = is_stop_signal(sig);
-	} else {
+	} else if (!fd_defer_signal(t, sig)) {
 		/* Signal-delivery-stop: pass the signal on. */
 		t->inject_sig = sig;
 	}

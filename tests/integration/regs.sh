@@ -20,4 +20,11 @@ if command -v setpriv >/dev/null; then
 	ctl run --new-ns "$p" -- $NOBODY "$PROGS/regs" 700 701 >"$T/out" 2>&1 ||
 		fail "ns_last_pid path: $(cat "$T/out")"
 fi
-pass "registers preserved in parent and child"
+# An open moved to its planned fd by dup3 and close run in the task.
+p=$(plan open <<'J'
+{"version": 1, "tasks": {"target": [{"call": "open", "fd": 42, "path": "/dev/null"}]}}
+J
+)
+ctl run --new-ns "$p" -- "$PROGS/regs" open 42 >"$T/out" 2>&1 || fail "open: $(cat "$T/out")"
+grep -qx 'open=42' "$T/out" || fail "open: $(cat "$T/out")"
+pass "registers preserved in parent and child, and around a moved open"

@@ -5,9 +5,12 @@
  * the raw `syscall` and checked after it, in the parent and in the child.
  * rcx and r11 are clobbered by the instruction itself, rax is the result.
  *   regs PID_FORK PID_CLONE
+ *   regs open FD      a raw openat(AT_FDCWD, "/dev/null") must return FD
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -91,9 +94,32 @@ one(long nr, unsigned long arg0, long want)
 	return bad;
 }
 
+/* openat is where nsdd runs dup3 and close in the task before it returns. */
+static int
+open_fd(long want)
+{
+	static const char path[] = "/dev/null";
+	struct regs in = {0}, out = {0};
+	unsigned long *r = (unsigned long *)&in;
+	int i, bad;
+
+	for (i = 1; i < 15; i++)
+		r[i] = 0x1111111111111111UL * (unsigned long)i + 0x0102030405UL;
+	in.rax = SYS_openat;
+	in.rdi = (unsigned long)AT_FDCWD;
+	in.rsi = (unsigned long)path;
+	in.rdx = O_RDONLY;
+	raw_syscall(&in, &out);
+	bad = compare("openat", &in, &out);
+	printf("open=%ld\n", (long)out.rax);
+	return bad || (long)out.rax != want;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "open") == 0)
+		return open_fd(atol(argv[2]));
 	if (argc != 3) {
 		fprintf(stderr, "usage: regs PID_FORK PID_CLONE\n");
 		return 2;
