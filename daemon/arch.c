@@ -25,7 +25,8 @@ static const struct sc_info syscalls[] = {
     {SYS_msgget, "msgget", SC_MSGGET}, {SYS_semget, "semget", SC_SEMGET},
     {SYS_shmget, "shmget", SC_SHMGET}, {SYS_open, "open", SC_OPEN},
     {SYS_openat, "openat", SC_OPENAT}, {SYS_openat2, "openat2", SC_OPENAT2},
-    {SYS_creat, "creat", SC_CREAT},
+    {SYS_creat, "creat", SC_CREAT},    {SYS_msgctl, "msgctl", SC_MSGCTL},
+    {SYS_semctl, "semctl", SC_SEMCTL}, {SYS_shmctl, "shmctl", SC_SHMCTL},
 };
 
 const struct sc_info *

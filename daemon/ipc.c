@@ -305,3 +305,19 @@ ipc_gc(void)
 		free(ns);
 	}
 }
+
+int
+ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg)
+{
+	struct ipcns *ns;
+	int err = 0;
+
+	if ((ns = ipcns_of(tid, &err)) == NULL)
+		return err;
+	if (setns(ns->fd, CLONE_NEWIPC) < 0)
+		return errno;
+	err = fn(arg);
+	if (setns(own_fd, CLONE_NEWIPC) < 0)
+		fatal("setns back to nsdd's own IPC namespace");
+	return err;
+}

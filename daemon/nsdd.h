@@ -81,6 +81,7 @@ struct ptask {
 	pid_t pid;   /* in nsdd's pid namespace, 0 until the task exists */
 	size_t next; /* steps applied: the head step's index */
 	char *error;
+	json_t *unsupported; /* "step N call: field" the kernel could not set */
 	struct tracee *tracee;
 };
 
@@ -105,7 +106,7 @@ struct plan {
 	char *error;
 	struct ptask *ptasks; /* model->ntasks */
 	size_t applied;
-	uint64_t stops; /* ptrace stops of its tasks: the cost of the plan */
+	uint64_t stops;   /* ptrace stops of its tasks: the cost of the plan */
 	unsigned targets; /* 1 << sc_kind for each syscall kind its steps target */
 	uint64_t created_usec, finished_usec;
 	json_t *events;
@@ -137,6 +138,8 @@ void supervisor_step_failed(struct ptask *pt, const char *syscall, long long wan
                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void supervisor_exited(struct ptask *pt, int status);
 void supervisor_detached(struct ptask *pt);
+void supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
+                            const char *why);
 void supervisor_tracee_gone(struct plan *plan);
 void supervisor_keep_pidfd(struct plan *plan, pid_t pid);
 bool supervisor_pid_wanted(int32_t pid);
@@ -190,6 +193,13 @@ struct fd_apply {
 	int deferred_sig;             /* a signal that arrived meanwhile */
 };
 
+/* A msgctl/semctl/shmctl(IPC_SET) step in flight (ipcset.c). */
+struct ctl_apply {
+	bool active;
+	size_t step;
+	long nr;
+};
+
 /* Registers a new child must get back before it runs (clone3 rewrites). */
 struct child_fix {
 	bool pending;
@@ -216,6 +226,7 @@ struct tracee {
 	struct fork_apply fa;
 	struct ipc_apply ia;
 	struct fd_apply fd;
+	struct ctl_apply ca;
 	struct child_fix fix;
 };
 
@@ -246,7 +257,10 @@ enum sc_kind {
 	SC_OPEN,
 	SC_OPENAT,
 	SC_OPENAT2,
-	SC_CREAT
+	SC_CREAT,
+	SC_MSGCTL,
+	SC_SEMCTL,
+	SC_SHMCTL
 };
 
 struct sc_info {
@@ -292,6 +306,11 @@ void fd_exit(struct tracee *t, long long rval, bool is_error);
 /* A signal-delivery-stop while nsdd runs a syscall in the task: true if kept back. */
 bool fd_defer_signal(struct tracee *t, int sig);
 
+/* --- ipcset.c: msgctl, semctl and shmctl IPC_SET steps ---------------- */
+
+void ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
+void ipcset_exit(struct tracee *t, long long rval, bool is_error);
+
 /* --- ipc.c: msgget, semget and shmget steps -------------------------- */
 
 int ipc_init(void);
@@ -299,6 +318,8 @@ void ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long l
 void ipc_exit(struct tracee *t, long long rval, bool is_error);
 void ipc_abandon(struct tracee *t);
 void ipc_gc(void);
+/* Runs fn(arg) inside the IPC namespace of tid; returns fn's errno or setns's. */
+int ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg);
 
 /* --- nsenter.c: acting inside a task's pid namespace ----------------- */
 

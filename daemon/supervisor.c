@@ -198,8 +198,10 @@ plan_free(struct plan *plan)
 	struct plan_index *ix = index_of(plan);
 	size_t i;
 
-	for (i = 0; plan->ptasks != NULL && i < plan->model->ntasks; i++)
+	for (i = 0; plan->ptasks != NULL && i < plan->model->ntasks; i++) {
 		free(plan->ptasks[i].error);
+		json_decref(plan->ptasks[i].unsupported);
+	}
 	for (i = 0; i < plan->npidfds; i++)
 		close(plan->pidfds[i]);
 	free(plan->pidfds);
@@ -418,6 +420,31 @@ supervisor_exited(struct ptask *pt, int status)
 	                left == 1 ? "" : "s");
 }
 
+/* A field of an IPC_SET step that the running kernel cannot set: said, not dropped. */
+void
+supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field, const char *why)
+{
+	json_t *ev = step_event(pt, "unsupported", syscall, pt->model->steps[pt->next].id, -1);
+	char *what = NULL;
+
+	if (asprintf(&what, "step %zu %s: %s", pt->next,
+	             nsd_call_name(pt->model->steps[pt->next].call), field) < 0)
+		what = NULL;
+	if (ev != NULL) {
+		char *msg = NULL;
+		if (asprintf(&msg, "%s: %s", field, why) >= 0)
+			json_object_set_new(ev, "error", json_string(msg));
+		free(msg);
+	}
+	emit(pt->plan, ev);
+	if (what != NULL) {
+		if (pt->unsupported == NULL)
+			pt->unsupported = json_array();
+		json_array_append_new(pt->unsupported, json_string(what));
+		free(what);
+	}
+}
+
 void
 supervisor_detached(struct ptask *pt)
 {
@@ -449,6 +476,9 @@ unsupported_kind(const struct nsd_plan *m)
 			case NSD_CALL_SEMGET:
 			case NSD_CALL_SHMGET:
 			case NSD_CALL_OPEN:
+			case NSD_CALL_MSGCTL:
+			case NSD_CALL_SEMCTL:
+			case NSD_CALL_SHMCTL:
 				break;
 			default:
 				return nsd_call_name(m->tasks[i].steps[j].call);
@@ -471,6 +501,9 @@ targets_of(const struct nsd_plan *m)
 	    [NSD_CALL_SEMGET] = 1u << SC_SEMGET,
 	    [NSD_CALL_SHMGET] = 1u << SC_SHMGET,
 	    [NSD_CALL_OPEN] = 1u << SC_OPEN | 1u << SC_OPENAT | 1u << SC_OPENAT2 | 1u << SC_CREAT,
+	    [NSD_CALL_MSGCTL] = 1u << SC_MSGCTL,
+	    [NSD_CALL_SEMCTL] = 1u << SC_SEMCTL,
+	    [NSD_CALL_SHMCTL] = 1u << SC_SHMCTL,
 	};
 	unsigned mask = 0;
 	size_t i, j;
@@ -626,6 +659,8 @@ supervisor_status(const struct plan *plan)
 			json_object_set_new(t, "pid", json_integer(pt->pid));
 		if (pt->error != NULL)
 			json_object_set_new(t, "error", json_string(pt->error));
+		if (pt->unsupported != NULL)
+			json_object_set_new(t, "unsupported", json_incref(pt->unsupported));
 		json_array_append_new(tasks, t);
 	}
 	st = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",

@@ -255,7 +255,7 @@ wants_syscalls(const struct tracee *t)
 {
 	const struct ptask *pt = t->ptask;
 
-	if (t->fa.how != FORK_NONE || t->ia.active || t->fd.state != FD_NONE)
+	if (t->fa.how != FORK_NONE || t->ia.active || t->fd.state != FD_NONE || t->ca.active)
 		return true;
 	if (t->detach_wanted || t->plan == NULL || t->plan->ending || pt == NULL)
 		return false;
@@ -512,7 +512,9 @@ handle_syscall(struct tracee *t)
 		sc = arch_syscall((long)info.entry.nr);
 		if (sc == NULL || !(t->plan->targets & (1u << sc->kind)) || !wants_syscalls(t))
 			return;
-		if (sc->kind >= SC_OPEN)
+		if (sc->kind >= SC_MSGCTL)
+			ipcset_entry(t, sc, (const unsigned long long *)info.entry.args);
+		else if (sc->kind >= SC_OPEN)
 			fd_entry(t, sc, (const unsigned long long *)info.entry.args);
 		else if (sc->kind >= SC_MSGGET)
 			ipc_entry(t, sc, (const unsigned long long *)info.entry.args);
@@ -525,6 +527,8 @@ handle_syscall(struct tracee *t)
 			ipc_exit(t, info.exit.rval, info.exit.is_error);
 		else if (t->fd.state != FD_NONE)
 			fd_exit(t, info.exit.rval, info.exit.is_error);
+		else if (t->ca.active)
+			ipcset_exit(t, info.exit.rval, info.exit.is_error);
 	}
 }
 
