@@ -26,6 +26,7 @@ static const struct command {
     {"watch", cmd_watch, "ID", "follow a plan's events to its end"},
     {"cancel", cmd_cancel, "[--kill] ID", "cancel a plan: detach (or kill) its tasks"},
     {"info", cmd_info, "", "show nsdd's version, backend and kernel features"},
+    {"set", cmd_set, "TID 'LONG1 XX'", "TID's next targeted syscall gives XX (next_syscall_data)"},
 };
 
 void

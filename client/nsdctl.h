@@ -37,6 +37,7 @@ int cmd_list(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_set(int argc, char **argv);
 
 void progress_start(long long total);
 void progress_update(long long applied, const char *task);

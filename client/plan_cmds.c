@@ -214,3 +214,34 @@ cmd_run(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+/* nsdctl set TID 'LONGn v1 ... vn': next_syscall_data, as a service. */
+int
+cmd_set(int argc, char **argv)
+{
+	struct nsd_client *c;
+	struct nsd_reply r;
+	char *end;
+	long tid;
+	int rc;
+	json_t *p;
+
+	if (argc != 3) {
+		ctl_err("usage: nsdctl set TID 'LONG1 XX'");
+		return EXIT_USAGE;
+	}
+	tid = strtol(argv[1], &end, 10);
+	if (*end != '\0' || tid < 1 || tid > NSD_PID_MAX) {
+		ctl_err("set: '%s' is not a thread id", argv[1]);
+		return EXIT_USAGE;
+	}
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	p = json_pack("{s:i, s:s}", "tid", (int)tid, "value", argv[2]);
+	rc = ctl_call(c, "io.nsdd.supervisor.SetNext", p, &r);
+	json_decref(p);
+	if (rc == 0)
+		nsd_reply_clear(&r);
+	nsd_client_close(c);
+	return rc == 0 ? 0 : EXIT_PLAN_FAILED;
+}

@@ -225,6 +225,42 @@ m_cancel(struct conn *c, json_t *params)
 	server_reply(c, NULL);
 }
 
+/* The original interface: SetNext's value is a one-step plan (InvalidPlan at $.value). */
+static void
+m_set_next(struct conn *c, json_t *params)
+{
+	const char *value;
+	struct nsdd_error e = {0};
+	int64_t values[NSD_MAX_LEVELS];
+	json_int_t tid;
+	char why[160];
+	size_t n;
+
+	CHECK("tid:i", "value:s");
+	tid = json_integer_value(json_object_get(params, "tid"));
+	value = json_string_value(json_object_get(params, "value"));
+	if (nsd_longn_parse(value, strlen(value), values, NSD_MAX_LEVELS, &n, why, sizeof(why)) <
+	    0) {
+		server_error(c, IFACE ".InvalidPlan",
+		             json_pack("{s:s, s:s}", "path", "$.value", "reason", why));
+		return;
+	}
+	if (tid < 1 || tid > NSD_PID_MAX) {
+		server_error(c, IFACE ".NoSuchTask", json_pack("{s:I}", "pid", tid));
+		return;
+	}
+	if (supervisor_setnext((pid_t)tid, values, n, server_peer_uid(c), &e) < 0) {
+		if (strcmp(e.name, "InvalidPlan") == 0)
+			server_error(
+			    c, IFACE ".InvalidPlan",
+			    json_pack("{s:s, s:s}", "path", "$.value", "reason", e.reason));
+		else
+			reply_nsdd_error(c, &e);
+		return;
+	}
+	server_reply(c, NULL);
+}
+
 static void
 m_info(struct conn *c, json_t *params)
 {
@@ -246,8 +282,8 @@ static const struct method {
     {IFACE ".Watch", m_watch},
     {IFACE ".Cancel", m_cancel},
     {IFACE ".Info", m_info},
+    {IFACE ".SetNext", m_set_next},
     /* In the interface, not built yet: MethodNotImplemented. */
-    {IFACE ".SetNext", NULL},
     {IFACE ".Record", NULL},
 };
 

@@ -60,6 +60,8 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 
 	if (s == NULL)
 		return;
+	if (s->call == NSD_CALL_ANY)
+		s = supervisor_head_as(t->ptask, NSD_CALL_OPEN);
 	if (s->call != NSD_CALL_OPEN) {
 		if (t->plan->model->strict)
 			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
@@ -74,6 +76,7 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 	memset(fa, 0, sizeof(*fa));
 	fa->state = FD_OPENING;
 	fa->step = t->ptask->next;
+	fa->s = s;
 	fa->nr = sc->nr;
 	fa->cloexec = asked_cloexec(t, sc, args);
 }
@@ -96,7 +99,7 @@ static void
 finish(struct tracee *t)
 {
 	struct fd_apply *fa = &t->fd;
-	const struct nsd_step *s = &t->ptask->model->steps[fa->step];
+	const struct nsd_step *s = fa->s;
 	const char *name = arch_syscall_name(fa->nr);
 	struct user_regs_struct r = fa->regs;
 	int sig = fa->deferred_sig, err = fa->err;
@@ -131,7 +134,7 @@ void
 fd_exit(struct tracee *t, long long rval, bool is_error)
 {
 	struct fd_apply *fa = &t->fd;
-	const struct nsd_step *s = &t->ptask->model->steps[fa->step];
+	const struct nsd_step *s = fa->s;
 	const char *name;
 	char ebuf[64];
 

@@ -215,6 +215,8 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		enum nsd_call call = call_of(sc->kind);
 		if (s == NULL)
 			return;
+		if (s->call == NSD_CALL_ANY)
+			s = supervisor_head_as(t->ptask, call);
 		if (s->call != call) {
 			if (t->plan->model->strict)
 				supervisor_step_failed(t->ptask, sc->name, s->id, -1,
@@ -227,6 +229,7 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 			return;
 		memset(ia, 0, sizeof(*ia));
 		ia->step = t->ptask->next;
+		ia->s = s;
 		ia->nr = sc->nr;
 		if ((ia->ns = ipcns_of(t->tid, &err)) == NULL) {
 			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
@@ -237,6 +240,8 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	} else if (s == NULL || t->plan->ending) {
 		memset(ia, 0, sizeof(*ia));
 		return;
+	} else {
+		s = ia->s;
 	}
 	ia->waiting = false;
 	if (ia->ns->holder != NULL && ia->ns->holder != t) {
@@ -261,7 +266,7 @@ void
 ipc_exit(struct tracee *t, long long rval, bool is_error)
 {
 	struct ipc_apply *ia = &t->ia;
-	const struct nsd_step *s = &t->ptask->model->steps[ia->step];
+	const struct nsd_step *s = ia->s;
 	const char *name = arch_syscall_name(ia->nr);
 	char ebuf[64];
 
@@ -286,7 +291,7 @@ void
 ipc_abandon(struct tracee *t)
 {
 	if (t->ia.active)
-		reset(t->ia.ns, t->ptask->model->steps[t->ia.step].call);
+		reset(t->ia.ns, t->ia.s->call);
 	unlock(t);
 }
 

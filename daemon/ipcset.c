@@ -46,6 +46,16 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 
 	if (s == NULL)
 		return;
+	if (s->call == NSD_CALL_ANY) {
+		/* The proposal's "LONG1 1" before an IPC_SET: restore times and pids. */
+		if ((cmd & ~0x100ULL) != IPC_SET)
+			return;
+		t->ca.active = true;
+		t->ca.step = t->ptask->next;
+		t->ca.s = supervisor_head(t->ptask);
+		t->ca.nr = sc->nr;
+		return;
+	}
 	if (s->call != call_of(sc->kind)) {
 		if (t->plan->model->strict)
 			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
@@ -58,6 +68,7 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 		return;
 	t->ca.active = true;
 	t->ca.step = t->ptask->next;
+	t->ca.s = s;
 	t->ca.nr = sc->nr;
 }
 
@@ -110,7 +121,7 @@ set_qbytes(void *arg)
 void
 ipcset_exit(struct tracee *t, long long rval, bool is_error)
 {
-	const struct nsd_step *s = &t->ptask->model->steps[t->ca.step];
+	const struct nsd_step *s = t->ca.s;
 	const char *name = arch_syscall_name(t->ca.nr);
 	char ebuf[64];
 	int f, err;
@@ -121,6 +132,14 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 	if (is_error) {
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
 		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+		return;
+	}
+	if (s->call == NSD_CALL_ANY) {
+		if (s->id == 1)
+			supervisor_unsupported(
+			    t->ptask, name, "times and last-operation pids",
+			    "LONG1 1: the running kernel offers no way to set them");
+		supervisor_applied(t->ptask, name, s->id, s->id);
 		return;
 	}
 	for (f = 0; s->set != NULL && f < NSD_SET_COUNT; f++) {

@@ -81,7 +81,9 @@ struct ptask {
 	pid_t pid;   /* in nsdd's pid namespace, 0 until the task exists */
 	size_t next; /* steps applied: the head step's index */
 	char *error;
-	json_t *unsupported; /* "step N call: field" the kernel could not set */
+	json_t *unsupported;   /* "step N call: field" the kernel could not set */
+	struct nsd_step synth; /* an `any` head step, as the syscall's kind */
+	int32_t synth_pid;
 	struct tracee *tracee;
 };
 
@@ -99,8 +101,9 @@ struct plan {
 	struct nsd_plan *model;
 	uid_t owner;
 	enum plan_state state;
-	bool ending; /* a final state is chosen; tasks are being let go */
-	bool hidden; /* failed at Submit: never listed, freed when it ends */
+	bool ending;       /* a final state is chosen; tasks are being let go */
+	bool hidden;       /* failed at Submit: never listed, freed when it ends */
+	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;
@@ -123,6 +126,10 @@ extern struct plan_list supervisor_plans;
 
 /* Takes model, whatever the outcome. */
 struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
+/* SetNext: the next targeted syscall of thread tid produces values[0] (a pid
+ * array of n levels for a fork); replaces a value not yet used. */
+int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,
+                       struct nsdd_error *e);
 struct plan *supervisor_find(const char *id);
 json_t *supervisor_status(const struct plan *plan);
 void supervisor_cancel(struct plan *plan, bool kill, const char *why);
@@ -132,6 +139,9 @@ size_t supervisor_running(void);
 size_t supervisor_traced(void);
 struct ptask *supervisor_ptask(struct plan *plan, int32_t planned_pid);
 const struct nsd_step *supervisor_head(const struct ptask *pt);
+/* The head step for a syscall of kind call: the step itself, or an `any`
+ * step seen as a step of that kind with its value as the id or pid. */
+const struct nsd_step *supervisor_head_as(struct ptask *pt, enum nsd_call call);
 void supervisor_bound(struct ptask *pt, struct tracee *t);
 void supervisor_applied(struct ptask *pt, const char *syscall, long long want, long long got);
 void supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
@@ -155,6 +165,7 @@ enum fork_how { FORK_NONE, FORK_NATIVE, FORK_CLONE3, FORK_LAST_PID, FORK_REFUSE 
 struct fork_apply {
 	enum fork_how how;
 	size_t step;
+	const struct nsd_step *s;     /* the step, as resolved at entry */
 	long nr;                      /* the syscall the task made */
 	uint64_t flags;               /* its clone flags */
 	struct user_regs_struct regs; /* at entry, as the task made it */
@@ -173,6 +184,7 @@ struct ipc_apply {
 	bool active;  /* *_next_id written; the syscall's exit decides */
 	bool waiting; /* held for the namespace's lock */
 	size_t step;
+	const struct nsd_step *s;
 	long nr;
 	struct ipcns *ns;
 };
@@ -184,6 +196,7 @@ enum fd_state { FD_NONE, FD_OPENING, FD_DUP, FD_CLOSE };
 struct fd_apply {
 	enum fd_state state;
 	size_t step;
+	const struct nsd_step *s;
 	long nr;
 	bool cloexec;                 /* the task asked for O_CLOEXEC */
 	struct user_regs_struct regs; /* at the open's exit */
@@ -197,6 +210,7 @@ struct fd_apply {
 struct ctl_apply {
 	bool active;
 	size_t step;
+	const struct nsd_step *s;
 	long nr;
 };
 
@@ -231,7 +245,8 @@ struct tracee {
 };
 
 int tracer_init(void);
-int tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e);
+/* Seizes pid and its threads, or with one_thread the thread pid alone. */
+int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e);
 void tracer_reap(void);
 void tracer_release(struct tracee *t);
 void tracer_kill(struct tracee *t);

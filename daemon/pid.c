@@ -285,7 +285,7 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 			fa_reset(fa);
 			return;
 		}
-		via_last_pid(t, s);
+		via_last_pid(t, fa->s);
 		return;
 	}
 	if (s == NULL)
@@ -301,6 +301,8 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	}
 	thread = ca.flags & CLONE_THREAD;
 
+	if (s->call == NSD_CALL_ANY)
+		s = supervisor_head_as(t->ptask, thread ? NSD_CALL_THREAD : NSD_CALL_FORK);
 	if (!nsd_call_creates_task(s->call) || (s->call == NSD_CALL_THREAD) != thread) {
 		if (t->plan->model->strict)
 			diverged(t, s, sc, thread);
@@ -317,6 +319,7 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	if (arch_get_regs(t->tid, &fa->regs) < 0)
 		return;
 	fa->step = t->ptask->next;
+	fa->s = s;
 	fa->nr = sc->nr;
 	fa->flags = ca.flags | ca.exit_signal;
 
@@ -367,7 +370,7 @@ pid_event(struct tracee *t, pid_t child)
 	}
 	if (pid_nspids(child, fa->got, NSD_MAX_LEVELS, &fa->ngot) < 0)
 		fa->ngot = 0;
-	s = &t->ptask->model->steps[fa->step];
+	s = fa->s;
 	for (i = 0; i < s->npids; i++)
 		if (i >= fa->ngot || fa->got[i] != s->pids[i])
 			break;
@@ -405,7 +408,7 @@ void
 pid_exit(struct tracee *t, long long rval, bool is_error)
 {
 	struct fork_apply *fa = &t->fa;
-	const struct nsd_step *s = &t->ptask->model->steps[fa->step];
+	const struct nsd_step *s = fa->s;
 	const char *name = arch_syscall_name(fa->nr);
 	char ebuf[64];
 

@@ -176,6 +176,22 @@ supervisor_head(const struct ptask *pt)
 	return &pt->model->steps[pt->next];
 }
 
+const struct nsd_step *
+supervisor_head_as(struct ptask *pt, enum nsd_call call)
+{
+	const struct nsd_step *s = supervisor_head(pt);
+
+	if (s == NULL || s->call != NSD_CALL_ANY)
+		return s;
+	memset(&pt->synth, 0, sizeof(pt->synth));
+	pt->synth.call = call;
+	pt->synth.id = s->id;
+	pt->synth_pid = (int32_t)s->id;
+	pt->synth.pids = s->npids > 1 ? s->pids : &pt->synth_pid; /* LONGn: n levels */
+	pt->synth.npids = s->npids > 1 ? s->npids : 1;
+	return &pt->synth;
+}
+
 void
 supervisor_keep_pidfd(struct plan *plan, pid_t pid)
 {
@@ -462,30 +478,6 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 	supervisor_fail(arg, "timeout");
 }
 
-static const char *
-unsupported_kind(const struct nsd_plan *m)
-{
-	size_t i, j;
-
-	for (i = 0; i < m->ntasks; i++)
-		for (j = 0; j < m->tasks[i].nsteps; j++)
-			switch (m->tasks[i].steps[j].call) {
-			case NSD_CALL_FORK:
-			case NSD_CALL_THREAD:
-			case NSD_CALL_MSGGET:
-			case NSD_CALL_SEMGET:
-			case NSD_CALL_SHMGET:
-			case NSD_CALL_OPEN:
-			case NSD_CALL_MSGCTL:
-			case NSD_CALL_SEMCTL:
-			case NSD_CALL_SHMCTL:
-				break;
-			default:
-				return nsd_call_name(m->tasks[i].steps[j].call);
-			}
-	return NULL;
-}
-
 /*
  * The syscall kinds a plan targets: those of the calls its steps make. A
  * syscall of another kind is not looked at, and is no divergence under
@@ -504,6 +496,7 @@ targets_of(const struct nsd_plan *m)
 	    [NSD_CALL_MSGCTL] = 1u << SC_MSGCTL,
 	    [NSD_CALL_SEMCTL] = 1u << SC_SEMCTL,
 	    [NSD_CALL_SHMCTL] = 1u << SC_SHMCTL,
+	    [NSD_CALL_ANY] = ~0u & ~1u, /* every kind but SC_NONE */
 	};
 	unsigned mask = 0;
 	size_t i, j;
@@ -562,11 +555,83 @@ build_index(struct plan *plan)
 	return 0;
 }
 
+static struct plan *start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid,
+                          struct nsdd_error *e);
+
 struct plan *
 supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 {
+	return start(model, owner, 0, e);
+}
+
+/* A one-step plan on one thread: an `any` step with the LONGn values. */
+int
+supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, struct nsdd_error *e)
+{
+	struct nsd_plan *m;
+	struct nsd_step *s;
+	struct plan *plan;
+	struct tracee *t;
+	int32_t *pids = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX))
+			return nsdd_error_set(e, "InvalidPlan", 0,
+			                      "value %zu is out of range %d..%d", i + 1,
+			                      n > 1 ? 1 : 0, n > 1 ? NSD_PID_MAX : INT32_MAX);
+	if (n > 1) {
+		if ((pids = calloc(n, sizeof(*pids))) == NULL)
+			return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
+		for (i = 0; i < n; i++)
+			pids[i] = (int32_t)values[i];
+	}
+	/* Written again before it was used: the new value replaces it. */
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	{
+		if (plan->setnext_tid != tid || plan->state != PLAN_RUNNING || plan->ending)
+			continue;
+		t = plan->ptasks[0].tracee;
+		if (t != NULL && (t->fa.how != FORK_NONE || t->ia.active || t->ia.waiting ||
+		                  t->fd.state != FD_NONE || t->ca.active)) {
+			free(pids);
+			return nsdd_error_set(e, "TaskBusy", tid,
+			                      "its value is in use by the syscall it is making");
+		}
+		s = &plan->model->tasks[0].steps[0];
+		free(s->pids);
+		s->pids = pids;
+		s->npids = n > 1 ? n : 0;
+		s->id = values[0];
+		return 0;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL || (m->tasks = calloc(1, sizeof(*m->tasks))) == NULL ||
+	    (m->tasks[0].steps = calloc(1, sizeof(*s))) == NULL ||
+	    asprintf(&m->name, "setnext-%d", tid) < 0) {
+		free(pids);
+		nsd_plan_free(m);
+		return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
+	}
+	m->has_target = true;
+	m->target_pid = tid;
+	m->ntasks = 1;
+	m->nsteps = 1;
+	snprintf(m->tasks[0].key, sizeof(m->tasks[0].key), "target");
+	m->tasks[0].creator = -1;
+	m->tasks[0].nsteps = 1;
+	s = &m->tasks[0].steps[0];
+	s->call = NSD_CALL_ANY;
+	s->id = values[0];
+	s->pids = pids;
+	s->npids = n > 1 ? n : 0;
+	return start(m, owner, tid, e) != NULL ? 0 : -1;
+}
+
+static struct plan *
+start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error *e)
+{
 	unsigned char rnd[8];
-	const char *kind;
 	struct plan *plan;
 	size_t i;
 
@@ -577,19 +642,12 @@ supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 		nsd_plan_free(model);
 		return NULL;
 	}
-	if ((kind = unsupported_kind(model)) != NULL) {
-		nsdd_error_set(e, "NotSupported", 0,
-		               "%s steps are not implemented by this nsdd; fork and thread are",
-		               kind);
-		snprintf(e->feature, sizeof(e->feature), "%s", kind);
-		nsd_plan_free(model);
-		return NULL;
-	}
 	plan = calloc(1, sizeof(*plan) + sizeof(struct plan_index));
 	if (plan == NULL)
 		goto nomem;
 	plan->model = model;
 	plan->owner = owner;
+	plan->setnext_tid = setnext_tid;
 	plan->created_usec = nsdd_now_usec();
 	TAILQ_INIT(&plan->tracees);
 	TAILQ_INIT(&plan->watches);
@@ -601,13 +659,18 @@ supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 	plan->ptasks = calloc(model->ntasks + 1, sizeof(*plan->ptasks));
 	if (plan->events == NULL || plan->ptasks == NULL || build_index(plan) < 0)
 		goto nomem;
+	if (setnext_tid != 0 && tracer_find(setnext_tid) != NULL) {
+		nsdd_error_set(e, "TaskBusy", setnext_tid, "thread %d is traced by another plan",
+		               setnext_tid);
+		goto fail;
+	}
 	plan->targets = targets_of(model);
 	for (i = 0; i < model->ntasks; i++) {
 		plan->ptasks[i].plan = plan;
 		plan->ptasks[i].model = &model->tasks[i];
 		plan->ptasks[i].state = PT_WAITING;
 	}
-	if (tracer_attach(plan, model->target_pid, e) < 0) {
+	if (tracer_attach(plan, model->target_pid, setnext_tid != 0, e) < 0) {
 		if (plan->ntracees == 0)
 			goto fail;
 		/* Tasks already seized are let go in the background; the plan stays hidden. */

@@ -172,7 +172,7 @@ seize_error(pid_t tid, int err, struct nsdd_error *e)
  * starts syscall tracing where the plan needs it.
  */
 int
-tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e)
+tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e)
 {
 	const struct nsd_plan *m = plan->model;
 	char path[64];
@@ -182,7 +182,7 @@ tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e)
 
 	if (proc_status_field(pid, "Tgid") < 0)
 		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
-	if (proc_status_field(pid, "Tgid") != pid)
+	if (!one_thread && proc_status_field(pid, "Tgid") != pid)
 		return nsdd_error_set(e, "NoSuchTask", pid,
 		                      "pid %d is a thread, not a thread-group leader", pid);
 	if (m->has_start_time && nsd_proc_start_time(pid) != m->start_time)
@@ -194,6 +194,20 @@ tracer_attach(struct plan *plan, pid_t pid, struct nsdd_error *e)
 		return nsdd_error_set(e, "TaskBusy", pid, "task %d is already traced by plan %s",
 		                      pid, t->plan ? t->plan->id : "?");
 
+	if (one_thread) {
+		if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
+			seize_error(pid, errno, e);
+			return -1;
+		}
+		if ((t = tracee_new(pid, plan)) == NULL) {
+			ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+			return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
+		}
+		if (supervisor_ptask(plan, 0) != NULL)
+			supervisor_bound(supervisor_ptask(plan, 0), t);
+		ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
+		return 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	for (rounds = 0; added && rounds < 1000; rounds++) {
 		struct dirent *de;

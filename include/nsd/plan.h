@@ -136,6 +136,17 @@ ssize_t nsd_plan_task_index(const struct nsd_plan *plan, const char *key);
  */
 uint64_t nsd_proc_start_time(pid_t pid);
 
+/*
+ * The original interface's value, as written to next_syscall_data:
+ *   "LONG" N (" " VALUE){N} ["\n"]
+ * N is 1..32 in decimal; each VALUE a decimal integer, optionally negative,
+ * without leading zeros; single spaces; one trailing newline allowed (echo
+ * writes one); nothing else. Fills values[0..*n). Returns 0, or -1 with a
+ * reason in why.
+ */
+int nsd_longn_parse(const char *text, size_t len, int64_t *values, size_t max, size_t *n, char *why,
+                    size_t whylen);
+
 /* True for the kinds that create a task (fork, thread). */
 bool nsd_call_creates_task(enum nsd_call call);
 
