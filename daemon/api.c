@@ -264,10 +264,13 @@ m_set_next(struct conn *c, json_t *params)
 static void
 m_info(struct conn *c, json_t *params)
 {
+	bool procfs = nsdd_backend_forced ? nsdd_backend == BACKEND_PROCFS
+	                                  : procfs_available(getpid(), getpid());
+
 	if (!check_params(c, params, NULL, 0))
 		return;
 	server_reply(c, json_pack("{s:s, s:s, s:O}", "version", PACKAGE_VERSION, "backend",
-	                          "kernel", "features", features));
+	                          procfs ? "procfs" : "kernel", "features", features));
 }
 
 static const struct method {
@@ -327,4 +330,6 @@ api_init(void)
 		json_array_append_new(features, json_string("ns-last-pid"));
 	if (access("/proc/sys/kernel/msg_next_id", W_OK) == 0)
 		json_array_append_new(features, json_string("ipc-next-id"));
+	if (procfs_available(getpid(), getpid()))
+		json_array_append_new(features, json_string("procfs-next-syscall-data"));
 }

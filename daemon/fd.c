@@ -79,6 +79,18 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 	fa->s = s;
 	fa->nr = sc->nr;
 	fa->cloexec = asked_cloexec(t, sc, args);
+	if (t->plan->backend == BACKEND_PROCFS) {
+		int err = procfs_write(t->tid, &s->id, 1);
+		char ebuf[64];
+		if (err != 0) {
+			memset(fa, 0, sizeof(*fa));
+			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
+			                       "cannot write next_syscall_data: %s",
+			                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+			return;
+		}
+		fa->procfs = true;
+	}
 }
 
 /* Makes the task, stopped at a syscall exit, run nr(a0, a1, a2) next. */
@@ -155,6 +167,14 @@ fd_exit(struct tracee *t, long long rval, bool is_error)
 		if (rval == s->id) {
 			memset(fa, 0, sizeof(*fa));
 			supervisor_applied(t->ptask, name, s->id, rval);
+			return;
+		}
+		if (fa->procfs) {
+			/* The kernel was to give the fd: verify only. */
+			memset(fa, 0, sizeof(*fa));
+			supervisor_step_failed(t->ptask, name, s->id, rval,
+			                       "mismatch: wanted fd %lld, got %lld",
+			                       (long long)s->id, rval);
 			return;
 		}
 		if (arch_get_regs(t->tid, &fa->regs) < 0) {

@@ -231,6 +231,17 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		ia->step = t->ptask->next;
 		ia->s = s;
 		ia->nr = sc->nr;
+		if (t->plan->backend == BACKEND_PROCFS) {
+			if ((err = procfs_write(t->tid, &s->id, 1)) != 0) {
+				memset(ia, 0, sizeof(*ia));
+				supervisor_step_failed(t->ptask, sc->name, s->id, -1,
+				                       "cannot write next_syscall_data: %s",
+				                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+				return;
+			}
+			ia->active = ia->procfs = true;
+			return;
+		}
 		if ((ia->ns = ipcns_of(t->tid, &err)) == NULL) {
 			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
 			                       "cannot open its IPC namespace: %s",
@@ -275,7 +286,8 @@ ipc_exit(struct tracee *t, long long rval, bool is_error)
 		supervisor_applied(t->ptask, name, s->id, rval);
 		return;
 	}
-	reset(ia->ns, s->call);
+	if (!ia->procfs)
+		reset(ia->ns, s->call);
 	unlock(t);
 	if (is_error)
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
@@ -290,7 +302,7 @@ ipc_exit(struct tracee *t, long long rval, bool is_error)
 void
 ipc_abandon(struct tracee *t)
 {
-	if (t->ia.active)
+	if (t->ia.active && !t->ia.procfs)
 		reset(t->ia.ns, t->ia.s->call);
 	unlock(t);
 }

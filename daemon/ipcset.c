@@ -37,6 +37,27 @@ call_of(enum sc_kind kind)
 	                           : NSD_CALL_SHMCTL;
 }
 
+/* The procfs backend: "LONG1 1" makes the kernel restore every field itself. */
+static void
+procfs_restore(struct tracee *t, const struct nsd_step *s)
+{
+	int64_t one = 1;
+	char ebuf[64];
+	int err;
+
+	if (t->plan->backend != BACKEND_PROCFS)
+		return;
+	t->ca.procfs = true;
+	if (s->call == NSD_CALL_ANY ? s->id != 1 : s->set == NULL)
+		return; /* a plain IPC_SET: nothing beyond it to ask for */
+	if ((err = procfs_write(t->tid, &one, 1)) != 0) {
+		t->ca.active = false;
+		supervisor_step_failed(t->ptask, arch_syscall_name(t->ca.nr), s->id, -1,
+		                       "cannot write next_syscall_data: %s",
+		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+	}
+}
+
 void
 ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6])
 {
@@ -54,6 +75,7 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 		t->ca.step = t->ptask->next;
 		t->ca.s = supervisor_head(t->ptask);
 		t->ca.nr = sc->nr;
+		procfs_restore(t, t->ca.s);
 		return;
 	}
 	if (s->call != call_of(sc->kind)) {
@@ -70,6 +92,7 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 	t->ca.step = t->ptask->next;
 	t->ca.s = s;
 	t->ca.nr = sc->nr;
+	procfs_restore(t, s);
 }
 
 /* Capabilities of the task, as /proc/TID/status CapEff says; 0 if unknown. */
@@ -126,12 +149,19 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 	char ebuf[64];
 	int f, err;
 
+	bool procfs = t->ca.procfs;
+
 	memset(&t->ca, 0, sizeof(t->ca));
 	if (is_error && rval <= -512 && rval >= -516)
 		return; /* restarted: the step waits */
 	if (is_error) {
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
 		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+		return;
+	}
+	if (procfs) {
+		/* The kernel restored every field from the task's own IPC_SET. */
+		supervisor_applied(t->ptask, name, s->id, s->id);
 		return;
 	}
 	if (s->call == NSD_CALL_ANY) {

@@ -30,6 +30,8 @@
 #define SHUTDOWN_GRACE_SEC 10
 
 struct event_base *nsdd_base;
+enum backend nsdd_backend = BACKEND_KERNEL;
+bool nsdd_backend_forced;
 static bool shutting_down;
 static struct event *shutdown_timer;
 
@@ -124,6 +126,9 @@ usage(FILE *f)
 	           "\n"
 	           "  -s, --socket PATH        varlink socket (default " NSD_DEFAULT_SOCKET ")\n"
 	           "  -m, --max-connections N  clients served at once (default 256)\n"
+	           "  -b, --backend NAME       kernel, procfs, or auto (default): procfs where\n"
+	           "                           next_syscall_data exists\n"
+	           "  -p, --proc-root DIR      where to find next_syscall_data (default /proc)\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
 	           "  -V, --version            the version\n");
@@ -147,6 +152,8 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 's'},
 	    {"max-connections", required_argument, NULL, 'm'},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"proc-root", required_argument, NULL, 'p'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -160,7 +167,7 @@ main(int argc, char **argv)
 	size_t i;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "s:m:vhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:m:b:p:vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			socket_path = optarg;
@@ -172,6 +179,20 @@ main(int argc, char **argv)
 				fprintf(stderr, "nsdd: --max-connections takes 1..65536\n");
 				return 2;
 			}
+			break;
+		case 'b':
+			nsdd_backend_forced = strcmp(optarg, "auto") != 0;
+			if (strcmp(optarg, "kernel") == 0 || strcmp(optarg, "auto") == 0) {
+				nsdd_backend = BACKEND_KERNEL;
+			} else if (strcmp(optarg, "procfs") == 0) {
+				nsdd_backend = BACKEND_PROCFS;
+			} else {
+				fprintf(stderr, "nsdd: --backend takes kernel, procfs or auto\n");
+				return 2;
+			}
+			break;
+		case 'p':
+			procfs_set_root(optarg);
 			break;
 		case 'v':
 			verbose = true;

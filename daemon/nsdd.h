@@ -26,6 +26,12 @@
 
 extern struct event_base *nsdd_base;
 
+enum backend { BACKEND_KERNEL, BACKEND_PROCFS };
+
+/* --backend: unless forced, each plan gets procfs where next_syscall_data exists. */
+extern enum backend nsdd_backend;
+extern bool nsdd_backend_forced;
+
 /* An error a client or a tracee caused: a varlink error and its words. */
 struct nsdd_error {
 	const char *name; /* "NoSuchTask", ...: the io.nsdd.supervisor error */
@@ -111,6 +117,7 @@ struct plan {
 	size_t applied;
 	uint64_t stops;   /* ptrace stops of its tasks: the cost of the plan */
 	unsigned targets; /* 1 << sc_kind for each syscall kind its steps target */
+	enum backend backend;
 	uint64_t created_usec, finished_usec;
 	json_t *events;
 	TAILQ_HEAD(, tracee) tracees;
@@ -183,6 +190,7 @@ struct fork_apply {
 struct ipc_apply {
 	bool active;  /* *_next_id written; the syscall's exit decides */
 	bool waiting; /* held for the namespace's lock */
+	bool procfs;  /* next_syscall_data was written instead */
 	size_t step;
 	const struct nsd_step *s;
 	long nr;
@@ -204,11 +212,13 @@ struct fd_apply {
 	long long result;             /* what the task will see */
 	int err;                      /* the step fails with this errno */
 	int deferred_sig;             /* a signal that arrived meanwhile */
+	bool procfs;                  /* next_syscall_data was written instead */
 };
 
 /* A msgctl/semctl/shmctl(IPC_SET) step in flight (ipcset.c). */
 struct ctl_apply {
 	bool active;
+	bool procfs;
 	size_t step;
 	const struct nsd_step *s;
 	long nr;
@@ -335,6 +345,13 @@ void ipc_abandon(struct tracee *t);
 void ipc_gc(void);
 /* Runs fn(arg) inside the IPC namespace of tid; returns fn's errno or setns's. */
 int ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg);
+
+/* --- procfs.c: the backend of a kernel with next_syscall_data -------- */
+
+void procfs_set_root(const char *root);
+bool procfs_available(pid_t tgid, pid_t tid);
+/* Writes "LONGn v1 ... vn" for the thread; 0 or an errno. */
+int procfs_write(pid_t tid, const int64_t *values, size_t n);
 
 /* --- nsenter.c: acting inside a task's pid namespace ----------------- */
 

@@ -323,6 +323,19 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	fa->nr = sc->nr;
 	fa->flags = ca.flags | ca.exit_signal;
 
+	if (t->plan->backend == BACKEND_PROCFS) {
+		int64_t v[NSD_MAX_LEVELS];
+		size_t i;
+		int err;
+		for (i = 0; i < s->npids; i++)
+			v[i] = s->pids[i];
+		if ((err = procfs_write(t->tid, v, s->npids)) != 0) {
+			refuse(t, err);
+			return;
+		}
+		fa->how = FORK_NATIVE; /* the kernel does it; the fork event verifies */
+		return;
+	}
 	if (own_args && ca.set_tid_size != 0) {
 		/* The restorer picked its own pids: let it, and verify them. */
 		fa->how = FORK_NATIVE;

@@ -665,6 +665,9 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		goto fail;
 	}
 	plan->targets = targets_of(model);
+	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
+	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
+	                                                                         : BACKEND_KERNEL;
 	for (i = 0; i < model->ntasks; i++) {
 		plan->ptasks[i].plan = plan;
 		plan->ptasks[i].model = &model->tasks[i];
@@ -726,11 +729,12 @@ supervisor_status(const struct plan *plan)
 			json_object_set_new(t, "unsupported", json_incref(pt->unsupported));
 		json_array_append_new(tasks, t);
 	}
-	st = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",
-	               plan_states[plan->state], "mode", nsd_mode_name(plan->model->mode),
-	               "backend", "kernel", "steps_total", (json_int_t)plan->model->nsteps,
-	               "steps_applied", (json_int_t)plan->applied, "tasks", tasks, "created_usec",
-	               (json_int_t)plan->created_usec);
+	st =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",
+	              plan_states[plan->state], "mode", nsd_mode_name(plan->model->mode), "backend",
+	              plan->backend == BACKEND_PROCFS ? "procfs" : "kernel", "steps_total",
+	              (json_int_t)plan->model->nsteps, "steps_applied", (json_int_t)plan->applied,
+	              "tasks", tasks, "created_usec", (json_int_t)plan->created_usec);
 	if (st == NULL)
 		return NULL;
 	if (plan->model->name != NULL)

@@ -53,6 +53,14 @@ cleanup() {
 	done
 	stop_nsdd
 	rm -rf "$T"
+	# After every test: nothing leaked into nsdd's own IPC namespace.
+	for k in msg sem shm; do
+		v=$(cat /proc/sys/kernel/${k}_next_id 2>/dev/null) || continue
+		if [ "$v" != -1 ]; then
+			echo "FAIL: ${k}_next_id is $v after the test, not -1"
+			exit 1
+		fi
+	done
 }
 trap cleanup EXIT
 

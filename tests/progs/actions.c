@@ -2,7 +2,9 @@
 /*
  * Does one action per SIGUSR1, so that it can be traced in the middle of
  * its life: prints "ready", waits, acts, prints the result, and so on.
- *   actions ACTION...   fork | thread | msgget | open | ipcset
+ *   actions ACTION...   fork | thread | msgget | open | ipcset | vfork:PATH
+ * vfork:PATH vforks a child that reads PATH and prints "vfork-saw=TEXT" before
+ * the parent's vfork can return.
  * Output: "fork=PID" (from the child), "thread=TID", "msgget=ID", "open=FD",
  * "ipcset=0", or "ACTION=-ERRNO"; "done" at the end.
  */
@@ -77,6 +79,21 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "open") == 0) {
 			int fd = open("/dev/null", O_RDONLY);
 			printf("open=%d\n", fd < 0 ? -errno : fd);
+		} else if (strncmp(argv[i], "vfork:", 6) == 0) {
+			char buf[256] = "";
+			pid_t pid = vfork();
+			if (pid == 0) {
+				int fd = open(argv[i] + 6, O_RDONLY);
+				ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+				if (write(STDOUT_FILENO, "vfork-saw=", 10) < 0 ||
+				    (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0) ||
+				    write(STDOUT_FILENO, "\n", 1) < 0)
+					_exit(1);
+				_exit(0);
+			}
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+			printf("vfork=%d\n", pid < 0 ? -errno : pid);
 		} else if (strcmp(argv[i], "ipcset") == 0) {
 			struct msqid_ds ds;
 			rc = msgctl(msqid, IPC_STAT, &ds) < 0 || msgctl(msqid, IPC_SET, &ds) < 0;
