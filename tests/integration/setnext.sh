@@ -54,6 +54,26 @@ act
 grep -qx 'ipcset=0' "$T/out" || fail "ipcset untraced: $(cat "$T/out")"
 kill -KILL "$prog" 2>/dev/null
 
+# LONGn: n pid levels, innermost first. The program runs in a pid namespace
+# nested in nsdctl's private one, so both levels are private.
+printf '{"version": 1, "tasks": {}}' >"$T/empty.json"
+ctl run --new-ns "$T/empty.json" -- unshare --pid --fork "$PROGS/actions" fork >"$T/out" 2>&1 &
+wait_for "$T/out" '^ready$'
+prog=
+for _ in $(seq 100); do
+	prog=$(pgrep -f "^$PROGS/actions fork$" | head -1)
+	[ -n "$prog" ] && grep -q "^NSpid:.*[[:space:]]1$" "/proc/$prog/status" && break
+	sleep 0.05
+done
+[ -n "$prog" ] || fail "no nested program"
+ctl set "$prog" 'LONG2 5 300' || fail "set LONG2"
+act
+grep -qx 'fork=5' "$T/out" || fail "LONG2: $(cat "$T/out")"
+# Applied means every level matched: 5 inside, 300 in the namespace around it.
+for _ in $(seq 100); do grep -q "setnext-$prog completed (1/1 steps)" "$T/nsdd.log" && break; sleep 0.05; done
+grep -q "setnext-$prog completed (1/1 steps)" "$T/nsdd.log" || fail "LONG2: not applied"
+kill -KILL "$prog" 2>/dev/null
+
 # Bad values are refused, in words, and change nothing.
 start fork
 for bad in 'LONG1' 'LONG1 -3' 'LONG2 5' 'long1 5' 'LONG1 5 6' 'LONG1 0x5'; do
