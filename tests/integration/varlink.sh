@@ -121,4 +121,20 @@ r, = replies(s, 1)
 check(r["parameters"]["product"] == "nsdd", "nsdd stopped answering")
 PY
 kill -0 "$NSDD_PID" || fail "nsdd died"
+
+# A peer that is not root gets GetInfo and nothing else, whatever the socket
+# mode lets in.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 666 "$NSDD_SOCKET"
+	chmod 755 "$T"
+	$NOBODY "$NSDCTL" info 2>"$T/err" && fail "nobody was answered Info"
+	grep -q 'permission denied: only root' "$T/err" || fail "nobody: $(cat "$T/err")"
+	$NOBODY "$NSDCTL" list 2>/dev/null && fail "nobody was answered List"
+	$NOBODY /usr/bin/python3 -c '
+import json, os, socket
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NSDD_SOCKET"])
+s.sendall(b"{\"method\":\"org.varlink.service.GetInfo\"}\0")
+assert json.loads(s.recv(65536).rstrip(b"\0"))["parameters"]["product"] == "nsdd"
+' || fail "nobody was refused GetInfo"
+fi
 pass "varlink framing and errors"
