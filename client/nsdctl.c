@@ -129,6 +129,12 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, argv[optind]) == 0) {
+			if (optind + 1 < argc && (strcmp(argv[optind + 1], "--help") == 0 ||
+			                          strcmp(argv[optind + 1], "-h") == 0)) {
+				printf("usage: nsdctl %s %s\n\n%s. See nsdctl(1).\n",
+				       commands[i].name, commands[i].args, commands[i].help);
+				return 0;
+			}
 			argc -= optind;
 			argv += optind;
 			optind = 1;

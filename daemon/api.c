@@ -245,6 +245,9 @@ m_set_next(struct conn *c, json_t *params)
 		             json_pack("{s:s, s:s}", "path", "$.value", "reason", why));
 		return;
 	}
+	/* 0: the caller itself (its main thread), which may not know its pid as nsdd sees it. */
+	if (tid == 0)
+		tid = server_peer_pid(c);
 	if (tid < 1 || tid > NSD_PID_MAX) {
 		server_error(c, IFACE ".NoSuchTask", json_pack("{s:I}", "pid", tid));
 		return;

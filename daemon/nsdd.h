@@ -65,6 +65,8 @@ void server_reply(struct conn *c, json_t *params);
 void server_error(struct conn *c, const char *error, json_t *params);
 bool server_call_more(const struct conn *c);
 uid_t server_peer_uid(const struct conn *c);
+/* The peer's pid, as SO_PEERCRED gives it: in nsdd's pid namespace. */
+pid_t server_peer_pid(const struct conn *c);
 /* Streams the plan's events to the caller (Watch with "more"). */
 void server_watch(struct conn *c, struct plan *plan);
 

@@ -120,6 +120,12 @@ server_peer_uid(const struct conn *c)
 	return c->cred.uid;
 }
 
+pid_t
+server_peer_pid(const struct conn *c)
+{
+	return c->cred.pid;
+}
+
 /* Delivers the plan's events from where this Watch is; ends with the final one. */
 static void
 watch_cb(struct watch *w)

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# make install puts everything where a user looks for it, and the README's C
+# restorer builds against the installed libnsd with pkg-config alone and
+# gets its pid through SetNext.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+command -v pkg-config >/dev/null || skip "no pkg-config"
+root=$T/root
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTDIR="$root" \
+	>"$T/install.log" 2>&1 || fail "make install: $(tail -20 "$T/install.log")"
+prefix=$(sed -n 's/^prefix=//p' "$top_builddir/nsd.pc")
+unitdir=$(sed -n 's/^systemdsystemunitdir = //p' "$top_builddir/Makefile")
+sysusersdir=$(sed -n 's/^sysusersdir = //p' "$top_builddir/Makefile")
+for f in "$prefix/sbin/nsdd" "$prefix/bin/nsdctl" "$prefix/share/man/man8/nsdd.8" \
+	"$prefix/share/man/man1/nsdctl.1" "$prefix/share/man/man5/nsd-plan.5" \
+	"$prefix/share/varlink/io.nsdd.supervisor.varlink" "$prefix/include/nsd/client.h" \
+	"$prefix/include/nsd/plan.h" "$prefix/include/nsd/varlink.h" "$prefix/lib/libnsd.so" \
+	"$prefix/lib/pkgconfig/nsd.pc" "$unitdir/nsdd.service" "$unitdir/nsdd.socket" \
+	"$sysusersdir/nsd.conf"; do
+	[ -e "$root$f" ] || fail "not installed: $f"
+done
+ls "$root$prefix"/share/bash-completion/completions/nsdctl "$root"/usr/share/bash-completion/completions/nsdctl \
+	2>/dev/null | grep -q . || fail "no bash completion installed"
+cmp -s "$root$prefix/share/varlink/io.nsdd.supervisor.varlink" \
+	"$top_srcdir/data/io.nsdd.supervisor.varlink" || fail "installed IDL differs"
+LD_LIBRARY_PATH=$root$prefix/lib "$root$prefix/sbin/nsdd" --version | grep -qx "nsdd $(
+	sed -n 's/^Version: //p' "$top_builddir/nsd.pc")" || fail "nsdd --version"
+LD_LIBRARY_PATH=$root$prefix/lib "$root$prefix/bin/nsdctl" --version | grep -q '^nsdctl ' ||
+	fail "nsdctl --version"
+for c in submit run status list watch cancel info set; do
+	LD_LIBRARY_PATH=$root$prefix/lib "$root$prefix/bin/nsdctl" $c --help | grep -q "^usage: nsdctl $c" ||
+		fail "nsdctl $c --help"
+done
+
+# The README's restorer, compiled with pkg-config against the installed tree.
+sed -n '/^```c$/,/^```$/p' "$top_srcdir/README.md" | sed '1d;$d' >"$T/restorer.c"
+[ -s "$T/restorer.c" ] || fail "no C example in the README"
+flags=$(PKG_CONFIG_PATH=$root$prefix/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
+	pkg-config --cflags --libs nsd) || fail "pkg-config nsd"
+cc -Wall -Werror "$T/restorer.c" $flags -o "$T/restorer" 2>"$T/cc.log" || fail "cc: $(cat "$T/cc.log")"
+start_nsdd
+LD_LIBRARY_PATH=$root$prefix/lib timeout 30 unshare --pid --fork "$T/restorer" >"$T/out" 2>&1 ||
+	fail "the README's restorer: $(cat "$T/out")"
+grep -qx 'child 4000' "$T/out" || fail "restorer: $(cat "$T/out")"
+pass "make install, nsd.pc, and the README's C restorer"
