@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "idl.h"
+#include "daemon/idl.h" /* generated in the build tree from data/ */
 #include "log.h"
 #include "nsdd.h"
 

@@ -10,15 +10,16 @@ root=$T/root
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTDIR="$root" \
 	>"$T/install.log" 2>&1 || fail "make install: $(tail -20 "$T/install.log")"
 prefix=$(sed -n 's/^prefix=//p' "$top_builddir/nsd.pc")
-unitdir=$(sed -n 's/^systemdsystemunitdir = //p' "$top_builddir/Makefile")
-sysusersdir=$(sed -n 's/^sysusersdir = //p' "$top_builddir/Makefile")
 for f in "$prefix/sbin/nsdd" "$prefix/bin/nsdctl" "$prefix/share/man/man8/nsdd.8" \
 	"$prefix/share/man/man1/nsdctl.1" "$prefix/share/man/man5/nsd-plan.5" \
 	"$prefix/share/varlink/io.nsdd.supervisor.varlink" "$prefix/include/nsd/client.h" \
 	"$prefix/include/nsd/plan.h" "$prefix/include/nsd/varlink.h" "$prefix/lib/libnsd.so" \
-	"$prefix/lib/pkgconfig/nsd.pc" "$unitdir/nsdd.service" "$unitdir/nsdd.socket" \
-	"$sysusersdir/nsd.conf"; do
+	"$prefix/lib/pkgconfig/nsd.pc"; do
 	[ -e "$root$f" ] || fail "not installed: $f"
+done
+# The unit and sysusers directories are systemd.pc's (or configure's), not the prefix's.
+for f in systemd/system/nsdd.service systemd/system/nsdd.socket sysusers.d/nsd.conf; do
+	find "$root" -path "*/$f" | grep -q . || fail "not installed: .../$f"
 done
 ls "$root$prefix"/share/bash-completion/completions/nsdctl "$root"/usr/share/bash-completion/completions/nsdctl \
 	2>/dev/null | grep -q . || fail "no bash completion installed"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A real systemd as PID 1 in private namespaces (systemd-nspawn: pid, mount,
+# uts, ipc, net), on an overlay of / so that nothing on the host changes.
+# nsdd is installed into the overlay, started by socket activation, runs a
+# plan for nsdctl, and stops cleanly, with its lines in the journal.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn (package systemd-container) is not installed"
+[ -x /lib/systemd/systemd ] || skip "no systemd to boot"
+grep -qw cgroup2 /proc/filesystems || skip "the kernel has no cgroup2 hierarchy for systemd"
+S=$T/sd
+mkdir -p "$S/upper" "$S/work" "$S/root"
+printf '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 1000}, {"call": "fork", "pid": 2000}], "2000": [{"call": "fork", "pid": 2001}]}}' \
+	>"$T/plan.json"
+
+# Runs in a private mount namespace: every mount below goes away with it.
+cat >"$T/boot.sh" <<'BOOT'
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+mount -t overlay overlay -o "lowerdir=/,upperdir=$S/upper,workdir=$S/work" "$S/root" ||
+	fail "cannot mount an overlay of /"
+# systemd wants a cgroup2 hierarchy of its own; the host's stays untouched.
+mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null || exit 77
+mkdir -p /sys/fs/cgroup/nsdd-test && echo $$ >/sys/fs/cgroup/nsdd-test/cgroup.procs
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTDIR="$S/root" \
+	>"$T/install.log" 2>&1 || fail "make install: $(tail "$T/install.log")"
+ldconfig -r "$S/root"
+# The container mounts its own /tmp: the plan goes to the overlay's root.
+cp "$T/plan.json" "$S/root/nsdd-test-plan.json"
+# Units that would touch the host, or that the image enables for itself.
+mask=$S/root/etc/systemd/system
+for u in systemd-sysctl.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
+	proc-sys-fs-binfmt_misc.mount systemd-modules-load.service systemd-timesyncd.service \
+	systemd-udevd.service systemd-udev-trigger.service $(ls "$mask"/multi-user.target.wants 2>/dev/null); do
+	ln -sf /dev/null "$mask/$u"
+done
+systemd-nspawn -q -D "$S/root" --boot --keep-unit --register=no --private-network \
+	--machine=nsddtest --console=pipe >"$T/console.log" 2>&1 &
+nspawn=$!
+pid1=
+# Whatever happens, the container goes: killing its PID 1 ends its pid namespace.
+teardown() {
+	[ -n "$pid1" ] && kill -KILL "$pid1" 2>/dev/null
+	kill -KILL "$nspawn" 2>/dev/null
+	wait "$nspawn" 2>/dev/null
+}
+trap teardown EXIT
+for _ in $(seq 200); do
+	pid1=$(pgrep -P "$nspawn" -x systemd)
+	[ -n "$pid1" ] && break
+	sleep 0.1
+done
+[ -n "$pid1" ] || fail "systemd did not start: $(cat "$T/console.log")"
+inside() { nsenter -t "$pid1" -a --wd=/ env -u NSDD_SOCKET "$@"; }
+for _ in $(seq 300); do
+	state=$(inside systemctl is-system-running 2>/dev/null)
+	case $state in running | degraded) break ;; esac
+	sleep 0.2
+done
+case $state in running | degraded) ;; *) fail "systemd did not boot ($state)" ;; esac
+echo "booted: $state"
+inside systemctl daemon-reload || fail "daemon-reload"
+inside systemctl start nsdd.socket || fail "start nsdd.socket: $(inside systemctl status nsdd.socket 2>&1)"
+[ "$(inside stat -c '%a %G' /run/nsdd/io.nsdd.supervisor)" = "660 nsd" ] ||
+	fail "socket mode: $(inside stat -c '%a %G' /run/nsdd/io.nsdd.supervisor)"
+inside /usr/local/bin/nsdctl run --new-ns /nsdd-test-plan.json -- /bin/sh -c \
+	'sh -c "echo child=\$\$"; (sh -c "echo grandchild=\$\$"; true)' >"$T/run.out" 2>&1 ||
+	fail "nsdctl run: $(cat "$T/run.out"; inside journalctl -u nsdd --no-pager | tail -20)"
+grep -qx 'child=1000' "$T/run.out" && grep -qx 'grandchild=2001' "$T/run.out" ||
+	fail "pids: $(cat "$T/run.out")"
+[ "$(inside systemctl is-active nsdd.service)" = active ] || fail "nsdd.service was not activated"
+inside systemctl stop nsdd.service nsdd.socket
+[ "$(inside systemctl show -p Result --value nsdd.service)" = success ] ||
+	fail "nsdd did not stop cleanly: $(inside systemctl status nsdd.service 2>&1)"
+inside journalctl -u nsdd.service --no-pager >"$T/journal" 2>&1
+grep -q 'nsdd 0.1.0 ready' "$T/journal" && grep -q 'listening on the socket systemd passed' "$T/journal" &&
+	grep -q 'plan .* completed (3/3 steps)' "$T/journal" && grep -q 'exiting' "$T/journal" ||
+	fail "journal: $(cat "$T/journal")"
+# A clean halt first; the trap makes sure of the rest.
+kill -TERM "$nspawn"
+for _ in $(seq 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.2; done
+exit 0
+BOOT
+S=$S T=$T top_builddir=$top_builddir timeout 240 unshare --mount --propagation private bash "$T/boot.sh"
+rc=$?
+[ $rc = 77 ] && skip "cannot mount a cgroup2 hierarchy for systemd here"
+[ $rc = 0 ] || fail "systemd test (exit $rc)"
+pass "socket-activated nsdd under a real systemd: plan ran, journal has it, stopped cleanly"
