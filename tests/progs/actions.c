@@ -38,6 +38,27 @@ thread_main(void *arg)
 	return NULL;
 }
 
+/* In a function of its own: vfork's child shares this frame, not main's. */
+static void
+do_vfork(const char *path)
+{
+	char buf[256] = "";
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (write(STDOUT_FILENO, "vfork-saw=", 10) < 0 ||
+		    (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0) ||
+		    write(STDOUT_FILENO, "\n", 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	printf("vfork=%d\n", pid < 0 ? -errno : pid);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,20 +101,7 @@ main(int argc, char **argv)
 			int fd = open("/dev/null", O_RDONLY);
 			printf("open=%d\n", fd < 0 ? -errno : fd);
 		} else if (strncmp(argv[i], "vfork:", 6) == 0) {
-			char buf[256] = "";
-			pid_t pid = vfork();
-			if (pid == 0) {
-				int fd = open(argv[i] + 6, O_RDONLY);
-				ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-				if (write(STDOUT_FILENO, "vfork-saw=", 10) < 0 ||
-				    (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0) ||
-				    write(STDOUT_FILENO, "\n", 1) < 0)
-					_exit(1);
-				_exit(0);
-			}
-			if (pid > 0)
-				waitpid(pid, NULL, 0);
-			printf("vfork=%d\n", pid < 0 ? -errno : pid);
+			do_vfork(argv[i] + 6);
 		} else if (strcmp(argv[i], "ipcset") == 0) {
 			struct msqid_ds ds;
 			rc = msgctl(msqid, IPC_STAT, &ds) < 0 || msgctl(msqid, IPC_SET, &ds) < 0;
