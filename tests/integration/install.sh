@@ -39,7 +39,11 @@ sed -n '/^```c$/,/^```$/p' "$top_srcdir/README.md" | sed '1d;$d' >"$T/restorer.c
 [ -s "$T/restorer.c" ] || fail "no C example in the README"
 flags=$(PKG_CONFIG_PATH=$root$prefix/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
 	pkg-config --cflags --libs nsd) || fail "pkg-config nsd"
-cc -Wall -Werror "$T/restorer.c" $flags -o "$T/restorer" 2>"$T/cc.log" || fail "cc: $(cat "$T/cc.log")"
+# With the build's own flags: a sanitizer build's libnsd needs its runtime.
+build_cflags=$(sed -n 's/^CFLAGS = //p' "$top_builddir/Makefile")
+build_ldflags=$(sed -n 's/^LDFLAGS = //p' "$top_builddir/Makefile")
+cc -Wall -Werror $build_cflags "$T/restorer.c" $flags $build_ldflags -o "$T/restorer" 2>"$T/cc.log" ||
+	fail "cc: $(cat "$T/cc.log")"
 start_nsdd
 LD_LIBRARY_PATH=$root$prefix/lib timeout 30 unshare --pid --fork "$T/restorer" >"$T/out" 2>&1 ||
 	fail "the README's restorer: $(cat "$T/out")"

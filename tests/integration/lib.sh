@@ -15,6 +15,10 @@ NSDD_PID=
 # Unprivileged and without capabilities: clone3 set_tid is refused to it.
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
 
+# In a sanitizer build: LeakSanitizer cannot work in a ptraced process (it
+# ptraces its own threads), so it is off for the tracees and on for nsdd.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
@@ -28,7 +32,7 @@ need_root() {
 }
 
 start_nsdd() {
-	"$NSDD" -v --socket "$NSDD_SOCKET" "$@" 2>>"$T/nsdd.log" &
+	ASAN_OPTIONS=detect_leaks=1 "$NSDD" -v --socket "$NSDD_SOCKET" "$@" 2>>"$T/nsdd.log" &
 	NSDD_PID=$!
 	# Ready once it says so: a stale socket file may exist before it binds.
 	for _ in $(seq 200); do
