@@ -76,7 +76,7 @@ ctl --json status "$id" | grep -q '"backend": *"kernel"' || fail "no file: backe
 kill -KILL "$prog" 2>/dev/null
 
 # Forced, Info says so.
-stop_nsdd
+stop_nsdd || fail "nsdd did not stop cleanly"
 : >"$T/nsdd.log"
 start_nsdd --backend=procfs
 ctl --json info | grep -q '"backend": *"procfs"' || fail "Info with --backend=procfs"
