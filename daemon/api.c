@@ -117,6 +117,9 @@ plan_param(struct conn *c, json_t *params)
 	const char *id = json_string_value(json_object_get(params, "id"));
 	struct plan *plan = supervisor_find(id);
 
+	/* Another user's plan is answered as if it did not exist. */
+	if (plan != NULL && !authz_may_see(c, plan))
+		plan = NULL;
 	if (plan == NULL)
 		server_error(c, IFACE ".NoSuchPlan", json_pack("{s:s}", "id", id));
 	return plan;
@@ -162,6 +165,11 @@ m_submit(struct conn *c, json_t *params)
 		             json_pack("{s:s, s:s}", "path", perr.path, "reason", perr.reason));
 		return;
 	}
+	if (authz_may_trace(c, model->target_pid, &e) < 0) {
+		nsd_plan_free(model);
+		reply_nsdd_error(c, &e);
+		return;
+	}
 	if ((plan = supervisor_submit(model, server_peer_uid(c), &e)) == NULL) {
 		reply_nsdd_error(c, &e);
 		return;
@@ -190,7 +198,7 @@ m_list(struct conn *c, json_t *params)
 	if (!check_params(c, params, NULL, 0))
 		return;
 	TAILQ_FOREACH(plan, &supervisor_plans, entry)
-	if (!plan->hidden)
+	if (!plan->hidden && authz_may_see(c, plan))
 		json_array_append_new(plans, supervisor_status(plan));
 	server_reply(c, json_pack("{s:o}", "plans", plans));
 }
@@ -252,7 +260,8 @@ m_set_next(struct conn *c, json_t *params)
 		server_error(c, IFACE ".NoSuchTask", json_pack("{s:I}", "pid", tid));
 		return;
 	}
-	if (supervisor_setnext((pid_t)tid, values, n, server_peer_uid(c), &e) < 0) {
+	if (authz_may_trace(c, (pid_t)tid, &e) < 0 ||
+	    supervisor_setnext((pid_t)tid, values, n, server_peer_uid(c), &e) < 0) {
 		if (strcmp(e.name, "InvalidPlan") == 0)
 			server_error(
 			    c, IFACE ".InvalidPlan",
@@ -302,14 +311,14 @@ api_dispatch(struct conn *c, const char *method, json_t *params)
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (strcmp(methods[i].name, method) == 0) {
 			/*
-			 * nsdd can stop, rewrite and kill any task: until per-user
-			 * rules exist (nsdd(8), "Security"), only root may ask it
-			 * anything beyond GetInfo, whatever the socket's mode lets in.
+			 * nsdd can stop, rewrite and kill any task: beyond GetInfo,
+			 * only root and the nsd group (authz.c) may ask, whatever the
+			 * socket's mode lets in.
 			 */
-			if (server_peer_uid(c) != 0 && methods[i].fn != m_get_info) {
-				server_error(
-				    c, IFACE ".PermissionDenied",
-				    json_pack("{s:s}", "reason", "only root may use nsdd for now"));
+			if (authz_role(c) == ROLE_OTHER && methods[i].fn != m_get_info) {
+				server_error(c, IFACE ".PermissionDenied",
+				             json_pack("{s:s}", "reason",
+				                       "only root and the nsd group may use nsdd"));
 				return;
 			}
 			if (methods[i].fn == NULL)

@@ -129,6 +129,7 @@ usage(FILE *f)
 	           "  -b, --backend NAME       kernel, procfs, or auto (default): procfs where\n"
 	           "                           next_syscall_data exists\n"
 	           "  -p, --proc-root DIR      where to find next_syscall_data (default /proc)\n"
+	           "  -g, --group NAME         who besides root may use nsdd (default nsd)\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
 	           "  -V, --version            the version\n");
@@ -154,12 +155,13 @@ main(int argc, char **argv)
 	    {"max-connections", required_argument, NULL, 'm'},
 	    {"backend", required_argument, NULL, 'b'},
 	    {"proc-root", required_argument, NULL, 'p'},
+	    {"group", required_argument, NULL, 'g'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *socket_path = NULL;
+	const char *socket_path = NULL, *group = "nsd";
 	unsigned long max_conns = 256;
 	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
 	bool verbose = false;
@@ -167,7 +169,7 @@ main(int argc, char **argv)
 	size_t i;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "s:m:b:p:vhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:m:b:p:g:vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			socket_path = optarg;
@@ -194,6 +196,9 @@ main(int argc, char **argv)
 		case 'p':
 			procfs_set_root(optarg);
 			break;
+		case 'g':
+			group = optarg;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -216,6 +221,7 @@ main(int argc, char **argv)
 		socket_path = nsd_socket_path();
 
 	log_init(verbose);
+	authz_set_group(group);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	if ((nsdd_base = event_base_new()) == NULL)

@@ -67,8 +67,22 @@ bool server_call_more(const struct conn *c);
 uid_t server_peer_uid(const struct conn *c);
 /* The peer's pid, as SO_PEERCRED gives it: in nsdd's pid namespace. */
 pid_t server_peer_pid(const struct conn *c);
+gid_t server_peer_gid(const struct conn *c);
+/* The peer's primary or supplementary groups (SO_PEERGROUPS) include gid. */
+bool server_peer_in_group(const struct conn *c, gid_t gid);
 /* Streams the plan's events to the caller (Watch with "more"). */
 void server_watch(struct conn *c, struct plan *plan);
+
+/* --- authz.c: who may ask what ---------------------------------------- */
+
+enum role { ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER };
+
+void authz_set_group(const char *name);
+enum role authz_role(const struct conn *c);
+/* 0, or PermissionDenied: the client could not ptrace pid, or does not own
+ * the user namespace of its pid or IPC namespace. */
+int authz_may_trace(const struct conn *c, pid_t pid, struct nsdd_error *e);
+bool authz_may_see(const struct conn *c, const struct plan *plan);
 
 /* --- api.c: the methods of io.nsdd.supervisor and org.varlink.service - */
 

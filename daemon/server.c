@@ -36,6 +36,8 @@ struct conn {
 	struct bufferevent *bev;
 	struct nsd_rbuf rb;
 	struct ucred cred;
+	gid_t *groups; /* SO_PEERGROUPS: supplementary groups at connect */
+	size_t ngroups;
 	json_t *queue; /* calls not yet answered, oldest first */
 	json_t *call;  /* the call in hand */
 	bool more, oneway;
@@ -124,6 +126,46 @@ pid_t
 server_peer_pid(const struct conn *c)
 {
 	return c->cred.pid;
+}
+
+gid_t
+server_peer_gid(const struct conn *c)
+{
+	return c->cred.gid;
+}
+
+bool
+server_peer_in_group(const struct conn *c, gid_t gid)
+{
+	size_t i;
+
+	if (c->cred.gid == gid)
+		return true;
+	for (i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* SO_PEERGROUPS (Linux 4.13): ERANGE tells the size needed. */
+static void
+peer_groups(struct conn *c, int fd)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+
+	for (int tries = 0; tries < 2; tries++) {
+		gid_t *g = realloc(c->groups, len);
+		if (g == NULL)
+			return;
+		c->groups = g;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups, &len) == 0) {
+			c->ngroups = len / sizeof(gid_t);
+			return;
+		}
+		if (errno != ERANGE)
+			break;
+	}
+	c->ngroups = 0;
 }
 
 /* Delivers the plan's events from where this Watch is; ends with the final one. */
@@ -331,6 +373,7 @@ conn_free(struct conn *c)
 	nsd_rbuf_free(&c->rb);
 	json_decref(c->queue);
 	json_decref(c->call);
+	free(c->groups);
 	free(c);
 }
 
@@ -362,6 +405,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		close(fd);
 		return;
 	}
+	peer_groups(c, fd);
 	nsd_rbuf_init(&c->rb, NSD_VARLINK_MAX_MESSAGE);
 	c->bev = bufferevent_socket_new(nsdd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->kick = event_new(nsdd_base, -1, 0, kick_cb, c);
@@ -373,6 +417,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		if (c->kick != NULL)
 			event_free(c->kick);
 		json_decref(c->queue);
+		free(c->groups);
 		free(c);
 		return;
 	}

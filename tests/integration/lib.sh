@@ -62,6 +62,8 @@ stop_nsdd() {
 cleanup() {
 	local bad=0
 	stop_nsdd || bad=1
+	# A test's own cleanup (users it made, say), if it defines one.
+	if declare -F test_cleanup >/dev/null; then test_cleanup; fi
 	# Every process a test started has $T in its environment or arguments.
 	for p in $(grep -l "$T" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
 		[ "$p" != $$ ] && kill -KILL "$p" 2>/dev/null

@@ -128,7 +128,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 666 "$NSDD_SOCKET"
 	chmod 755 "$T"
 	$NOBODY "$NSDCTL" info 2>"$T/err" && fail "nobody was answered Info"
-	grep -q 'permission denied: only root' "$T/err" || fail "nobody: $(cat "$T/err")"
+	grep -q 'permission denied: only root and the nsd group' "$T/err" || fail "nobody: $(cat "$T/err")"
 	$NOBODY "$NSDCTL" list 2>/dev/null && fail "nobody was answered List"
 	$NOBODY /usr/bin/python3 -c '
 import json, os, socket

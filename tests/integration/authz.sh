@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Authorization, each rule exercised by real unprivileged users that the test
+# creates: a member of nsdd's group and a user outside it.
+# - outside the group: PermissionDenied for everything but GetInfo;
+# - a member: its own plans only (others' are answered NoSuchPlan and never
+#   listed), and only for tasks it could ptrace itself, in pid and IPC
+#   namespaces whose user namespace it owns.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+for c in useradd userdel groupadd groupdel setpriv unshare; do
+	command -v $c >/dev/null || skip "$c is not installed"
+done
+r=$$
+G=nsdtg$r M=nsdtm$r O=nsdto$r
+test_cleanup() {
+	pkill -KILL -u "$M" 2>/dev/null
+	pkill -KILL -u "$O" 2>/dev/null
+	userdel "$M" 2>/dev/null
+	userdel "$O" 2>/dev/null
+	groupdel "$G" 2>/dev/null
+}
+groupadd "$G" && useradd -M -N -g users -G "$G" -s /bin/sh "$M" && useradd -M -N -g users -s /bin/sh "$O" ||
+	skip "cannot create test users"
+chmod 755 "$T"
+start_nsdd --group "$G"
+chmod 666 "$NSDD_SOCKET" # so that the outsider reaches nsdd, which must refuse it
+as() { local u=$1; shift; setpriv --reuid "$u" --regid users --init-groups env NSDD_SOCKET="$NSDD_SOCKET" "$@"; }
+
+# Outside the group: only GetInfo.
+as "$O" "$NSDCTL" info 2>"$T/err" && fail "an outsider got Info"
+grep -q 'permission denied: only root and the nsd group' "$T/err" || fail "outsider: $(cat "$T/err")"
+as "$O" "$NSDCTL" list 2>/dev/null && fail "an outsider got List"
+as "$M" "$NSDCTL" info >/dev/null || fail "a member was refused Info"
+
+# The member's own restorer, in user, pid and IPC namespaces it owns.
+as "$M" unshare --user --map-root-user --pid --ipc --fork "$PROGS/actions" fork msgget >"$T/own.out" 2>&1 &
+wait_for "$T/own.out" '^ready$'
+own=$(pgrep -u "$M" -x actions | head -1)
+printf '{"version": 1, "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 5}, {"call": "msgget", "id": 777}]}}' \
+	"$own" >"$T/own.json"
+as "$M" "$NSDCTL" submit --wait "$T/own.json" >"$T/sub" 2>&1 &
+sub=$!
+wait_for "$T/sub" '^attached'
+kill -USR1 "$own"
+wait_for "$T/own.out" '^ready$|^fork='
+sleep 0.2
+kill -USR1 "$own"
+wait $sub || fail "the member's own plan: $(cat "$T/sub")"
+grep -qx 'fork=5' "$T/own.out" && grep -qx 'msgget=777' "$T/own.out" || fail "own plan: $(cat "$T/own.out")"
+mine=$(head -1 "$T/sub")
+
+# Tasks the member could not ptrace, or namespaces it does not own.
+sleep 60 &
+printf '{"version": 1, "target": {"pid": %d}, "tasks": {}}' $! >"$T/root.json"
+as "$M" "$NSDCTL" submit "$T/root.json" 2>"$T/err" && fail "a member traced root's task"
+grep -q 'permission denied: you could not ptrace task' "$T/err" || fail "root's task: $(cat "$T/err")"
+as "$M" "$NSDCTL" set $! 'LONG1 5' 2>"$T/err" && fail "a member set root's task"
+grep -q 'permission denied' "$T/err" || fail "SetNext on root's task: $(cat "$T/err")"
+as "$M" sleep 60 &
+sleep 0.2
+plain=$(pgrep -u "$M" -x sleep | head -1)
+printf '{"version": 1, "target": {"pid": %d}, "tasks": {}}' "$plain" >"$T/plain.json"
+as "$M" "$NSDCTL" submit "$T/plain.json" 2>"$T/err" && fail "a member made ids in namespaces it does not own"
+grep -q "namespace belongs to a user namespace you do not own" "$T/err" || fail "init ns: $(cat "$T/err")"
+
+# Others' plans are invisible; root sees all.
+printf '{"version": 1, "timeout_ms": 60000, "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 9}]}}' \
+	"$(pgrep -x sleep -u root | tail -1)" >"$T/rootplan.json"
+theirs=$(ctl submit "$T/rootplan.json") || fail "root's plan"
+as "$M" "$NSDCTL" status "$theirs" 2>"$T/err" && fail "a member saw root's plan"
+grep -q "no such plan: $theirs" "$T/err" || fail "status of root's plan: $(cat "$T/err")"
+as "$M" "$NSDCTL" cancel "$theirs" 2>/dev/null && fail "a member cancelled root's plan"
+as "$M" "$NSDCTL" watch "$theirs" 2>/dev/null && fail "a member watched root's plan"
+as "$M" "$NSDCTL" list >"$T/list" || fail "member list"
+grep -q "$theirs" "$T/list" && fail "a member listed root's plan"
+grep -q "$mine" "$T/list" || fail "a member did not list its own plan: $(cat "$T/list")"
+as "$M" "$NSDCTL" status "$mine" >/dev/null || fail "a member could not see its own plan"
+ctl list | grep -q "$mine" && ctl list | grep -q "$theirs" || fail "root does not see every plan"
+ctl cancel "$theirs" || fail "root cancel"
+pass "authorization: outsiders get GetInfo only; members their own plans and tasks"
