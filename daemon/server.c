@@ -44,7 +44,8 @@ struct conn {
 	bool streaming; /* a Watch is delivering events */
 	bool closing;   /* close once the output is flushed */
 	struct watch watch;
-	struct event *kick; /* runs the queue outside of other callbacks */
+	struct event *kick;   /* runs the queue outside of other callbacks */
+	struct event *linger; /* a closing connection's last chance to flush */
 };
 
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
@@ -55,6 +56,29 @@ static char *own_path; /* a socket we bound, to unlink on exit */
 
 static void conn_free(struct conn *c);
 static void run_queue(struct conn *c);
+
+#define LINGER_SEC 5
+
+static void
+linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_free(arg);
+}
+
+/* Stops reading; what is left to send gets LINGER_SEC, then the peer is dropped. */
+static void
+close_soon(struct conn *c)
+{
+	struct timeval tv = {LINGER_SEC, 0};
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	evtimer_add(c->linger, &tv);
+}
 
 static void
 send_msg(struct conn *c, json_t *msg)
@@ -67,16 +91,15 @@ send_msg(struct conn *c, json_t *msg)
 	json_decref(msg);
 	if (buf == NULL) {
 		log_warnx("out of memory encoding a reply");
-		c->closing = true;
+		close_soon(c);
 		return;
 	}
 	evbuffer_add(out, buf, len);
 	free(buf);
 	if (evbuffer_get_length(out) > MAX_UNREAD_OUT) {
 		log_warnx("client pid %d does not read its replies: disconnecting", c->cred.pid);
-		c->closing = true;
-		bufferevent_disable(c->bev, EV_READ);
 		evbuffer_drain(out, evbuffer_get_length(out));
+		close_soon(c);
 		event_active(c->kick, EV_TIMEOUT, 0);
 	}
 }
@@ -208,8 +231,7 @@ static void
 protocol_error(struct conn *c, const char *what)
 {
 	log_warnx("client pid %d: %s: disconnecting", c->cred.pid, what);
-	c->closing = true;
-	bufferevent_disable(c->bev, EV_READ);
+	close_soon(c);
 }
 
 /*
@@ -246,15 +268,7 @@ take_message(struct conn *c, const char *msg, size_t len)
 		protocol_error(c, "out of memory");
 		return;
 	}
-	if (json_array_size(c->queue) >= MAX_QUEUED_CALLS) {
-		json_decref(item);
-		send_msg(c, json_pack("{s:s, s:{s:s, s:i}}", "error",
-		                      "io.nsdd.supervisor.LimitExceeded", "parameters", "what",
-		                      "calls queued on one connection", "limit", MAX_QUEUED_CALLS));
-		protocol_error(c, "too many calls queued");
-		return;
-	}
-	json_array_append_new(c->queue, item);
+	json_array_append_new(c->queue, item); /* pump() keeps this within MAX_QUEUED_CALLS */
 }
 
 static void
@@ -294,14 +308,25 @@ dispatch(struct conn *c, json_t *item)
 	api_dispatch(c, method, params);
 }
 
+static void pump(struct conn *c);
+
 static void
 run_queue(struct conn *c)
 {
-	while (!c->closing && c->call == NULL && !c->streaming && json_array_size(c->queue) > 0) {
-		json_t *call = json_incref(json_array_get(c->queue, 0));
-		json_array_remove(c->queue, 0);
-		dispatch(c, call);
-	}
+	size_t before;
+
+	do {
+		while (!c->closing && c->call == NULL && !c->streaming &&
+		       json_array_size(c->queue) > 0) {
+			json_t *call = json_incref(json_array_get(c->queue, 0));
+			json_array_remove(c->queue, 0);
+			dispatch(c, call);
+		}
+		if (c->closing || c->call != NULL || c->streaming)
+			break;
+		before = json_array_size(c->queue);
+		pump(c); /* calls held back by the queue limit */
+	} while (json_array_size(c->queue) > before);
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_free(c);
 }
@@ -314,32 +339,55 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 	run_queue(arg);
 }
 
+/*
+ * Moves whole messages into the queue while it has room. With 64 calls
+ * queued the socket is not read (backpressure): the peer's sends block and
+ * nothing it sent is lost or answered out of order.
+ */
+static void
+pump(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	char chunk[4096], *msg;
+	size_t len;
+	int n, rc;
+
+	while (!c->closing && json_array_size(c->queue) < MAX_QUEUED_CALLS) {
+		rc = nsd_rbuf_next(&c->rb, &msg, &len);
+		if (rc < 0) {
+			send_msg(c, json_pack("{s:s, s:{s:s, s:I}}", "error",
+			                      "io.nsdd.supervisor.LimitExceeded", "parameters",
+			                      "what", "message size", "limit",
+			                      (json_int_t)NSD_VARLINK_MAX_MESSAGE));
+			protocol_error(c, "message too large");
+			return;
+		}
+		if (rc > 0) {
+			take_message(c, msg, len);
+			continue;
+		}
+		if ((n = evbuffer_remove(in, chunk, sizeof(chunk))) <= 0)
+			break;
+		if (nsd_rbuf_append(&c->rb, chunk, (size_t)n) < 0) {
+			protocol_error(c, "out of memory");
+			return;
+		}
+	}
+	if (c->closing)
+		return;
+	if (json_array_size(c->queue) >= MAX_QUEUED_CALLS)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char chunk[65536], *msg;
-	size_t len;
-	int n, rc;
 
-	while (!c->closing && (n = evbuffer_remove(in, chunk, sizeof(chunk))) > 0) {
-		if (nsd_rbuf_append(&c->rb, chunk, (size_t)n) < 0) {
-			protocol_error(c, "out of memory");
-			break;
-		}
-		while (!c->closing && (rc = nsd_rbuf_next(&c->rb, &msg, &len)) != 0) {
-			if (rc < 0) {
-				send_msg(c, json_pack("{s:s, s:{s:s, s:I}}", "error",
-				                      "io.nsdd.supervisor.LimitExceeded",
-				                      "parameters", "what", "message size", "limit",
-				                      (json_int_t)NSD_VARLINK_MAX_MESSAGE));
-				protocol_error(c, "message too large");
-				break;
-			}
-			take_message(c, msg, len);
-		}
-	}
+	(void)bev;
+	pump(c);
 	run_queue(c);
 }
 
@@ -370,6 +418,7 @@ conn_free(struct conn *c)
 	nconns--;
 	bufferevent_free(c->bev);
 	event_free(c->kick);
+	event_free(c->linger);
 	nsd_rbuf_free(&c->rb);
 	json_decref(c->queue);
 	json_decref(c->call);
@@ -409,13 +458,16 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	nsd_rbuf_init(&c->rb, NSD_VARLINK_MAX_MESSAGE);
 	c->bev = bufferevent_socket_new(nsdd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->kick = event_new(nsdd_base, -1, 0, kick_cb, c);
-	if (c->bev == NULL || c->kick == NULL) {
+	c->linger = evtimer_new(nsdd_base, linger_cb, c);
+	if (c->bev == NULL || c->kick == NULL || c->linger == NULL) {
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else
 			close(fd);
 		if (c->kick != NULL)
 			event_free(c->kick);
+		if (c->linger != NULL)
+			event_free(c->linger);
 		json_decref(c->queue);
 		free(c->groups);
 		free(c);

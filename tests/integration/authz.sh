@@ -20,6 +20,7 @@ test_cleanup() {
 	userdel "$O" 2>/dev/null
 	groupdel "$G" 2>/dev/null
 }
+need_reachable_build
 groupadd "$G" && useradd -M -N -g users -G "$G" -s /bin/sh "$M" && useradd -M -N -g users -s /bin/sh "$O" ||
 	skip "cannot create test users"
 chmod 755 "$T"
@@ -52,10 +53,11 @@ mine=$(head -1 "$T/sub")
 
 # Tasks the member could not ptrace, or namespaces it does not own.
 sleep 60 &
-printf '{"version": 1, "target": {"pid": %d}, "tasks": {}}' $! >"$T/root.json"
+root_sleep=$!
+printf '{"version": 1, "target": {"pid": %d}, "tasks": {}}' $root_sleep >"$T/root.json"
 as "$M" "$NSDCTL" submit "$T/root.json" 2>"$T/err" && fail "a member traced root's task"
 grep -q 'permission denied: you could not ptrace task' "$T/err" || fail "root's task: $(cat "$T/err")"
-as "$M" "$NSDCTL" set $! 'LONG1 5' 2>"$T/err" && fail "a member set root's task"
+as "$M" "$NSDCTL" set $root_sleep 'LONG1 5' 2>"$T/err" && fail "a member set root's task"
 grep -q 'permission denied' "$T/err" || fail "SetNext on root's task: $(cat "$T/err")"
 as "$M" sleep 60 &
 sleep 0.2
@@ -66,7 +68,7 @@ grep -q "namespace belongs to a user namespace you do not own" "$T/err" || fail 
 
 # Others' plans are invisible; root sees all.
 printf '{"version": 1, "timeout_ms": 60000, "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 9}]}}' \
-	"$(pgrep -x sleep -u root | tail -1)" >"$T/rootplan.json"
+	"$root_sleep" >"$T/rootplan.json"
 theirs=$(ctl submit "$T/rootplan.json") || fail "root's plan"
 as "$M" "$NSDCTL" status "$theirs" 2>"$T/err" && fail "a member saw root's plan"
 grep -q "no such plan: $theirs" "$T/err" || fail "status of root's plan: $(cat "$T/err")"

@@ -27,6 +27,12 @@ fail() {
 }
 pass() { echo "PASS: $*"; }
 
+# The build tree must be reachable by unprivileged users for tests that run as them.
+need_reachable_build() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$NSDCTL" ||
+		skip "$NSDCTL cannot be run by an unprivileged user (a directory above it is private)"
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root: nsdd ptraces tasks and --new-ns makes namespaces"
 }

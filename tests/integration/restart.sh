@@ -11,11 +11,16 @@ n=200
 steps=$(for pid in $(seq 99 $((100 + n - 1))); do printf '{"call": "fork", "pid": %d}\n' "$pid"; done |
 	paste -sd,)
 p=$(echo "{\"version\": 1, \"tasks\": {\"target\": [$steps]}}" | plan storm)
-# The first step is the pest that raises the storm from inside.
-ctl --json run --new-ns "$p" -- "$PROGS/forkstorm" $n 100 >"$T/out" 2>&1 ||
-	fail "run exited $?: $(tail -5 "$T/out")"
-grep -q '^ok [0-9]' "$T/out" || fail "pids: $(tail -5 "$T/out")"
-restarts=$(grep -c 'interrupted (-513); it restarts' "$T/nsdd.log")
-# Dozens restart in a run here; none would mean the path went untested.
-[ "$restarts" -ge 1 ] || fail "no fork was interrupted: the restart path went untested"
-pass "$n forks under $(sed -n 's/^ok //p' "$T/out") signals, $restarts restarted"
+# The first step is the pest that raises the storm from inside. Whether a
+# fork is interrupted is up to timing: up to three runs, each checking every
+# pid, until one saw a restart.
+for attempt in 1 2 3; do
+	: >"$T/nsdd.log"
+	ctl --json run --new-ns "$p" -- "$PROGS/forkstorm" $n 100 >"$T/out" 2>&1 ||
+		fail "run exited $?: $(tail -5 "$T/out")"
+	grep -q '^ok [0-9]' "$T/out" || fail "pids: $(tail -5 "$T/out")"
+	restarts=$(grep -c 'interrupted (-513); it restarts' "$T/nsdd.log")
+	[ "$restarts" -ge 1 ] && break
+done
+[ "$restarts" -ge 1 ] || fail "no fork was interrupted in 3 runs: the restart path went untested"
+pass "$n forks under $(sed -n 's/^ok //p' "$T/out") signals, $restarts restarted (run $attempt)"
