@@ -35,37 +35,6 @@ bool nsdd_backend_forced;
 static bool shutting_down;
 static struct event *shutdown_timer;
 
-int
-nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->name = name;
-	e->num = num;
-	va_start(ap, fmt);
-	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-uint64_t
-nsdd_now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-const char *
-nsdd_errno_text(int err, char *buf, size_t len)
-{
-	const char *name = strerrorname_np(err);
-
-	snprintf(buf, len, "%s (%s)", name ? name : "?", strerror(err));
-	return buf;
-}
-
 /* Shutdown waits for every tracee to be let go, at most SHUTDOWN_GRACE_SEC. */
 static void
 shutdown_check(evutil_socket_t fd, short what, void *arg)

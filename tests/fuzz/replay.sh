@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every fuzz target's function runs clean over its seed corpus.
-for t in plan longn framing; do
+for t in plan longn framing dispatch; do
 	"${top_builddir:-.}/tests/fuzz/replay-$t" "${top_srcdir:-.}/tests/fuzz/corpus/$t" || {
 		echo "FAIL: replay-$t"
 		exit 1

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small helpers every room of nsdd uses: errors, clocks, errno names. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "nsdd.h"
+
+int
+nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->name = name;
+	e->num = num;
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+uint64_t
+nsdd_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+const char *
+nsdd_errno_text(int err, char *buf, size_t len)
+{
+	const char *name = strerrorname_np(err);
+
+	snprintf(buf, len, "%s (%s)", name ? name : "?", strerror(err));
+	return buf;
+}
