@@ -192,11 +192,12 @@ m_get(struct conn *c, json_t *params)
 static void
 m_list(struct conn *c, json_t *params)
 {
-	json_t *plans = json_array();
 	struct plan *plan;
+	json_t *plans;
 
 	if (!check_params(c, params, NULL, 0))
 		return;
+	plans = json_array(); /* after the check: a refused call must not leak it */
 	TAILQ_FOREACH(plan, &supervisor_plans, entry)
 	if (!plan->hidden && authz_may_see(c, plan))
 		json_array_append_new(plans, supervisor_status(plan));
