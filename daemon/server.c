@@ -38,8 +38,9 @@ struct conn {
 	struct ucred cred;
 	gid_t *groups; /* SO_PEERGROUPS: supplementary groups at connect */
 	size_t ngroups;
-	json_t *queue; /* calls not yet answered, oldest first */
-	json_t *call;  /* the call in hand */
+	json_t *queue;       /* calls not yet answered, oldest first */
+	size_t queued_bytes; /* what they took on the wire: at most one message's worth */
+	json_t *call;        /* the call in hand */
 	bool more, oneway;
 	bool streaming; /* a Watch is delivering events */
 	bool closing;   /* close once the output is flushed */
@@ -268,7 +269,10 @@ take_message(struct conn *c, const char *msg, size_t len)
 		protocol_error(c, "out of memory");
 		return;
 	}
-	json_array_append_new(c->queue, item); /* pump() keeps this within MAX_QUEUED_CALLS */
+	/* pump() keeps the queue within its limits; the size goes with the call. */
+	json_object_set_new(item, "size", json_integer((json_int_t)len));
+	c->queued_bytes += len;
+	json_array_append_new(c->queue, item);
 }
 
 static void
@@ -320,6 +324,8 @@ run_queue(struct conn *c)
 		       json_array_size(c->queue) > 0) {
 			json_t *call = json_incref(json_array_get(c->queue, 0));
 			json_array_remove(c->queue, 0);
+			c->queued_bytes -=
+			    (size_t)json_integer_value(json_object_get(call, "size"));
 			dispatch(c, call);
 		}
 		if (c->closing || c->call != NULL || c->streaming)
@@ -340,6 +346,17 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The queue holds at most 64 calls and at most one maximal message's bytes:
+ * behind a streaming Watch, 64 calls of 16 MiB each would otherwise pile up.
+ */
+static bool
+queue_full(const struct conn *c)
+{
+	return json_array_size(c->queue) >= MAX_QUEUED_CALLS ||
+	       c->queued_bytes >= NSD_VARLINK_MAX_MESSAGE;
+}
+
+/*
  * Moves whole messages into the queue while it has room. With 64 calls
  * queued the socket is not read (backpressure): the peer's sends block and
  * nothing it sent is lost or answered out of order.
@@ -352,7 +369,7 @@ pump(struct conn *c)
 	size_t len;
 	int n, rc;
 
-	while (!c->closing && json_array_size(c->queue) < MAX_QUEUED_CALLS) {
+	while (!c->closing && !queue_full(c)) {
 		rc = nsd_rbuf_next(&c->rb, &msg, &len);
 		if (rc < 0) {
 			send_msg(c, json_pack("{s:s, s:{s:s, s:I}}", "error",
@@ -375,7 +392,7 @@ pump(struct conn *c)
 	}
 	if (c->closing)
 		return;
-	if (json_array_size(c->queue) >= MAX_QUEUED_CALLS)
+	if (queue_full(c))
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);

@@ -87,4 +87,37 @@ s.settimeout(5)
 check(b"version" in s.recv(65536), "nsdd stopped answering")
 PY
 grep -q 'does not read its replies: disconnecting' "$T/nsdd.log" || fail "no 16 MiB cut-off logged"
+
+# Bytes queued: behind a Watch that streams (its plan runs on), calls pile
+# up only to one message's worth (16 MiB); then nsdd stops reading. Without
+# that, 64 calls of 8 MiB would sit parsed in its memory.
+need_root
+sleep 60 &
+printf '{"version": 1, "timeout_ms": 30000, "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 7}]}}' \
+	$! >"$T/run.json"
+id=$(ctl submit "$T/run.json") || fail "a plan to watch"
+rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$NSDD_PID/status")
+$py - "$id" <<'PY' || fail "bytes queued"
+import json, os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NSDD_SOCKET"])
+s.sendall(json.dumps({"method": "io.nsdd.supervisor.Watch", "parameters": {"id": sys.argv[1]},
+                      "more": True}).encode() + b"\0")
+big = json.dumps({"method": "io.nsdd.supervisor.List",
+                  "parameters": {"pad": "x" * (8 << 20)}}).encode() + b"\0"
+s.setblocking(False)
+sent, last = 0, time.time()
+while time.time() - last < 2 and sent < 64 * len(big):
+    try:
+        n = s.send(big[sent % len(big):])
+        sent += n
+        last = time.time()
+    except BlockingIOError:
+        time.sleep(0.01)
+print("bytes queued: nsdd stopped reading after %d MiB of calls" % (sent >> 20))
+assert sent < (48 << 20), sent
+PY
+rss1=$(awk '/^VmRSS:/ {print $2}' "/proc/$NSDD_PID/status")
+[ $((rss1 - rss0)) -lt $((200 * 1024)) ] || fail "nsdd grew by $(((rss1 - rss0) / 1024)) MiB"
+echo "nsdd grew by $(((rss1 - rss0) / 1024)) MiB"
+ctl cancel "$id" >/dev/null
 pass "connections, queued calls and unread replies are limited"
