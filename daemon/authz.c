@@ -43,26 +43,16 @@ authz_role(const struct conn *c)
 	return group != (gid_t)-1 && server_peer_in_group(c, group) ? ROLE_MEMBER : ROLE_OTHER;
 }
 
-/* Reads the three ids of "Uid:" or "Gid:" (real, effective, saved). */
+/* The three ids of "Uid" or "Gid" in /proc/PID/status: real, effective, saved. */
 static int
 status_ids(pid_t pid, const char *key, unsigned long ids[3])
 {
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	int found = -1;
-	FILE *f;
+	char v[128];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if (nsdd_proc_status(pid, key, v, sizeof(v)) < 0 ||
+	    sscanf(v, "%lu %lu %lu", &ids[0], &ids[1], &ids[2]) != 3)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, klen) == 0 &&
-		    sscanf(line + klen, "%lu %lu %lu", &ids[0], &ids[1], &ids[2]) == 3) {
-			found = 0;
-			break;
-		}
-	fclose(f);
-	return found;
+	return 0;
 }
 
 /* The uid that owns the user namespace owning the task's namespace `kind`. */
@@ -96,7 +86,7 @@ authz_may_trace(const struct conn *c, pid_t pid, struct nsdd_error *e)
 
 	if (authz_role(c) == ROLE_ROOT)
 		return 0;
-	if (status_ids(pid, "Uid:", uids) < 0 || status_ids(pid, "Gid:", gids) < 0)
+	if (status_ids(pid, "Uid", uids) < 0 || status_ids(pid, "Gid", gids) < 0)
 		return nsdd_error_set(e, "NoSuchTask", pid, "no task %d", pid);
 	for (i = 0; i < 3; i++)
 		if (uids[i] != uid || gids[i] != gid)

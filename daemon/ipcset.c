@@ -99,18 +99,9 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 static unsigned long long
 cap_eff(pid_t tid)
 {
-	char path[64], line[256];
-	unsigned long long caps = 0;
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "CapEff:", 7) == 0)
-			caps = strtoull(line + 7, NULL, 16);
-	fclose(f);
-	return caps;
+	return nsdd_proc_status(tid, "CapEff", v, sizeof(v)) < 0 ? 0 : strtoull(v, NULL, 16);
 }
 
 struct qbytes {

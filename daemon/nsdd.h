@@ -45,6 +45,9 @@ int nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const 
 
 /* Microseconds on CLOCK_REALTIME, as varlink events carry them. */
 uint64_t nsdd_now_usec(void);
+/* The value of "Key:" in /proc/PID/status, leading blanks skipped; -1 if
+ * there is no such task or key. */
+int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 

@@ -55,27 +55,19 @@ is_restart(long long rval)
 int
 pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n)
 {
-	char path[64], line[512], *p, *end;
 	int32_t tmp[NSD_MAX_LEVELS + 1];
+	char v[512], *p, *end;
 	size_t k = 0, i;
-	FILE *f;
 
 	*n = 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if (nsdd_proc_status(pid, "NSpid", v, sizeof(v)) < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "NSpid:", 6) != 0)
-			continue;
-		for (p = line + 6; k < NSD_MAX_LEVELS + 1; p = end) {
-			long v = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			tmp[k++] = (int32_t)v;
-		}
-		break;
+	for (p = v; k < NSD_MAX_LEVELS + 1; p = end) {
+		long id = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		tmp[k++] = (int32_t)id;
 	}
-	fclose(f);
 	if (k == 0) {
 		errno = ENOENT;
 		return -1;

@@ -47,18 +47,9 @@ procfs_available(pid_t tgid, pid_t tid)
 static pid_t
 tgid_of(pid_t tid)
 {
-	char path[64], line[128];
-	pid_t tgid = tid;
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if ((f = fopen(path, "re")) == NULL)
-		return tid;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "Tgid:", 5) == 0)
-			tgid = (pid_t)strtol(line + 5, NULL, 10);
-	fclose(f);
-	return tgid;
+	return nsdd_proc_status(tid, "Tgid", v, sizeof(v)) < 0 ? tid : (pid_t)strtol(v, NULL, 10);
 }
 
 int

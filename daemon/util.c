@@ -39,3 +39,25 @@ nsdd_errno_text(int err, char *buf, size_t len)
 	snprintf(buf, len, "%s (%s)", name ? name : "?", strerror(err));
 	return buf;
 }
+
+int
+nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len)
+{
+	char path[64], line[1024];
+	size_t klen = strlen(key);
+	int rc = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			snprintf(value, len, "%s",
+			         line + klen + 1 + strspn(line + klen + 1, " \t"));
+			rc = 0;
+			break;
+		}
+	fclose(f);
+	return rc;
+}
