@@ -25,12 +25,17 @@ ls "$root$prefix"/share/bash-completion/completions/nsdctl "$root"/usr/share/bas
 	2>/dev/null | grep -q . || fail "no bash completion installed"
 cmp -s "$root$prefix/share/varlink/io.nsdd.supervisor.varlink" \
 	"$top_srcdir/data/io.nsdd.supervisor.varlink" || fail "installed IDL differs"
-LD_LIBRARY_PATH=$root$prefix/lib "$root$prefix/sbin/nsdd" --version | grep -qx "nsdd $(
+# Run from where they are installed, with no ldconfig and no LD_LIBRARY_PATH:
+# the project's own library is linked into them.
+for b in "$root$prefix/sbin/nsdd" "$root$prefix/bin/nsdctl"; do
+	! readelf -d "$b" | grep -q 'NEEDED.*libnsd' || fail "$b needs libnsd.so at run time"
+done
+"$root$prefix/sbin/nsdd" --version | grep -qx "nsdd $(
 	sed -n 's/^Version: //p' "$top_builddir/nsd.pc")" || fail "nsdd --version"
-LD_LIBRARY_PATH=$root$prefix/lib "$root$prefix/bin/nsdctl" --version | grep -q '^nsdctl ' ||
+"$root$prefix/bin/nsdctl" --version | grep -q '^nsdctl ' ||
 	fail "nsdctl --version"
 for c in submit run status list watch cancel info set; do
-	LD_LIBRARY_PATH=$root$prefix/lib "$root$prefix/bin/nsdctl" $c --help | grep -q "^usage: nsdctl $c" ||
+	"$root$prefix/bin/nsdctl" $c --help | grep -q "^usage: nsdctl $c" ||
 		fail "nsdctl $c --help"
 done
 

@@ -25,7 +25,6 @@ mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null || exit 77
 mkdir -p /sys/fs/cgroup/nsdd-test && echo $$ >/sys/fs/cgroup/nsdd-test/cgroup.procs
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTDIR="$S/root" \
 	>"$T/install.log" 2>&1 || fail "make install: $(tail "$T/install.log")"
-ldconfig -r "$S/root"
 # The container mounts its own /tmp: the plan goes to the overlay's root.
 cp "$T/plan.json" "$S/root/nsdd-test-plan.json"
 # Units that would touch the host, or that the image enables for itself.
