@@ -300,7 +300,9 @@ dispatch(struct conn *c, json_t *item)
 			             json_pack("{s:s}", "parameter", dup));
 		return;
 	}
-	if (params == NULL) {
+	/* The varlink project's own Go library sends "parameters": null for a
+	 * call without parameters; systemd's and others read it as {}. */
+	if (params == NULL || json_is_null(params)) {
 		params = json_object();
 		json_object_set_new(call, "parameters", params);
 	}
