@@ -3,14 +3,19 @@
  * open steps (open, openat, openat2, creat): the next matching open returns
  * the planned fd. The kernel gives the lowest free fd; when that is not the
  * planned one, nsdd makes the task itself, stopped at the open's exit, run
- * dup3(new, planned, O_CLOEXEC if it asked) and close(new): the task is
- * rewound onto its `syscall` instruction with another number and arguments
- * (x86_64: rip - 2), twice, and then every register is put back with the
- * planned fd as the open's result. No stray fd is left.
+ * fcntl(new, F_DUPFD or F_DUPFD_CLOEXEC as it asked, planned) and close(new):
+ * the task is rewound onto its `syscall` instruction with another number and
+ * arguments (x86_64: rip - 2), twice, and then every register and its signal
+ * mask are put back with the planned fd as the open's result. No stray fd is
+ * left.
  *
- * If the planned fd is already open, the step fails with EBUSY: the new file
- * is closed and the open returns -EBUSY. With "replace": true, dup3 replaces
- * the old file (dup2 semantics).
+ * F_DUPFD takes the lowest free fd from the planned one up, and never
+ * replaces one: if it gives another fd, the planned one was open (maybe
+ * opened by another thread a moment before), and the step fails with EBUSY:
+ * both new fds are closed and the open returns -EBUSY. With "replace": true,
+ * dup3 replaces the old file (dup2 semantics). The task's seccomp filters are
+ * asked first (filter.c); if they forbid those calls, the open keeps the fd
+ * the kernel gave it and the step fails.
  */
 #include "config.h"
 
@@ -19,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,6 +99,9 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 	}
 }
 
+#define PTRACE_GETSIGMASK_ 0x420a
+#define PTRACE_SETSIGMASK_ 0x420b
+
 /* Makes the task, stopped at a syscall exit, run nr(a0, a1, a2) next. */
 static bool
 inject(struct tracee *t, enum fd_state next, long nr, long long a0, long long a1, long long a2)
@@ -106,6 +115,30 @@ inject(struct tracee *t, enum fd_state next, long nr, long long a0, long long a1
 	return true;
 }
 
+/* The task's seccomp filters let it run nr(a0, a1, a2) from where it is. */
+static bool
+allowed(struct tracee *t, long nr, long long a0, long long a1, long long a2)
+{
+	uint64_t args[6] = {(uint64_t)a0, (uint64_t)a1, (uint64_t)a2, 0, 0, 0};
+
+	return filter_allows(t->tid, &t->fd.regs, nr, args);
+}
+
+/*
+ * Signals that arrive while the task runs nsdd's syscalls stay queued, with
+ * their siginfo, real-time ones included: every signal is blocked from the
+ * open's exit until its registers are back (PTRACE_SETSIGMASK, Linux 3.11).
+ */
+static bool
+block_signals(struct tracee *t)
+{
+	uint64_t all = ~0ULL;
+
+	if (ptrace(PTRACE_GETSIGMASK_, t->tid, (void *)sizeof(uint64_t), &t->fd.sigmask) < 0)
+		return false;
+	return ptrace(PTRACE_SETSIGMASK_, t->tid, (void *)sizeof(uint64_t), &all) == 0;
+}
+
 /* The last syscall nsdd ran is done: the open returns, the step is settled. */
 static void
 finish(struct tracee *t)
@@ -114,32 +147,78 @@ finish(struct tracee *t)
 	const struct nsd_step *s = fa->s;
 	const char *name = arch_syscall_name(fa->nr);
 	struct user_regs_struct r = fa->regs;
-	int sig = fa->deferred_sig, err = fa->err;
+	int err = fa->err;
 	long long result = fa->result;
 	char ebuf[64];
 
 	arch_set_return(&r, (long)result);
 	if (arch_set_regs(t->tid, &r) < 0 && errno != ESRCH)
 		log_warn("PTRACE_SETREGS %d", t->tid);
+	if (ptrace(PTRACE_SETSIGMASK_, t->tid, (void *)sizeof(uint64_t), &fa->sigmask) < 0 &&
+	    errno != ESRCH)
+		log_warn("PTRACE_SETSIGMASK %d", t->tid);
 	memset(fa, 0, sizeof(*fa));
-	/* Re-raise a signal kept back while the task ran nsdd's syscalls. */
-	if (sig != 0)
-		syscall(SYS_tkill, t->tid, sig);
-	if (err != 0)
+	if (err == EBUSY)
+		supervisor_step_failed(t->ptask, name, s->id, -1, "fd %lld is already open: %s",
+		                       (long long)s->id, nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+	else if (err != 0)
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
 		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 	else
 		supervisor_applied(t->ptask, name, s->id, result);
 }
 
-/* True if fd is open in the task (its table, as /proc/TID/fd shows it). */
-static bool
-fd_open_in(pid_t tid, long long fd)
+/* The open is done and gave newfd, not the planned fd: start moving it. */
+static void
+move_fd(struct tracee *t, long long newfd)
 {
-	char path[64];
+	struct fd_apply *fa = &t->fd;
+	const struct nsd_step *s = fa->s;
+	const char *name = arch_syscall_name(fa->nr);
+	long long want = s->id;
+	int dupfd = fa->cloexec ? F_DUPFD_CLOEXEC : F_DUPFD;
+	bool ok;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%lld", tid, fd);
-	return access(path, F_OK) == 0 || errno != ENOENT;
+	if (arch_get_regs(t->tid, &fa->regs) < 0) {
+		memset(fa, 0, sizeof(*fa));
+		return;
+	}
+	fa->newfd = newfd;
+	ok = allowed(t, SYS_close, newfd, 0, 0) &&
+	     (s->replace ? allowed(t, SYS_dup3, newfd, want, fa->cloexec ? O_CLOEXEC : 0)
+	                 : allowed(t, SYS_fcntl, newfd, dupfd, want));
+	if (!ok) {
+		/* The open keeps what the kernel gave it: the task is not changed. */
+		memset(fa, 0, sizeof(*fa));
+		supervisor_step_failed(t->ptask, name, want, newfd,
+		                       "mismatch: wanted fd %lld, got %lld; the task's seccomp "
+		                       "filter forbids the %s and close that would move it",
+		                       want, newfd, s->replace ? "dup3" : "fcntl");
+		return;
+	}
+	if (!block_signals(t)) {
+		memset(fa, 0, sizeof(*fa));
+		return;
+	}
+	/* F_DUPFD never replaces: a file another thread opened on the planned
+	 * fd meanwhile stays, and the step fails EBUSY. dup3 is for "replace". */
+	fa->result = want;
+	if (s->replace)
+		ok = inject(t, FD_DUP, SYS_dup3, newfd, want, fa->cloexec ? O_CLOEXEC : 0);
+	else
+		ok = inject(t, FD_DUPFD, SYS_fcntl, newfd, dupfd, want);
+	if (!ok) {
+		ptrace(PTRACE_SETSIGMASK_, t->tid, (void *)sizeof(uint64_t), &fa->sigmask);
+		memset(fa, 0, sizeof(*fa));
+	}
+}
+
+/* Makes the task close fd next; if it cannot, the open's registers come back now. */
+static void
+close_next(struct tracee *t, enum fd_state next, long long fd)
+{
+	if (!inject(t, next, SYS_close, fd, 0, 0))
+		finish(t);
 }
 
 void
@@ -177,21 +256,24 @@ fd_exit(struct tracee *t, long long rval, bool is_error)
 			                       (long long)s->id, rval);
 			return;
 		}
-		if (arch_get_regs(t->tid, &fa->regs) < 0) {
-			memset(fa, 0, sizeof(*fa));
+		move_fd(t, rval);
+		return;
+	case FD_DUPFD:
+		if (!is_error && rval == s->id) {
+			close_next(t, FD_CLOSE, fa->newfd);
 			return;
 		}
-		fa->newfd = rval;
-		if (fd_open_in(t->tid, s->id) && !s->replace) {
-			fa->result = -EBUSY;
-			fa->err = EBUSY;
-			if (!inject(t, FD_CLOSE, SYS_close, rval, 0, 0))
-				memset(fa, 0, sizeof(*fa));
-			return;
+		fa->err = is_error ? (int)-rval : EBUSY;
+		/* EINVAL: the planned fd is beyond RLIMIT_NOFILE, as EMFILE for an open. */
+		if (fa->err == EINVAL)
+			fa->err = EMFILE;
+		fa->result = -fa->err;
+		if (!is_error && allowed(t, SYS_close, rval, 0, 0)) {
+			fa->extra = rval;
+			close_next(t, FD_CLOSE_EXTRA, rval);
+		} else {
+			close_next(t, FD_CLOSE, fa->newfd);
 		}
-		fa->result = s->id;
-		if (!inject(t, FD_DUP, SYS_dup3, rval, s->id, fa->cloexec ? O_CLOEXEC : 0))
-			memset(fa, 0, sizeof(*fa));
 		return;
 	case FD_DUP:
 		if (is_error) {
@@ -199,8 +281,10 @@ fd_exit(struct tracee *t, long long rval, bool is_error)
 			fa->result = rval;
 			fa->err = (int)-rval;
 		}
-		if (!inject(t, FD_CLOSE, SYS_close, fa->newfd, 0, 0))
-			memset(fa, 0, sizeof(*fa));
+		close_next(t, FD_CLOSE, fa->newfd);
+		return;
+	case FD_CLOSE_EXTRA:
+		close_next(t, FD_CLOSE, fa->newfd);
 		return;
 	case FD_CLOSE:
 		finish(t);
@@ -211,11 +295,7 @@ fd_exit(struct tracee *t, long long rval, bool is_error)
 }
 
 bool
-fd_defer_signal(struct tracee *t, int sig)
+fd_injecting(const struct tracee *t)
 {
-	if (t->fd.state != FD_DUP && t->fd.state != FD_CLOSE)
-		return false;
-	if (t->fd.deferred_sig == 0)
-		t->fd.deferred_sig = sig;
-	return true;
+	return t->fd.state != FD_NONE && t->fd.state != FD_OPENING;
 }

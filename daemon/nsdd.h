@@ -203,6 +203,13 @@ struct fork_apply {
 	size_t ngot;
 	struct pidns *locks[NSD_MAX_LEVELS];
 	size_t nlocks;
+	int32_t old_last[NSD_MAX_LEVELS]; /* ns_last_pid before nsdd set it */
+	int fallback;                     /* this try follows a clone3 that failed so */
+	/* The task's bytes that the clone3 arguments cover, put back once the
+	 * kernel has read the arguments. */
+	unsigned long long saved_addr;
+	size_t saved_len;
+	unsigned char saved[256];
 };
 
 /* An msgget/semget/shmget step in flight (ipc.c). */
@@ -216,9 +223,10 @@ struct ipc_apply {
 	struct ipcns *ns;
 };
 
-/* An open step in flight (fd.c): the task's own call, then dup3 and close
- * that nsdd makes the task run, then its registers back. */
-enum fd_state { FD_NONE, FD_OPENING, FD_DUP, FD_CLOSE };
+/* An open step in flight (fd.c): the task's own call, then the syscalls
+ * that nsdd makes the task run (fcntl F_DUPFD or dup3, close), then its
+ * registers and signal mask back. */
+enum fd_state { FD_NONE, FD_OPENING, FD_DUPFD, FD_DUP, FD_CLOSE_EXTRA, FD_CLOSE };
 
 struct fd_apply {
 	enum fd_state state;
@@ -229,8 +237,9 @@ struct fd_apply {
 	struct user_regs_struct regs; /* at the open's exit */
 	long long newfd;              /* what the open returned */
 	long long result;             /* what the task will see */
+	long long extra;              /* F_DUPFD gave another fd: closed too */
 	int err;                      /* the step fails with this errno */
-	int deferred_sig;             /* a signal that arrived meanwhile */
+	uint64_t sigmask;             /* the task's own, while nsdd blocks all */
 	bool procfs;                  /* next_syscall_data was written instead */
 };
 
@@ -261,7 +270,8 @@ struct tracee {
 	bool held;           /* kept at syscall entry until a lock frees */
 	bool detach_wanted;
 	bool killed;
-	bool no_set_tid;  /* clone3 set_tid gave EPERM: use ns_last_pid */
+	bool no_set_tid;  /* clone3 is refused to it: use ns_last_pid */
+	int fallback;     /* the rewritten clone3 failed so: the call is made again */
 	bool interrupted; /* PTRACE_INTERRUPT sent, stop not yet seen */
 	int inject_sig;
 	int parked_status; /* an orphan's first stop, replayed on adoption */
@@ -347,8 +357,8 @@ int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 
 void fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
 void fd_exit(struct tracee *t, long long rval, bool is_error);
-/* A signal-delivery-stop while nsdd runs a syscall in the task: true if kept back. */
-bool fd_defer_signal(struct tracee *t, int sig);
+/* nsdd is making the task run syscalls of its own: their stops are nsdd's. */
+bool fd_injecting(const struct tracee *t);
 
 /* --- ipcset.c: msgctl, semctl and shmctl IPC_SET steps ---------------- */
 
@@ -365,6 +375,11 @@ void ipc_gc(void);
 /* Runs fn(arg) inside the IPC namespace of tid; returns fn's errno or setns's. */
 int ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg);
 
+/* --- filter.c: the task's own seccomp filters ------------------------- */
+
+/* True if every seccomp filter of the stopped task lets nr(args) through. */
+bool filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr, const uint64_t args[6]);
+
 /* --- procfs.c: the backend of a kernel with next_syscall_data -------- */
 
 void procfs_set_root(const char *root);
@@ -379,7 +394,8 @@ int nsenter_init(void);
 int nsenter_child_pidns(pid_t tid, bool newpid, size_t levels, struct pidns **out, int *err);
 bool nsenter_lock(struct pidns *const *ns, size_t n, struct tracee *t);
 void nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t);
-int nsenter_set_last_pid(struct pidns *ns, int32_t want);
+int nsenter_set_last_pid(struct pidns *ns, int32_t want, int32_t *old);
+void nsenter_put_back_last_pid(struct pidns *ns, int32_t want, int32_t old);
 bool nsenter_reaped(pid_t pid);
 void nsenter_gc(void);
 

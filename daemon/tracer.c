@@ -507,7 +507,7 @@ handle_syscall(struct tracee *t)
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info) <= 0)
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
-		if (t->fd.state == FD_DUP || t->fd.state == FD_CLOSE)
+		if (fd_injecting(t))
 			return; /* a syscall nsdd makes the task run */
 		if (info.arch != AUDIT_ARCH_X86_64)
 			return; /* compat syscalls: not targeted (see nsdd(8)) */
@@ -589,7 +589,7 @@ handle_stop(struct tracee *t, int status)
 		}
 	} else if (event == PTRACE_EVENT_STOP) {
 		t->group_stop = is_stop_signal(sig);
-	} else if (!fd_defer_signal(t, sig)) {
+	} else {
 		/* Signal-delivery-stop: pass the signal on. */
 		t->inject_sig = sig;
 	}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The task's own seccomp filters. A syscall that nsdd makes a task run
+ * (clone3 in place of its fork, fcntl, dup3 and close after its open) goes
+ * through those filters like any other (seccomp(2): since Linux 4.8 they run
+ * after the ptrace syscall-entry stop). A filter may kill the task for it,
+ * as one that kills on dup3 does, or fail it, as Docker's default profile
+ * fails clone3 with ENOSYS. So before nsdd makes a task run a syscall of its
+ * own choosing, it reads the task's filters (PTRACE_SECCOMP_GET_FILTER,
+ * Linux 4.4, CAP_SYS_ADMIN) and runs them on that call here; only a call that
+ * every filter lets through (ALLOW or LOG) is made. A classic BPF
+ * interpreter of the instructions seccomp accepts (kernel/seccomp.c,
+ * seccomp_check_filter) is all it takes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
+#define MAX_INSNS 4096 /* BPF_MAXINSNS */
+
+/* Runs one filter on d; the action it returns, or KILL for a malformed one. */
+static uint32_t
+run(const struct sock_filter *f, size_t n, const struct seccomp_data *d)
+{
+	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0}, w;
+	size_t pc;
+
+	for (pc = 0; pc < n; pc++) {
+		const struct sock_filter *i = &f[pc];
+		uint32_t src = BPF_SRC(i->code) == BPF_X ? X : i->k;
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k > sizeof(*d) - 4 || i->k % 4 != 0)
+				return SECCOMP_RET_KILL_PROCESS;
+			memcpy(&w, (const char *)d + i->k, 4);
+			A = w;
+			continue;
+		case BPF_LD | BPF_W | BPF_LEN:
+			A = sizeof(*d);
+			continue;
+		case BPF_LDX | BPF_W | BPF_LEN:
+			X = sizeof(*d);
+			continue;
+		case BPF_LD | BPF_IMM:
+			A = i->k;
+			continue;
+		case BPF_LDX | BPF_IMM:
+			X = i->k;
+			continue;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+		case BPF_ST:
+		case BPF_STX:
+			if (i->k >= BPF_MEMWORDS)
+				return SECCOMP_RET_KILL_PROCESS;
+			if (i->code == (BPF_LD | BPF_MEM))
+				A = M[i->k];
+			else if (i->code == (BPF_LDX | BPF_MEM))
+				X = M[i->k];
+			else
+				M[i->k] = i->code == BPF_ST ? A : X;
+			continue;
+		case BPF_MISC | BPF_TAX:
+			X = A;
+			continue;
+		case BPF_MISC | BPF_TXA:
+			A = X;
+			continue;
+		case BPF_RET | BPF_K:
+			return i->k;
+		case BPF_RET | BPF_A:
+			return A;
+		case BPF_JMP | BPF_JA:
+			if (pc + 1 + i->k >= n)
+				return SECCOMP_RET_KILL_PROCESS;
+			pc += i->k;
+			continue;
+		default:
+			break;
+		}
+		if (BPF_CLASS(i->code) == BPF_ALU) {
+			switch (BPF_OP(i->code)) {
+			case BPF_ADD:
+				A += src;
+				break;
+			case BPF_SUB:
+				A -= src;
+				break;
+			case BPF_MUL:
+				A *= src;
+				break;
+			case BPF_DIV:
+				if (src == 0)
+					return 0; /* classic BPF: division by zero returns 0 (KILL)
+					           */
+				A /= src;
+				break;
+			case BPF_AND:
+				A &= src;
+				break;
+			case BPF_OR:
+				A |= src;
+				break;
+			case BPF_XOR:
+				A ^= src;
+				break;
+			case BPF_LSH:
+				A = src < 32 ? A << src : 0;
+				break;
+			case BPF_RSH:
+				A = src < 32 ? A >> src : 0;
+				break;
+			case BPF_NEG:
+				A = -A;
+				break;
+			default:
+				return SECCOMP_RET_KILL_PROCESS;
+			}
+			continue;
+		}
+		if (BPF_CLASS(i->code) == BPF_JMP) {
+			bool taken;
+			switch (BPF_OP(i->code)) {
+			case BPF_JEQ:
+				taken = A == src;
+				break;
+			case BPF_JGT:
+				taken = A > src;
+				break;
+			case BPF_JGE:
+				taken = A >= src;
+				break;
+			case BPF_JSET:
+				taken = (A & src) != 0;
+				break;
+			default:
+				return SECCOMP_RET_KILL_PROCESS;
+			}
+			w = taken ? i->jt : i->jf;
+			if (pc + 1 + w >= n)
+				return SECCOMP_RET_KILL_PROCESS;
+			pc += w;
+			continue;
+		}
+		return SECCOMP_RET_KILL_PROCESS; /* not an instruction seccomp accepts */
+	}
+	return SECCOMP_RET_KILL_PROCESS; /* ran off the end */
+}
+
+bool
+filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr, const uint64_t args[6])
+{
+	struct seccomp_data d;
+	struct sock_filter *prog;
+	unsigned long i;
+	long n;
+
+	memset(&d, 0, sizeof(d));
+	d.nr = (int)nr;
+	d.arch = AUDIT_ARCH_X86_64;
+	d.instruction_pointer = regs->rip;
+	memcpy(d.args, args, sizeof(d.args));
+	for (i = 0;; i++) {
+		uint32_t action;
+		n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)i, NULL);
+		if (n < 0) {
+			/* EINVAL at 0: no filter mode; ENOENT: past the last filter. */
+			if ((errno == EINVAL && i == 0) || errno == ENOENT)
+				return true;
+			log_debug("task %d: cannot read its seccomp filter %lu: %s", tid, i,
+			          strerror(errno));
+			return false;
+		}
+		if (n == 0 || n > MAX_INSNS || (prog = calloc((size_t)n, sizeof(*prog))) == NULL)
+			return false;
+		if (ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)i, prog) != n) {
+			free(prog);
+			return false;
+		}
+		action = run(prog, (size_t)n, &d) & SECCOMP_RET_ACTION_FULL;
+		free(prog);
+		if (action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG)
+			return false;
+	}
+}
