@@ -47,8 +47,19 @@ static int own_fd = -1;
 static struct stat own_st;
 static int32_t next_helper_pid;
 
+/* SET: ns_last_pid = want - 1, answering the value it had. PUT_BACK: if
+ * ns_last_pid is still want - 1 (no fork took it), it gets old again. */
+enum helper_op { HELPER_SET, HELPER_PUT_BACK };
+
 struct helper_req {
+	int32_t op;
 	int32_t want;
+	int32_t old;
+};
+
+struct helper_rep {
+	int32_t rc;
+	int32_t old;
 };
 
 int
@@ -75,7 +86,7 @@ helper_main(int sock)
 {
 	struct helper_req req;
 	char buf[16];
-	int fd, rc, sig;
+	int fd, sig;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
@@ -85,24 +96,35 @@ helper_main(int sock)
 	if (dup2(sock, 3) < 0)
 		_exit(1);
 	syscall(SYS_close_range, 4, ~0U, 0);
-	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR | O_CLOEXEC);
 	for (;;) {
-		ssize_t n = recv(3, &req, sizeof(req), 0);
+		struct helper_rep rep = {0, -1};
+		ssize_t n = recv(3, &req, sizeof(req), 0), got;
+		int32_t cur = -1;
 		if (n <= 0)
 			_exit(0);
-		rc = 0;
-		if (n != sizeof(req) || req.want < 1)
-			rc = EINVAL;
-		else if (kill(req.want, 0) == 0 || errno == EPERM)
-			rc = EEXIST; /* the planned pid is taken in this namespace */
-		else if (fd < 0)
-			rc = ENOENT;
-		else {
-			int len = snprintf(buf, sizeof(buf), "%d", req.want - 1);
-			if (pwrite(fd, buf, (size_t)len, 0) != len)
-				rc = errno;
+		if (fd >= 0 && (got = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[got] = '\0';
+			cur = (int32_t)strtol(buf, NULL, 10);
 		}
-		if (send(3, &rc, sizeof(rc), MSG_NOSIGNAL) != sizeof(rc))
+		rep.old = cur;
+		if (n != sizeof(req))
+			rep.rc = EINVAL;
+		else if (req.want < 1 || (req.op != HELPER_SET && req.op != HELPER_PUT_BACK))
+			rep.rc = EINVAL;
+		else if (fd < 0)
+			rep.rc = ENOENT;
+		else if (req.op == HELPER_PUT_BACK && cur != req.want - 1)
+			rep.rc = 0; /* a fork took it: the namespace moved on */
+		else if (req.op == HELPER_SET && (kill(req.want, 0) == 0 || errno == EPERM))
+			rep.rc = EEXIST; /* the planned pid is taken in this namespace */
+		else {
+			int32_t v = req.op == HELPER_SET ? req.want - 1 : req.old;
+			int len = snprintf(buf, sizeof(buf), "%d", v);
+			if (pwrite(fd, buf, (size_t)len, 0) != len)
+				rep.rc = errno;
+		}
+		if (send(3, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
 			_exit(0);
 	}
 }
@@ -299,7 +321,7 @@ nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t)
 
 /* One request and its answer; SIGCHLD (no SA_RESTART in libevent) may interrupt either. */
 static int
-helper_call(struct pidns *ns, const struct helper_req *req, int *rc)
+helper_call(struct pidns *ns, const struct helper_req *req, struct helper_rep *rep)
 {
 	ssize_t n;
 
@@ -307,9 +329,9 @@ helper_call(struct pidns *ns, const struct helper_req *req, int *rc)
 		;
 	if (n != sizeof(*req))
 		return -1;
-	while ((n = recv(ns->sock, rc, sizeof(*rc), 0)) < 0 && errno == EINTR)
+	while ((n = recv(ns->sock, rep, sizeof(*rep), 0)) < 0 && errno == EINTR)
 		;
-	if (n != sizeof(*rc)) {
+	if (n != sizeof(*rep)) {
 		if (n >= 0)
 			errno = EIO;
 		return -1;
@@ -317,22 +339,49 @@ helper_call(struct pidns *ns, const struct helper_req *req, int *rc)
 	return 0;
 }
 
-/* Returns 0 or an errno: EEXIST when want is taken in that namespace. */
-int
-nsenter_set_last_pid(struct pidns *ns, int32_t want)
+/* One request to the namespace's helper, which is made on first use. */
+static int
+helper_ask(struct pidns *ns, struct helper_req *req, int32_t *old)
 {
-	struct helper_req req = {want};
-	int rc, err;
+	struct helper_rep rep;
+	int err;
 
 	if (ns->helper == 0 && (err = helper_spawn(ns)) != 0)
 		return err;
-	if (helper_call(ns, &req, &rc) < 0) {
+	if (helper_call(ns, req, &rep) < 0) {
 		err = errno ? errno : EIO;
 		log_warn("pid namespace helper %d", ns->helper);
 		kill(ns->helper, SIGKILL);
 		return err;
 	}
-	return rc;
+	if (old != NULL)
+		*old = rep.old;
+	return rep.rc;
+}
+
+/* Returns 0 or an errno: EEXIST when want is taken in that namespace. *old
+ * gets the value ns_last_pid had, for nsenter_put_back_last_pid(). */
+int
+nsenter_set_last_pid(struct pidns *ns, int32_t want, int32_t *old)
+{
+	struct helper_req req = {HELPER_SET, want, 0};
+
+	return helper_ask(ns, &req, old);
+}
+
+/* The fork that nsenter_set_last_pid() prepared failed: ns_last_pid gets
+ * old back, unless a fork took the value meanwhile. */
+void
+nsenter_put_back_last_pid(struct pidns *ns, int32_t want, int32_t old)
+{
+	struct helper_req req = {HELPER_PUT_BACK, want, old};
+	int err;
+
+	if (old < 0 || ns == NULL)
+		return;
+	if ((err = helper_ask(ns, &req, NULL)) != 0)
+		log_warnx("cannot put ns_last_pid back to %d in pid namespace %lu: %s", old,
+		          (unsigned long)ns->ino, strerror(err));
 }
 
 /* A helper died (its namespace ended, or nsgc killed it); true if pid was one. */

@@ -30,6 +30,9 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
+#ifndef CLONE_DETACHED
+#define CLONE_DETACHED 0x00400000
+#endif
 #define CSIGNAL_MASK 0xffULL
 
 /* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
@@ -157,7 +160,9 @@ clone3_equivalent(const struct sc_info *sc, const unsigned long long args[6],
 			return false; /* clone() refuses this itself */
 		if ((flags & CSIGNAL_MASK) > 64)
 			return false;
-		ca->flags = flags & ~CSIGNAL_MASK;
+		/* Legacy clone ignores CLONE_DETACHED (musl's pthread_create
+		 * passes it); clone3 refuses it with EINVAL. */
+		ca->flags = flags & ~(CSIGNAL_MASK | CLONE_DETACHED);
 		ca->exit_signal = flags & CSIGNAL_MASK;
 		if (ca->flags & (CLONE_THREAD | CLONE_PARENT))
 			ca->exit_signal = 0; /* ignored by clone(), refused by clone3() */
@@ -179,6 +184,17 @@ clone3_equivalent(const struct sc_info *sc, const unsigned long long args[6],
 	}
 }
 
+/* Puts back the task's bytes that the clone3 arguments covered, in tid's memory. */
+static void
+put_back_stack(struct tracee *t, pid_t tid)
+{
+	struct fork_apply *fa = &t->fa;
+
+	if (fa->saved_len > 0 && arch_write(tid, fa->saved_addr, fa->saved, fa->saved_len) < 0 &&
+	    errno != ESRCH)
+		log_warn("task %d: cannot put back %zu bytes below its stack", tid, fa->saved_len);
+}
+
 /* Writes set_tid and clone_args below the red zone and points the call at them. */
 static bool
 rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 *ca)
@@ -187,14 +203,29 @@ rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 
 	int32_t set_tid[NSD_MAX_LEVELS] = {0};
 	unsigned long long base = arch_scratch(&r, sizeof(set_tid) + sizeof(*ca));
 
+	uint64_t args[6] = {base + sizeof(set_tid), sizeof(*ca), 0, 0, 0, 0};
+	struct fork_apply *fa = &t->fa;
+
+	/* Docker's default profile, for one, fails clone3 with ENOSYS. */
+	if (!filter_allows(t->tid, &r, SYS_clone3, args)) {
+		log_debug("task %d: its seccomp filter does not let clone3 through", t->tid);
+		return false;
+	}
 	memcpy(set_tid, s->pids, s->npids * sizeof(int32_t));
 	ca->flags &= ~(uint64_t)CLONE_UNTRACED; /* nsdd must see the child to restore it */
 	ca->set_tid = base;
 	ca->set_tid_size = s->npids;
-	if (arch_write(t->tid, base, set_tid, sizeof(set_tid)) < 0 ||
+	/* Below the red zone is no one's by the ABI, yet a small stack may end
+	 * there and other data begin: the bytes are saved and put back. */
+	fa->saved_len = sizeof(set_tid) + sizeof(*ca);
+	fa->saved_addr = base;
+	if (arch_read(t->tid, base, fa->saved, fa->saved_len) < 0 ||
+	    arch_write(t->tid, base, set_tid, sizeof(set_tid)) < 0 ||
 	    arch_write(t->tid, base + sizeof(set_tid), ca, sizeof(*ca)) < 0) {
 		log_debug("task %d: cannot write clone3 args below its stack: %s", t->tid,
 		          strerror(errno));
+		put_back_stack(t, t->tid);
+		fa->saved_len = 0;
 		return false;
 	}
 	arch_set_nr(&r, SYS_clone3);
@@ -205,6 +236,18 @@ rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 
 	t->fa.modified = true;
 	t->fa.how = FORK_CLONE3;
 	return true;
+}
+
+/* No fork took the pids that nsdd prepared: ns_last_pid gets its value back. */
+static void
+put_back_last_pid(struct tracee *t)
+{
+	struct fork_apply *fa = &t->fa;
+	size_t i;
+
+	for (i = 0; i < fa->nlocks; i++)
+		if (fa->locks[i] != NULL && fa->old_last[i] >= 0)
+			nsenter_put_back_last_pid(fa->locks[i], fa->s->pids[i], fa->old_last[i]);
 }
 
 /* Without set_tid: ns_last_pid = want - 1 in each level's namespace. */
@@ -218,7 +261,9 @@ via_last_pid(struct tracee *t, const struct nsd_step *s)
 	int err = 0, rc;
 
 	if (newpid && s->pids[0] != 1) {
-		refuse(t, EINVAL); /* as clone3: a new namespace's first pid is 1 */
+		/* A new namespace's first pid is 1: the plan cannot be met. The call
+		 * runs as the task made it; its result fails the step. */
+		fa->how = FORK_NATIVE;
 		return;
 	}
 	if (nsenter_child_pidns(t->tid, newpid, s->npids, ns, &err) < 0) {
@@ -231,10 +276,13 @@ via_last_pid(struct tracee *t, const struct nsd_step *s)
 	}
 	memcpy(fa->locks, ns, s->npids * sizeof(ns[0]));
 	fa->nlocks = s->npids;
+	for (i = 0; i < s->npids; i++)
+		fa->old_last[i] = -1;
 	for (i = 0; i < s->npids; i++) {
 		if (ns[i] == NULL)
 			continue; /* CLONE_NEWPID: the new namespace starts at 1 */
-		if ((rc = nsenter_set_last_pid(ns[i], s->pids[i])) != 0) {
+		if ((rc = nsenter_set_last_pid(ns[i], s->pids[i], &fa->old_last[i])) != 0) {
+			put_back_last_pid(t);
 			nsenter_unlock(fa->locks, fa->nlocks, t);
 			fa->nlocks = 0;
 			refuse(t, rc);
@@ -314,6 +362,8 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	fa->s = s;
 	fa->nr = sc->nr;
 	fa->flags = ca.flags | ca.exit_signal;
+	fa->fallback = t->fallback;
+	t->fallback = 0;
 
 	if (t->plan->backend == BACKEND_PROCFS) {
 		int64_t v[NSD_MAX_LEVELS];
@@ -333,7 +383,7 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		fa->how = FORK_NATIVE;
 		return;
 	}
-	if (!t->no_set_tid && (own_args || clone3_equivalent(sc, args, &ca)) &&
+	if (!t->no_set_tid && fa->fallback == 0 && (own_args || clone3_equivalent(sc, args, &ca)) &&
 	    rewrite_clone3(t, s, &ca)) {
 		log_debug("task %d: %s rewritten to clone3 with set_tid %d", t->tid, sc->name,
 		          s->pids[0]);
@@ -365,6 +415,16 @@ pid_event(struct tracee *t, pid_t child)
 	}
 	fa->child = child;
 	fa->decided = true;
+	/* The kernel has read the clone3 arguments: the bytes go back, in the
+	 * child's copy of the memory too. */
+	put_back_stack(t, t->tid);
+	if (!(fa->flags & CLONE_VM))
+		put_back_stack(t, child);
+	fa->saved_len = 0;
+	/* The task's own call worked where the rewritten clone3 failed with
+	 * ENOSYS or EPERM: a filter or its capabilities refuse clone3 to it. */
+	if (fa->how == FORK_LAST_PID && (fa->fallback == ENOSYS || fa->fallback == EPERM))
+		t->no_set_tid = true;
 	if (fa->nlocks > 0) {
 		nsenter_unlock(fa->locks, fa->nlocks, t);
 		fa->nlocks = 0;
@@ -417,14 +477,19 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 	const char *name = arch_syscall_name(fa->nr);
 	char ebuf[64];
 
-	if (fa->nlocks > 0) {
-		nsenter_unlock(fa->locks, fa->nlocks, t);
-		fa->nlocks = 0;
-	}
 	if (fa->decided) {
 		restore(t, rval);
 		fa_reset(fa);
 		return;
+	}
+	/* No child: the arguments' bytes and ns_last_pid go back as they were. */
+	put_back_stack(t, t->tid);
+	fa->saved_len = 0;
+	if (fa->how == FORK_LAST_PID)
+		put_back_last_pid(t);
+	if (fa->nlocks > 0) {
+		nsenter_unlock(fa->locks, fa->nlocks, t);
+		fa->nlocks = 0;
 	}
 	if (is_error && is_restart(rval)) {
 		/* Interrupted before a child existed; the kernel will make the call again. */
@@ -433,10 +498,16 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 		fa_reset(fa);
 		return;
 	}
-	if (fa->how == FORK_CLONE3 && is_error && rval == -EPERM) {
+	if (fa->how == FORK_CLONE3 && is_error) {
+		/* set_tid without CAP_CHECKPOINT_RESTORE, a seccomp filter, a flag
+		 * that clone accepts and clone3 refuses, or the task's own call
+		 * would fail too: it is made again as the task made it, with
+		 * ns_last_pid, and its own result stands. */
 		struct user_regs_struct r = fa->regs;
-		log_debug("task %d: clone3 set_tid refused (EPERM); using ns_last_pid", t->tid);
-		t->no_set_tid = true;
+		log_debug("task %d: the rewritten clone3 failed (%lld); making its %s again with "
+		          "ns_last_pid",
+		          t->tid, rval, name);
+		t->fallback = (int)-rval;
 		arch_rewind(&r, fa->nr);
 		set_regs(t, &r);
 		fa_reset(fa);
@@ -467,6 +538,11 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 void
 pid_abandon(struct tracee *t)
 {
+	if (!t->fa.decided) {
+		put_back_stack(t, t->tid);
+		if (t->fa.how == FORK_LAST_PID)
+			put_back_last_pid(t);
+	}
 	if (t->fa.nlocks > 0)
 		nsenter_unlock(t->fa.locks, t->fa.nlocks, t);
 	fa_reset(&t->fa);

@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The clone3 arguments that nsdd writes below a task's stack pointer are put
+# back, in parent and child: a fork made with live data just below the stack
+# pointer (a coroutine's stack, a small sigaltstack) finds it intact
+# (issue 8, item 4).
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+start_nsdd
+p=$(plan low <<'J'
+{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 500}]}}
+J
+)
+ctl run --new-ns "$p" -- "$PROGS/lowstack" >"$T/out" 2>&1 || fail "run: $(cat "$T/out")"
+grep -qx 'child=500 parent_bytes=ok child_bytes=ok' "$T/out" || fail "$(cat "$T/out")"
+grep -q 'clone3 with set_tid' "$T/nsdd.log" || fail "the fork was not rewritten into clone3"
+pass "a fork on a stack with no headroom: pid 500, every byte below the stack intact"
