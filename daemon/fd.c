@@ -121,7 +121,7 @@ allowed(struct tracee *t, long nr, long long a0, long long a1, long long a2)
 {
 	uint64_t args[6] = {(uint64_t)a0, (uint64_t)a1, (uint64_t)a2, 0, 0, 0};
 
-	return filter_allows(t->tid, &t->fd.regs, nr, args);
+	return filter_allows(t->tid, &t->fd.regs, nr, args) != FILTER_DENIES;
 }
 
 /*
@@ -159,8 +159,8 @@ finish(struct tracee *t)
 		log_warn("PTRACE_SETSIGMASK %d", t->tid);
 	memset(fa, 0, sizeof(*fa));
 	if (err == EBUSY)
-		supervisor_step_failed(t->ptask, name, s->id, -1, "fd %lld is already open: %s",
-		                       (long long)s->id, nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		supervisor_step_failed(t->ptask, name, s->id, -1, "%s: fd %lld is already open",
+		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)), (long long)s->id);
 	else if (err != 0)
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
 		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));

@@ -11,6 +11,12 @@
  * every filter lets through (ALLOW or LOG) is made. A classic BPF
  * interpreter of the instructions seccomp accepts (kernel/seccomp.c,
  * seccomp_check_filter) is all it takes.
+ *
+ * The kernel lets no task that is itself under seccomp read filters. Then,
+ * for a task that has filters, the verdict is unknown: nsdd makes the call
+ * and takes an error return as a refusal (the fork is made again as the task
+ * made it), but a filter that kills on the call kills the task. nsdd(8)
+ * says so.
  */
 #include "config.h"
 
@@ -161,7 +167,16 @@ run(const struct sock_filter *f, size_t n, const struct seccomp_data *d)
 	return SECCOMP_RET_KILL_PROCESS; /* ran off the end */
 }
 
-bool
+/* The task has no seccomp filter at all: /proc/TID/status says mode 0. */
+static bool
+unfiltered(pid_t tid)
+{
+	char v[16];
+
+	return nsdd_proc_status(tid, "Seccomp", v, sizeof(v)) == 0 && strcmp(v, "0") == 0;
+}
+
+enum filter_verdict
 filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr, const uint64_t args[6])
 {
 	struct seccomp_data d;
@@ -180,20 +195,26 @@ filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr, const uin
 		if (n < 0) {
 			/* EINVAL at 0: no filter mode; ENOENT: past the last filter. */
 			if ((errno == EINVAL && i == 0) || errno == ENOENT)
-				return true;
+				return FILTER_ALLOWS;
+			/* EACCES: the kernel lets no task under seccomp read filters
+			 * (seccomp_get_filter), as nsdd under systemd's
+			 * SystemCallFilter=. */
+			if (errno == EACCES && i == 0 && unfiltered(tid))
+				return FILTER_ALLOWS;
 			log_debug("task %d: cannot read its seccomp filter %lu: %s", tid, i,
 			          strerror(errno));
-			return false;
+			return FILTER_UNKNOWN;
 		}
-		if (n == 0 || n > MAX_INSNS || (prog = calloc((size_t)n, sizeof(*prog))) == NULL)
-			return false;
-		if (ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)i, prog) != n) {
+		if (n == 0 || n > MAX_INSNS)
+			return FILTER_UNKNOWN;
+		prog = calloc((size_t)n, sizeof(*prog));
+		if (prog == NULL || ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)i, prog) != n) {
 			free(prog);
-			return false;
+			return FILTER_UNKNOWN;
 		}
 		action = run(prog, (size_t)n, &d) & SECCOMP_RET_ACTION_FULL;
 		free(prog);
 		if (action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG)
-			return false;
+			return FILTER_DENIES;
 	}
 }

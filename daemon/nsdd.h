@@ -377,8 +377,12 @@ int ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg);
 
 /* --- filter.c: the task's own seccomp filters ------------------------- */
 
-/* True if every seccomp filter of the stopped task lets nr(args) through. */
-bool filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr, const uint64_t args[6]);
+enum filter_verdict { FILTER_ALLOWS, FILTER_DENIES, FILTER_UNKNOWN };
+
+/* Whether every seccomp filter of the stopped task lets nr(args) through;
+ * UNKNOWN when nsdd may not read them (it runs under a filter itself). */
+enum filter_verdict filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr,
+                                  const uint64_t args[6]);
 
 /* --- procfs.c: the backend of a kernel with next_syscall_data -------- */
 

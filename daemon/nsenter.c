@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -153,6 +154,8 @@ levels_to_own(int fd)
 	return 0;
 }
 
+static pid_t helper_fork(int sv[2]);
+
 /*
  * Places the helper with set_tid on the same high pid at every level up to
  * nsdd's own, skipping pids that any plan wants, so that it never takes one.
@@ -199,6 +202,12 @@ helper_spawn(struct pidns *ns)
 			next_helper_pid--;
 		} else if (err == EINVAL && next_helper_pid > 32767) {
 			next_helper_pid = 32767; /* the namespace may have a lower pid_max */
+		} else if (err == ENOSYS || err == EPERM) {
+			/* nsdd's own seccomp filter refuses clone3 (systemd's
+			 * RestrictNamespaces= fails it with ENOSYS). */
+			pid = helper_fork(sv);
+			err = pid > 0 ? 0 : errno;
+			break;
 		} else {
 			break;
 		}
@@ -216,13 +225,46 @@ helper_spawn(struct pidns *ns)
 	ns->sock = sv[0];
 	sv[0] = -1;
 	setsockopt(ns->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	log_debug("helper %d placed in pid namespace %lu as pid %d", pid, (unsigned long)ns->ino,
-	          tids[0]);
+	log_debug("helper %d placed in pid namespace %lu", pid, (unsigned long)ns->ino);
 out:
 	if (sv[0] >= 0)
 		close(sv[0]);
 	close(sv[1]);
 	return err;
+}
+
+/*
+ * The helper made by fork(2) where clone3 is refused to nsdd: it gets the
+ * namespace's next pid, and is made again while that is a pid a plan wants.
+ */
+static pid_t
+helper_fork(int sv[2])
+{
+	int32_t pids[NSD_MAX_LEVELS + 1];
+	size_t n, i;
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		bool wanted = false;
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(sv[0]);
+			helper_main(sv[1]);
+		}
+		if (pid < 0)
+			return -1;
+		if (pid_nspids(pid, pids, NSD_MAX_LEVELS + 1, &n) < 0)
+			n = 0;
+		for (i = 0; i < n; i++)
+			wanted |= supervisor_pid_wanted(pids[i]);
+		if (!wanted)
+			return pid;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	errno = EAGAIN;
+	return -1;
 }
 
 static struct pidns *

@@ -207,7 +207,7 @@ rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 
 	struct fork_apply *fa = &t->fa;
 
 	/* Docker's default profile, for one, fails clone3 with ENOSYS. */
-	if (!filter_allows(t->tid, &r, SYS_clone3, args)) {
+	if (filter_allows(t->tid, &r, SYS_clone3, args) == FILTER_DENIES) {
 		log_debug("task %d: its seccomp filter does not let clone3 through", t->tid);
 		return false;
 	}
@@ -424,7 +424,7 @@ pid_event(struct tracee *t, pid_t child)
 	/* The task's own call worked where the rewritten clone3 failed with
 	 * ENOSYS or EPERM: a filter or its capabilities refuse clone3 to it. */
 	if (fa->how == FORK_LAST_PID && (fa->fallback == ENOSYS || fa->fallback == EPERM))
-		t->no_set_tid = true;
+		t->no_set_tid = c->no_set_tid = true; /* the child inherits both */
 	if (fa->nlocks > 0) {
 		nsenter_unlock(fa->locks, fa->nlocks, t);
 		fa->nlocks = 0;
@@ -504,9 +504,9 @@ pid_exit(struct tracee *t, long long rval, bool is_error)
 		 * would fail too: it is made again as the task made it, with
 		 * ns_last_pid, and its own result stands. */
 		struct user_regs_struct r = fa->regs;
-		log_debug("task %d: the rewritten clone3 failed (%lld); making its %s again with "
+		log_debug("task %d: the rewritten clone3 failed with %s; making its %s again with "
 		          "ns_last_pid",
-		          t->tid, rval, name);
+		          t->tid, strerrorname_np((int)-rval) ?: "?", name);
 		t->fallback = (int)-rval;
 		arch_rewind(&r, fa->nr);
 		set_regs(t, &r);

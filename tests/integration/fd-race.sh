@@ -21,7 +21,7 @@ for r in $(seq 20); do
 		applied=$((applied + 1))
 	elif grep -qx 'open=-16' "$T/out"; then
 		[ $rc = 3 ] || fail "run $r: EBUSY, yet nsdctl exited $rc: $(cat "$T/out")"
-		grep -q 'fd 60 is already open' "$T/out" || fail "run $r: no EBUSY reason: $(cat "$T/out")"
+		grep -q 'EBUSY.*: fd 60 is already open' "$T/out" || fail "run $r: no EBUSY reason: $(cat "$T/out")"
 		busy=$((busy + 1))
 	else
 		fail "run $r: the open got neither fd 60 nor EBUSY: $(cat "$T/out")"
