@@ -281,14 +281,15 @@ ipc_exit(struct tracee *t, long long rval, bool is_error)
 	const char *name = arch_syscall_name(ia->nr);
 	char ebuf[64];
 
-	if (!is_error && rval == s->id) {
-		unlock(t); /* the kernel used the value and put -1 back */
-		supervisor_applied(t->ptask, name, s->id, rval);
-		return;
-	}
+	/* Even with the planned id, the call may have returned an existing
+	 * object and left the value set: it is checked after every call. */
 	if (!ia->procfs)
 		reset(ia->ns, s->call);
 	unlock(t);
+	if (!is_error && rval == s->id) {
+		supervisor_applied(t->ptask, name, s->id, rval);
+		return;
+	}
 	if (is_error)
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
 		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
