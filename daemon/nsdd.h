@@ -401,6 +401,7 @@ void nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t);
 int nsenter_set_last_pid(struct pidns *ns, int32_t want, int32_t *old);
 void nsenter_put_back_last_pid(struct pidns *ns, int32_t want, int32_t old);
 bool nsenter_reaped(pid_t pid);
+bool nsenter_is_helper(pid_t pid);
 void nsenter_gc(void);
 
 #endif

@@ -426,6 +426,18 @@ nsenter_put_back_last_pid(struct pidns *ns, int32_t want, int32_t old)
 		          (unsigned long)ns->ino, strerror(err));
 }
 
+/* True if pid (in nsdd's namespace) is one of nsdd's pid namespace helpers. */
+bool
+nsenter_is_helper(pid_t pid)
+{
+	struct pidns *ns;
+
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->helper == pid)
+		return true;
+	return false;
+}
+
 /* A helper died (its namespace ended, or nsgc killed it); true if pid was one. */
 bool
 nsenter_reaped(pid_t pid)

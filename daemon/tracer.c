@@ -170,6 +170,12 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 
 	if (proc_status_field(pid, "Tgid") < 0)
 		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
+	/* Traced, nsdd or its helper would stop for good: nothing could resume it. */
+	if (proc_status_field(pid, "Tgid") == getpid())
+		return nsdd_error_set(e, "PermissionDenied", 0, "pid %d is nsdd itself", pid);
+	if (nsenter_is_helper((pid_t)proc_status_field(pid, "Tgid")))
+		return nsdd_error_set(e, "PermissionDenied", 0,
+		                      "pid %d is nsdd's own pid namespace helper", pid);
 	if (!one_thread && proc_status_field(pid, "Tgid") != pid)
 		return nsdd_error_set(e, "NoSuchTask", pid,
 		                      "pid %d is a thread, not a thread-group leader", pid);
