@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,10 +111,16 @@ cmd_submit(int argc, char **argv)
  * PTRACE_INTERRUPT turns into a stop before the read can return.
  */
 __attribute__((noreturn)) static void
-child(int go, char **cmd)
+child(int go, char **cmd, bool newns)
 {
 	char byte;
 
+	/* pid 1 of the new pid namespace mounts its own /proc, in the private
+	 * mount namespace: /proc/<getpid()> names CMD, not a host process. */
+	if (newns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		fprintf(stderr, "nsdctl: --new-ns: cannot mount /proc: %s\n", strerror(errno));
+		_exit(127);
+	}
 	if (read(go, &byte, 1) != 1)
 		_exit(127); /* nsdctl gave up: never run CMD untraced */
 	close(go);
@@ -162,8 +169,10 @@ cmd_run(int argc, char **argv)
 		json_decref(doc);
 		return EXIT_PLAN_FAILED;
 	}
-	if (newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
-		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
+	if (newns && (unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS) < 0 ||
+	              mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
+		ctl_err("--new-ns: cannot create pid, IPC and mount namespaces: %s",
+		        strerror(errno));
 		json_decref(doc);
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
@@ -176,7 +185,7 @@ cmd_run(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(go[1]);
-		child(go[0], cmd);
+		child(go[0], cmd, newns);
 	}
 	close(go[0]);
 	json_object_set_new(doc, "target",
