@@ -115,10 +115,14 @@ child(int go, char **cmd, bool newns)
 {
 	char byte;
 
-	/* pid 1 of the new pid namespace mounts its own /proc, in the private
-	 * mount namespace: /proc/<getpid()> names CMD, not a host process. */
-	if (newns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		fprintf(stderr, "nsdctl: --new-ns: cannot mount /proc: %s\n", strerror(errno));
+	/* pid 1 of the new pid namespace mounts its own /proc in a private
+	 * mount namespace (nsdctl keeps the host's, where the pid it submits
+	 * means what it says): /proc/<getpid()> names CMD, not a host process. */
+	if (newns &&
+	    (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)) {
+		fprintf(stderr, "nsdctl: --new-ns: cannot mount a /proc of its own: %s\n",
+		        strerror(errno));
 		_exit(127);
 	}
 	if (read(go, &byte, 1) != 1)
@@ -169,10 +173,8 @@ cmd_run(int argc, char **argv)
 		json_decref(doc);
 		return EXIT_PLAN_FAILED;
 	}
-	if (newns && (unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS) < 0 ||
-	              mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
-		ctl_err("--new-ns: cannot create pid, IPC and mount namespaces: %s",
-		        strerror(errno));
+	if (newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
+		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
 		json_decref(doc);
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
