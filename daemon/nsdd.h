@@ -53,6 +53,7 @@ const char *nsdd_errno_text(int err, char *buf, size_t len);
 
 struct plan;
 struct ptask;
+struct kept;
 struct tracee;
 struct pidns;
 struct ipcns;
@@ -141,8 +142,8 @@ struct plan {
 	json_t *events;
 	TAILQ_HEAD(, tracee) tracees;
 	size_t ntracees;
-	int *pidfds; /* processes the plan made or took, for on_failure kill */
-	size_t npidfds;
+	struct kept *kept; /* on_failure kill: processes the plan made or took */
+	size_t nkept;
 	struct event *timer;
 	TAILQ_HEAD(, watch) watches;
 };
@@ -177,7 +178,8 @@ void supervisor_detached(struct ptask *pt);
 void supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
                             const char *why);
 void supervisor_tracee_gone(struct plan *plan);
-void supervisor_keep_pidfd(struct plan *plan, pid_t pid);
+/* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
+void supervisor_keep(struct plan *plan, pid_t pid);
 bool supervisor_pid_wanted(int32_t pid);
 void supervisor_watch(struct watch *w, struct plan *plan);
 void supervisor_unwatch(struct watch *w);

@@ -433,14 +433,21 @@ pid_event(struct tracee *t, pid_t child)
 		c->fix.pending = true;
 		c->fix.regs = fa->regs;
 	}
-	if (pid_nspids(child, fa->got, NSD_MAX_LEVELS, &fa->ngot) < 0)
-		fa->ngot = 0;
+	if (pid_nspids(child, fa->got, NSD_MAX_LEVELS, &fa->ngot) < 0) {
+		/* nsdd's own failure (out of fds, say), never a wrong pid. */
+		char ebuf[64];
+		c->detach_wanted = true;
+		supervisor_step_failed(t->ptask, arch_syscall_name(fa->nr), fa->s->pids[0], -1,
+		                       "nsdd cannot read the pids of child %d: %s", child,
+		                       nsdd_errno_text(errno, ebuf, sizeof(ebuf)));
+		return;
+	}
 	s = fa->s;
 	for (i = 0; i < s->npids; i++)
 		if (i >= fa->ngot || fa->got[i] != s->pids[i])
 			break;
 	if (s->call == NSD_CALL_FORK)
-		supervisor_keep_pidfd(t->plan, child);
+		supervisor_keep(t->plan, child);
 	if (i < s->npids) {
 		long long got = i < fa->ngot ? fa->got[i] : -1;
 		c->detach_wanted = true;

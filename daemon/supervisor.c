@@ -192,20 +192,42 @@ supervisor_head_as(struct ptask *pt, enum nsd_call call)
 	return &pt->synth;
 }
 
-void
-supervisor_keep_pidfd(struct plan *plan, pid_t pid)
-{
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0), *p;
+/* A process to kill if the plan fails, named by pid and start time: no fd
+ * is held for it, so a plan of any size holds none. */
+struct kept {
+	pid_t pid;
+	uint64_t start_time;
+};
 
-	if (fd < 0)
+void
+supervisor_keep(struct plan *plan, pid_t pid)
+{
+	struct kept *k;
+
+	if (plan->model->on_failure != NSD_ON_FAILURE_KILL)
 		return;
-	p = realloc(plan->pidfds, (plan->npidfds + 1) * sizeof(int));
-	if (p == NULL) {
+	k = realloc(plan->kept, (plan->nkept + 1) * sizeof(*k));
+	if (k == NULL)
+		fatalx("out of memory");
+	plan->kept = k;
+	k[plan->nkept++] = (struct kept){pid, nsd_proc_start_time(pid)};
+}
+
+/* SIGKILLs every kept process that is still the one the plan made: its pidfd
+ * is opened first, so the start time read after it is that process's. */
+static void
+kill_kept(struct plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->nkept; i++) {
+		int fd = (int)syscall(SYS_pidfd_open, plan->kept[i].pid, 0);
+		if (fd < 0)
+			continue;
+		if (nsd_proc_start_time(plan->kept[i].pid) == plan->kept[i].start_time)
+			syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
 		close(fd);
-		return;
 	}
-	plan->pidfds = p;
-	plan->pidfds[plan->npidfds++] = fd;
 }
 
 static void
@@ -218,9 +240,7 @@ plan_free(struct plan *plan)
 		free(plan->ptasks[i].error);
 		json_decref(plan->ptasks[i].unsupported);
 	}
-	for (i = 0; i < plan->npidfds; i++)
-		close(plan->pidfds[i]);
-	free(plan->pidfds);
+	free(plan->kept);
 	free(plan->ptasks);
 	free(ix->pids);
 	free(ix->idx);
@@ -259,13 +279,12 @@ finalize(struct plan *plan)
 {
 	static const char *const kinds[] = {"running", "completed", "plan_failed", "cancelled"};
 	json_t *ev;
-	size_t i;
 
 	plan->state = plan->final;
 	plan->finished_usec = nsdd_now_usec();
-	for (i = 0; i < plan->npidfds; i++)
-		close(plan->pidfds[i]);
-	plan->npidfds = 0;
+	free(plan->kept);
+	plan->kept = NULL;
+	plan->nkept = 0;
 	ev = plan_event(plan, kinds[plan->final], NULL);
 	if (ev != NULL && plan->error != NULL)
 		json_object_set_new(ev, "error", json_string(plan->error));
@@ -298,7 +317,6 @@ static void
 end(struct plan *plan, enum plan_state final, bool kill, char *error)
 {
 	struct tracee *t, *next;
-	size_t i;
 
 	if (plan->ending) {
 		free(error);
@@ -311,8 +329,7 @@ end(struct plan *plan, enum plan_state final, bool kill, char *error)
 	if (plan->timer != NULL)
 		event_del(plan->timer);
 	if (kill)
-		for (i = 0; i < plan->npidfds; i++)
-			syscall(SYS_pidfd_send_signal, plan->pidfds[i], SIGKILL, NULL, 0);
+		kill_kept(plan);
 	TAILQ_FOREACH_SAFE(t, &plan->tracees, entry, next)
 	{
 		if (kill)
@@ -682,7 +699,7 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		end(plan, PLAN_FAILED, false, strdup(e->reason));
 		return NULL;
 	}
-	supervisor_keep_pidfd(plan, model->target_pid);
+	supervisor_keep(plan, model->target_pid);
 	TAILQ_INSERT_TAIL(&supervisor_plans, plan, entry);
 	if (model->timeout_ms > 0) {
 		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
