@@ -275,6 +275,7 @@ struct tracee {
 	bool no_set_tid;  /* clone3 is refused to it: use ns_last_pid */
 	int fallback;     /* the rewritten clone3 failed so: the call is made again */
 	bool interrupted; /* PTRACE_INTERRUPT sent, stop not yet seen */
+	bool gone;        /* removed by the kernel unreported; being freed */
 	int inject_sig;
 	int parked_status; /* an orphan's first stop, replayed on adoption */
 	unsigned options;

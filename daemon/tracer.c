@@ -39,6 +39,8 @@ static struct tracee *in_hand;
 
 static void handle_stop(struct tracee *t, int status);
 static void tracer_resume(struct tracee *t);
+static bool vanished(const struct tracee *t);
+static void tracee_vanished(struct tracee *t);
 
 static int
 cmp_tid(const void *a, const void *b)
@@ -369,25 +371,35 @@ unhold(struct tracee *t)
 void
 tracer_release(struct tracee *t)
 {
+	if (t->gone)
+		return;
 	t->detach_wanted = true;
 	unhold(t);
 	if (t->stopped) {
 		if (t != in_hand)
 			tracer_resume(t);
 	} else if (!t->initial) {
-		if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0 && errno != ESRCH)
-			log_warn("PTRACE_INTERRUPT %d", t->tid);
+		if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0) {
+			if (errno != ESRCH)
+				log_warn("PTRACE_INTERRUPT %d", t->tid);
+			else if (vanished(t))
+				tracee_vanished(t); /* no stop will ever come */
+		}
 	}
 }
 
 void
 tracer_kill(struct tracee *t)
 {
+	if (t->gone)
+		return;
 	t->killed = true;
 	unhold(t);
 	kill(t->tid, SIGKILL);
 	if (t->stopped && t != in_hand)
 		tracer_resume(t);
+	else if (!t->stopped && vanished(t))
+		tracee_vanished(t);
 }
 
 /*
@@ -468,6 +480,60 @@ tracee_exited(struct tracee *t, int status)
 	if (t->ptask != NULL && t->ptask->tracee == t)
 		supervisor_exited(t->ptask, status);
 	tracee_free(t);
+}
+
+/*
+ * A tracee that is no longer nsdd's to wait for: a leader that the kernel
+ * removed when a thread nsdd does not trace called execve(2) (de_thread()
+ * releases it with no report to the tracer). waitid() with WNOWAIT says
+ * ECHILD for it, and nothing is taken from a tracee that is still there.
+ */
+static bool
+vanished(const struct tracee *t)
+{
+	siginfo_t si;
+
+	return waitid(P_PID, (id_t)t->tid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) <
+	           0 &&
+	       errno == ECHILD;
+}
+
+static void
+tracee_vanished(struct tracee *t)
+{
+	if (t->gone)
+		return;
+	t->gone = true; /* the plan's end, which this may cause, lets go of it again */
+	log_debug("task %d vanished: replaced by another thread's execve", t->tid);
+	t->stopped = false;
+	if (t->ptask != NULL && t->ptask->tracee == t)
+		supervisor_exited(t->ptask, 0);
+	tracee_free(t);
+}
+
+/* SIGCHLD came with no status to collect: a tracee may have been removed. */
+static void
+sweep(void)
+{
+	struct plan *plan;
+	struct tracee *t;
+	bool again = true;
+
+	/* Freeing one may end its plan and free others: start over each time. */
+	while (again) {
+		again = false;
+		TAILQ_FOREACH(plan, &supervisor_plans, entry)
+		{
+			TAILQ_FOREACH(t, &plan->tracees, entry)
+			if (t != in_hand && !t->gone && vanished(t))
+				break;
+			if (t != NULL) {
+				tracee_vanished(t);
+				again = true;
+				break;
+			}
+		}
+	}
 }
 
 /*
@@ -611,10 +677,13 @@ tracer_reap(void)
 	int status;
 	pid_t pid;
 
+	bool got = false;
+
 	for (;;) {
 		pid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (pid <= 0)
 			break;
+		got = true;
 		if (nsenter_reaped(pid))
 			continue;
 		t = tracer_find(pid);
@@ -641,4 +710,6 @@ tracer_reap(void)
 		}
 		handle_stop(t, status);
 	}
+	if (!got)
+		sweep();
 }
