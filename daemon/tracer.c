@@ -477,6 +477,7 @@ tracee_exited(struct tracee *t, int status)
 	          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	if (t->fa.how != FORK_NONE && !TAILQ_EMPTY(&orphans))
 		release_orphans_of(t);
+	t->gone = true; /* the plan's end, which this may cause, must not free it */
 	if (t->ptask != NULL && t->ptask->tracee == t)
 		supervisor_exited(t->ptask, status);
 	tracee_free(t);
@@ -556,6 +557,7 @@ handle_exec(struct tracee *leader, pid_t tid)
 	log_debug("thread %lu exec'd and became %d", former, tid);
 	if (leader != NULL) {
 		leader->stopped = false;
+		leader->gone = true;
 		if (leader->ptask != NULL && leader->ptask->tracee == leader)
 			supervisor_exited(leader->ptask, 0);
 		tracee_free(leader);

@@ -74,8 +74,10 @@ main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	/* clone3 arguments on page 2, which the flipper unmaps and remaps (zeroed). */
-	for (i = 0; i < rounds; i++) {
+	/* clone3 arguments on page 2, which the flipper unmaps and remaps (zeroed).
+	 * At most 400 forks: the pid namespace's own counter never reaches 500,
+	 * so a child with pid 500 is the step's. */
+	for (i = 0; i < rounds && i < 400; i++) {
 		pid_t pid;
 		/* Never written: zeroed clone3 arguments are a valid fork (no exit signal). */
 		args = (uint64_t *)(void *)(pages + 2 * pagesz);
