@@ -6,9 +6,11 @@
  * First choice: rewrite the call, while the task is stopped at syscall entry,
  * into clone3(2) with set_tid (Linux 5.5), with the same flags, stack and
  * pointers. That needs CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) in the task's
- * own user namespace; if the rewritten call fails with EPERM, the task is
- * rewound to make its original syscall again, and that time nsdd writes
- * ns_last_pid inside the child's pid namespace first (nsenter.c).
+ * own user namespace, and a seccomp filter that lets clone3 through
+ * (filter.c). If the rewritten call fails in any way, the task is rewound to
+ * make its original syscall again, and that time nsdd writes ns_last_pid
+ * inside the child's pid namespace first (nsenter.c), and puts it back if
+ * no fork took it: the task's own call decides the result.
  *
  * Either way the registers the task and its child see are put back as the
  * task made the call, and the child's pids are read back from NSpid.
