@@ -24,7 +24,13 @@
 #include "log.h"
 #include "nsdd.h"
 
-#define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC)
+/*
+ * PTRACE_O_TRACEEXIT: a tracee's exit is seen while it is still there, which
+ * is the only report of a leader that another thread's execve(2) removes.
+ * Tracees are detached once their steps are done, so it costs a stop only
+ * for a task that exits with work left.
+ */
+#define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define OPT_FORK (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
 
 static void *tree; /* tid -> tracee, a tsearch(3) tree */
@@ -41,6 +47,7 @@ static void handle_stop(struct tracee *t, int status);
 static void tracer_resume(struct tracee *t);
 static bool vanished(const struct tracee *t);
 static void tracee_vanished(struct tracee *t);
+static void tracee_exiting(struct tracee *t);
 
 static int
 cmp_tid(const void *a, const void *b)
@@ -484,10 +491,29 @@ tracee_exited(struct tracee *t, int status)
 }
 
 /*
+ * PTRACE_EVENT_EXIT: the task will never make another syscall. It is let go
+ * here rather than at its wait status, which never comes for a leader that
+ * another thread's execve(2) removes (de_thread() releases it unreported).
+ */
+static void
+tracee_exiting(struct tracee *t)
+{
+	unsigned long status = 0;
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &status);
+	if (ptrace(PTRACE_DETACH, t->tid, NULL, NULL) < 0 && errno != ESRCH)
+		log_warn("PTRACE_DETACH %d", t->tid);
+	t->stopped = false;
+	tracee_exited(t, (int)status);
+}
+
+/*
  * A tracee that is no longer nsdd's to wait for: a leader that the kernel
  * removed when a thread nsdd does not trace called execve(2) (de_thread()
- * releases it with no report to the tracer). waitid() with WNOWAIT says
- * ECHILD for it, and nothing is taken from a tracee that is still there.
+ * releases it with no report to the tracer). Its PTRACE_EVENT_EXIT stop is
+ * skipped when a second SIGKILL is already pending, so this stays as the
+ * fallback. waitid() with WNOWAIT says ECHILD for it, and nothing is taken
+ * from a tracee that is still there.
  */
 static bool
 vanished(const struct tracee *t)
@@ -640,6 +666,10 @@ handle_stop(struct tracee *t, int status)
 
 	if (sig == (SIGTRAP | 0x80)) {
 		handle_syscall(t);
+	} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXIT) {
+		in_hand = prev;
+		tracee_exiting(t);
+		return;
 	} else if (sig == SIGTRAP && event != 0) {
 		switch (event) {
 		case PTRACE_EVENT_FORK:
