@@ -117,6 +117,23 @@ arch_rewind(struct user_regs_struct *r, long nr)
 }
 
 /*
+ * -ERESTARTSYS, -ERESTARTNOINTR and -ERESTARTNOHAND in rax at a stop: the
+ * syscall in orig_rax is re-entered, from the same rip (*ip), once the task
+ * runs.
+ * (-ERESTART_RESTARTBLOCK goes through restart_syscall, another number.)
+ */
+long
+arch_restarting(const struct user_regs_struct *r, unsigned long long *ip)
+{
+	long rax = (long)r->rax;
+
+	if ((long)r->orig_rax < 0 || rax < -514 || rax > -512)
+		return -1;
+	*ip = r->rip;
+	return (long)r->orig_rax;
+}
+
+/*
  * Below the 128-byte red zone the System V ABI gives no guarantee: signal
  * delivery may clobber it at any time, so no correct program keeps data there.
  */

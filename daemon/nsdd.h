@@ -260,6 +260,18 @@ struct child_fix {
 	struct user_regs_struct regs; /* the parent's at entry */
 };
 
+/*
+ * A syscall that a seized task was blocked in: the kernel restarts it after
+ * the attach stop, and its new entry is not a call the task made after its
+ * step became pending, so the step is not its.
+ */
+struct restart {
+	bool pending;
+	bool in_handler; /* a signal was delivered: a handler may run first */
+	long nr;
+	unsigned long long ip;
+};
+
 struct tracee {
 	TAILQ_ENTRY(tracee) entry;      /* plan->tracees */
 	TAILQ_ENTRY(tracee) hold_entry; /* tasks waiting for a namespace lock */
@@ -284,6 +296,8 @@ struct tracee {
 	struct fd_apply fd;
 	struct ctl_apply ca;
 	struct child_fix fix;
+	struct restart restart;
+	bool seized; /* attached, not born traced: its first stop may be in a syscall */
 };
 
 int tracer_init(void);
@@ -337,6 +351,8 @@ void arch_set_nr(struct user_regs_struct *r, long nr);
 void arch_set_return(struct user_regs_struct *r, long v);
 /* Rewinds to the syscall instruction so that the task makes the call again. */
 void arch_rewind(struct user_regs_struct *r, long nr);
+/* The syscall the task stopped in that the kernel will restart, or -1. */
+long arch_restarting(const struct user_regs_struct *r, unsigned long long *ip);
 /* A scratch area below the stack pointer and red zone, n bytes, aligned. */
 unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
 int arch_read(pid_t tid, unsigned long long addr, void *buf, size_t len);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +207,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 			ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
 			return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
 		}
+		t->seized = true;
 		if (supervisor_ptask(plan, 0) != NULL)
 			supervisor_bound(supervisor_ptask(plan, 0), t);
 		ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
@@ -239,6 +241,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 				closedir(d);
 				return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
 			}
+			t->seized = true;
 			if (tid == pid) {
 				struct ptask *pt = supervisor_ptask(plan, 0);
 				if (pt != NULL)
@@ -597,6 +600,37 @@ handle_exec(struct tracee *leader, pid_t tid)
 	return t;
 }
 
+/* At a seized task's first stop: was it in a syscall that will be restarted? */
+static void
+note_restart(struct tracee *t)
+{
+	struct user_regs_struct regs;
+
+	if (arch_get_regs(t->tid, &regs) < 0)
+		return;
+	t->restart.nr = arch_restarting(&regs, &t->restart.ip);
+	t->restart.pending = t->restart.nr >= 0;
+}
+
+/*
+ * A syscall entry while a restart is due: the restart itself (same number,
+ * same rip) is skipped once. Any other entry means there is no restart left,
+ * except entries from a signal handler, which run before it.
+ */
+static bool
+restarted(struct tracee *t, const struct __ptrace_syscall_info *info)
+{
+	if ((long)info->entry.nr == t->restart.nr && info->instruction_pointer == t->restart.ip) {
+		t->restart.pending = false;
+		return true;
+	}
+	if (!t->restart.in_handler)
+		t->restart.pending = false;
+	else if (info->entry.nr == __NR_rt_sigreturn)
+		t->restart.in_handler = false;
+	return false;
+}
+
 static void
 handle_syscall(struct tracee *t)
 {
@@ -609,6 +643,8 @@ handle_syscall(struct tracee *t)
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 		if (fd_injecting(t))
 			return; /* a syscall nsdd makes the task run */
+		if (t->restart.pending && restarted(t, &info))
+			return;
 		if (info.arch != AUDIT_ARCH_X86_64)
 			return; /* compat syscalls: not targeted (see nsdd(8)) */
 		sc = arch_syscall((long)info.entry.nr);
@@ -662,6 +698,8 @@ handle_stop(struct tracee *t, int status)
 				log_warn("cannot restore the registers of child %d", t->tid);
 			t->fix.pending = false;
 		}
+		if (t->seized)
+			note_restart(t);
 	}
 
 	if (sig == (SIGTRAP | 0x80)) {
@@ -696,6 +734,8 @@ handle_stop(struct tracee *t, int status)
 	} else {
 		/* Signal-delivery-stop: pass the signal on. */
 		t->inject_sig = sig;
+		if (t->restart.pending)
+			t->restart.in_handler = true;
 	}
 	in_hand = prev;
 	tracer_resume(t);
