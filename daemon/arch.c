@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 
 #include <seccomp.h>
 
@@ -141,62 +140,6 @@ unsigned long long
 arch_scratch(const struct user_regs_struct *r, size_t n)
 {
 	return (r->rsp - 128 - n) & ~15ULL;
-}
-
-/* process_vm_readv: bounded, never faults nsdd, fails cleanly on bad memory. */
-int
-arch_read(pid_t tid, unsigned long long addr, void *buf, size_t len)
-{
-	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-
-	if (n < 0)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EFAULT;
-		return -1;
-	}
-	return 0;
-}
-
-int
-arch_write(pid_t tid, unsigned long long addr, const void *buf, size_t len)
-{
-	struct iovec local = {(void *)(uintptr_t)buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t n = process_vm_writev(tid, &local, 1, &remote, 1, 0);
-
-	if (n < 0)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EFAULT;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Page by page, so that a string ending just before unmapped memory is read
- * whole; the tracee may change it meanwhile, but never beyond len bytes.
- */
-int
-arch_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		size_t chunk = 4096 - ((addr + off) & 4095);
-		char *nul;
-		if (chunk > len - off)
-			chunk = len - off;
-		if (arch_read(tid, addr + off, buf + off, chunk) < 0)
-			return -1;
-		if ((nul = memchr(buf + off, '\0', chunk)) != NULL)
-			return 0;
-		off += chunk;
-	}
-	buf[len - 1] = '\0';
-	errno = ENAMETOOLONG;
-	return -1;
 }
 
 void

@@ -38,22 +38,26 @@ path_arg(enum sc_kind kind)
 	return kind == SC_OPENAT || kind == SC_OPENAT2 ? 1 : 0;
 }
 
-static bool
+/* Whether the task asked for O_CLOEXEC: 1, 0, or -errno if nsdd cannot tell. */
+static int
 asked_cloexec(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6])
 {
 	uint64_t how_flags = 0;
 
 	switch (sc->kind) {
 	case SC_OPEN:
-		return args[1] & O_CLOEXEC;
+		return (args[1] & O_CLOEXEC) != 0;
 	case SC_OPENAT:
-		return args[2] & O_CLOEXEC;
+		return (args[2] & O_CLOEXEC) != 0;
 	case SC_OPENAT2:
 		/* struct open_how begins with u64 flags; an unreadable one fails EFAULT. */
-		return args[3] >= 24 && arch_read(t->tid, args[2], &how_flags, 8) == 0 &&
-		       (how_flags & O_CLOEXEC);
+		if (args[3] < 24)
+			return 0;
+		if (mem_read(t->tid, args[2], &how_flags, 8) < 0)
+			return errno == EFAULT || errno == ESRCH ? 0 : -errno;
+		return (how_flags & O_CLOEXEC) != 0;
 	default:
-		return false; /* creat: O_CREAT|O_WRONLY|O_TRUNC */
+		return 0; /* creat: O_CREAT|O_WRONLY|O_TRUNC */
 	}
 }
 
@@ -63,6 +67,7 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 	const struct nsd_step *s = supervisor_head(t->ptask);
 	struct fd_apply *fa = &t->fd;
 	char path[4096];
+	int cloexec;
 
 	if (s == NULL)
 		return;
@@ -76,15 +81,26 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 		return;
 	}
 	if (s->path != NULL &&
-	    (arch_read_string(t->tid, args[path_arg(sc->kind)], path, sizeof(path)) < 0 ||
-	     strcmp(path, s->path) != 0))
+	    mem_read_string(t->tid, args[path_arg(sc->kind)], path, sizeof(path)) < 0) {
+		if (errno != EFAULT && errno != ENAMETOOLONG && errno != ESRCH)
+			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
+			                       "cannot read the path it opens: %s",
+			                       strerror(errno));
+		return; /* the open fails for its own reasons */
+	}
+	if (s->path != NULL && strcmp(path, s->path) != 0)
 		return; /* another file: the step waits for its path */
+	if ((cloexec = asked_cloexec(t, sc, args)) < 0) {
+		supervisor_step_failed(t->ptask, sc->name, s->id, -1,
+		                       "cannot read its struct open_how: %s", strerror(-cloexec));
+		return;
+	}
 	memset(fa, 0, sizeof(*fa));
 	fa->state = FD_OPENING;
 	fa->step = t->ptask->next;
 	fa->s = s;
 	fa->nr = sc->nr;
-	fa->cloexec = asked_cloexec(t, sc, args);
+	fa->cloexec = cloexec;
 	if (t->plan->backend == BACKEND_PROCFS) {
 		int err = procfs_write(t->tid, &s->id, 1);
 		char ebuf[64];

@@ -195,6 +195,7 @@ main(int argc, char **argv)
 	raise_nofile();
 	if ((nsdd_base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	mem_init();
 	if (nsenter_init() < 0)
 		fatal("cannot open nsdd's own pid namespace");
 	if (tracer_init() < 0)

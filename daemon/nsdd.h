@@ -355,13 +355,9 @@ void arch_rewind(struct user_regs_struct *r, long nr);
 long arch_restarting(const struct user_regs_struct *r, unsigned long long *ip);
 /* A scratch area below the stack pointer and red zone, n bytes, aligned. */
 unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
-int arch_read(pid_t tid, unsigned long long addr, void *buf, size_t len);
-/* Reads a NUL-terminated string of at most len-1 bytes; -1 (ENAMETOOLONG) if longer. */
-int arch_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len);
 /* Sets r up to make syscall nr(a0, a1, a2) from the `syscall` instruction just run. */
 void arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, unsigned long long a1,
                  unsigned long long a2);
-int arch_write(pid_t tid, unsigned long long addr, const void *buf, size_t len);
 
 /* --- pid.c: fork and thread steps ------------------------------------ */
 
@@ -410,6 +406,30 @@ bool procfs_available(pid_t tgid, pid_t tid);
 /* Writes "LONGn v1 ... vn" for the thread; 0 or an errno. */
 int procfs_write(pid_t tid, const int64_t *values, size_t n);
 
+/* --- memio.c: tracee memory, with a deadline -------------------------- */
+
+enum mem_kind { MEM_READ, MEM_WRITE, MEM_STRING };
+
+/* MEM_STRING reads up to len bytes, to a NUL (ENAMETOOLONG if none). */
+struct mem_op {
+	enum mem_kind kind;
+	unsigned long long addr;
+	void *buf;
+	size_t len;
+};
+
+/* Up to 4 accesses in order, 8 KiB each way; -1 with errno at the first that
+ * fails (ETIMEDOUT: the memory did not answer in time). */
+void mem_init(void);
+int mem_access(pid_t tid, struct mem_op *ops, size_t nops);
+int mem_read(pid_t tid, unsigned long long addr, void *buf, size_t len);
+int mem_write(pid_t tid, unsigned long long addr, const void *buf, size_t len);
+int mem_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len);
+bool mem_helper_reaped(pid_t pid);
+/* tid is no longer a tracee, or has a new mm (0: every task). */
+void mem_forget(pid_t tid);
+bool mem_is_helper(pid_t pid);
+
 /* --- nsenter.c: acting inside a task's pid namespace ----------------- */
 
 int nsenter_init(void);
@@ -421,6 +441,10 @@ int nsenter_set_last_pid(struct pidns *ns, int32_t want, int32_t *old);
 void nsenter_put_back_last_pid(struct pidns *ns, int32_t want, int32_t old);
 bool nsenter_reaped(pid_t pid);
 bool nsenter_is_helper(pid_t pid);
+/* A helper process running fn (which never returns) in nsdd's own pid
+ * namespace, at a pid no plan wants; nsdd's end of its socket in *sock. */
+pid_t nsenter_spawn(void (*fn)(int sock), int *sock);
+void nsenter_helper_begin(int sock, const char *name);
 void nsenter_gc(void);
 
 #endif

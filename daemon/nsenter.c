@@ -81,22 +81,34 @@ nsenter_init(void)
 	return 0;
 }
 
+/*
+ * The start of every helper process: it dies with nsdd, cannot be read by
+ * others, has no handler of nsdd's, and keeps only its socket, as fd 3.
+ */
+void
+nsenter_helper_begin(int sock, const char *name)
+{
+	int sig;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_NAME, name);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	if (dup2(sock, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4, ~0U, 0);
+}
+
 /* The helper: writes ns_last_pid on request, from inside the namespace. */
 __attribute__((noreturn)) static void
 helper_main(int sock)
 {
 	struct helper_req req;
 	char buf[16];
-	int fd, sig;
+	int fd;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_DUMPABLE, 0);
-	prctl(PR_SET_NAME, "nsdd-pidns");
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	if (dup2(sock, 3) < 0)
-		_exit(1);
-	syscall(SYS_close_range, 4, ~0U, 0);
+	nsenter_helper_begin(sock, "nsdd-pidns");
 	fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR | O_CLOEXEC);
 	for (;;) {
 		struct helper_rep rep = {0, -1};
@@ -154,33 +166,27 @@ levels_to_own(int fd)
 	return 0;
 }
 
-static pid_t helper_fork(int sv[2]);
+typedef void (*helper_fn)(int sock);
+static pid_t helper_fork(helper_fn fn, int sv[2]);
 
 /*
- * Places the helper with set_tid on the same high pid at every level up to
- * nsdd's own, skipping pids that any plan wants, so that it never takes one.
+ * A child of nsdd that runs fn(sv[1]), made with set_tid on the same high
+ * pid at every level from the namespace of nsdd's children up to nsdd's own
+ * (levels), skipping pids that any plan wants, so that it never takes one.
  */
-static int
-helper_spawn(struct pidns *ns)
+static pid_t
+place_helper(size_t levels, helper_fn fn, int sv[2], int *err)
 {
 	struct {
 		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
 		    set_tid, set_tid_size, cgroup;
 	} ca;
 	int32_t tids[NSD_MAX_LEVELS + 1];
-	size_t levels = levels_to_own(ns->fd), i;
-	int sv[2], tries, err = 0;
-	struct timeval tv = {2, 0};
+	size_t i;
+	int tries;
 	pid_t pid = -1;
 
-	if (levels == 0)
-		return EINVAL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return errno;
-	if (setns(ns->fd, CLONE_NEWPID) < 0) {
-		err = errno;
-		goto out;
-	}
+	*err = 0;
 	for (tries = 0; tries < 64; tries++) {
 		while (next_helper_pid > 300 && supervisor_pid_wanted(next_helper_pid))
 			next_helper_pid--;
@@ -193,25 +199,70 @@ helper_spawn(struct pidns *ns)
 		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 		if (pid == 0) {
 			close(sv[0]);
-			helper_main(sv[1]);
+			fn(sv[1]);
 		}
 		if (pid > 0)
 			break;
-		err = errno;
-		if (err == EEXIST) {
+		*err = errno;
+		if (*err == EEXIST) {
 			next_helper_pid--;
-		} else if (err == EINVAL && next_helper_pid > 32767) {
+		} else if (*err == EINVAL && next_helper_pid > 32767) {
 			next_helper_pid = 32767; /* the namespace may have a lower pid_max */
-		} else if (err == ENOSYS || err == EPERM) {
+		} else if (*err == ENOSYS || *err == EPERM) {
 			/* nsdd's own seccomp filter refuses clone3 (systemd's
 			 * RestrictNamespaces= fails it with ENOSYS). */
-			pid = helper_fork(sv);
-			err = pid > 0 ? 0 : errno;
+			pid = helper_fork(fn, sv);
+			*err = pid > 0 ? 0 : errno;
 			break;
 		} else {
 			break;
 		}
 	}
+	if (pid > 0) {
+		next_helper_pid--;
+		*err = 0;
+	}
+	return pid;
+}
+
+/* A helper in nsdd's own pid namespace; its end of a socketpair in *sock. */
+pid_t
+nsenter_spawn(void (*fn)(int sock), int *sock)
+{
+	int sv[2], err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = place_helper(1, fn, sv, &err);
+	close(sv[1]);
+	if (pid <= 0) {
+		close(sv[0]);
+		errno = err;
+		return -1;
+	}
+	*sock = sv[0];
+	return pid;
+}
+
+/* The ns_last_pid helper of a namespace below nsdd's own. */
+static int
+helper_spawn(struct pidns *ns)
+{
+	size_t levels = levels_to_own(ns->fd);
+	int sv[2], err = 0;
+	struct timeval tv = {2, 0};
+	pid_t pid = -1;
+
+	if (levels == 0)
+		return EINVAL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return errno;
+	if (setns(ns->fd, CLONE_NEWPID) < 0) {
+		err = errno;
+		goto out;
+	}
+	pid = place_helper(levels, helper_main, sv, &err);
 	if (setns(own_fd, CLONE_NEWPID) < 0)
 		fatal("setns back to nsdd's own pid namespace");
 	if (pid <= 0) {
@@ -219,8 +270,6 @@ helper_spawn(struct pidns *ns)
 		          strerror(err));
 		goto out;
 	}
-	err = 0;
-	next_helper_pid--;
 	ns->helper = pid;
 	ns->sock = sv[0];
 	sv[0] = -1;
@@ -238,7 +287,7 @@ out:
  * namespace's next pid, and is made again while that is a pid a plan wants.
  */
 static pid_t
-helper_fork(int sv[2])
+helper_fork(helper_fn fn, int sv[2])
 {
 	int32_t pids[NSD_MAX_LEVELS + 1];
 	size_t n, i;
@@ -249,7 +298,7 @@ helper_fork(int sv[2])
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(sv[0]);
-			helper_main(sv[1]);
+			fn(sv[1]);
 		}
 		if (pid < 0)
 			return -1;

@@ -114,29 +114,30 @@ refuse(struct tracee *t, int err)
 
 /*
  * Reads the task's own struct clone_args, bounded by PAGE_SIZE as the kernel
- * bounds it; false when the kernel itself would refuse it (let it).
+ * bounds it: 0, -1 when the kernel itself would refuse them (let it), or the
+ * errno when nsdd cannot tell (its memory did not answer in time).
  */
-static bool
+static int
 read_clone3_args(struct tracee *t, const unsigned long long args[6], struct clone_args_v2 *ca)
 {
 	unsigned long long addr = args[0], size = args[1];
 	unsigned char rest[PAGE_MAX - CLONE_ARGS_VER2];
+	struct mem_op ops[2] = {{MEM_READ, addr, ca, size < sizeof(*ca) ? size : sizeof(*ca)},
+	                        {MEM_READ, addr + sizeof(*ca), rest, 0}};
 	size_t i;
 
 	memset(ca, 0, sizeof(*ca));
 	if (size < CLONE_ARGS_VER0 || size > PAGE_MAX)
-		return false;
-	if (arch_read(t->tid, addr, ca, size < sizeof(*ca) ? size : sizeof(*ca)) < 0)
-		return false;
-	if (size > sizeof(*ca)) {
-		/* copy_struct_from_user(): bytes beyond what we know must be zero. */
-		if (arch_read(t->tid, addr + sizeof(*ca), rest, size - sizeof(*ca)) < 0)
-			return false;
-		for (i = 0; i < size - sizeof(*ca); i++)
-			if (rest[i] != 0)
-				return false;
-	}
-	return true;
+		return -1;
+	if (size > sizeof(*ca))
+		ops[1].len = size - sizeof(*ca);
+	if (mem_access(t->tid, ops, ops[1].len > 0 ? 2 : 1) < 0)
+		return errno == EFAULT || errno == ESRCH ? -1 : errno;
+	/* copy_struct_from_user(): bytes beyond what we know must be zero. */
+	for (i = 0; i < ops[1].len; i++)
+		if (rest[i] != 0)
+			return -1;
+	return 0;
 }
 
 /* The clone3 arguments equivalent to the task's fork, vfork or clone. */
@@ -192,7 +193,7 @@ put_back_stack(struct tracee *t, pid_t tid)
 {
 	struct fork_apply *fa = &t->fa;
 
-	if (fa->saved_len > 0 && arch_write(tid, fa->saved_addr, fa->saved, fa->saved_len) < 0 &&
+	if (fa->saved_len > 0 && mem_write(tid, fa->saved_addr, fa->saved, fa->saved_len) < 0 &&
 	    errno != ESRCH)
 		log_warn("task %d: cannot put back %zu bytes below its stack", tid, fa->saved_len);
 }
@@ -207,6 +208,10 @@ rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 
 
 	uint64_t args[6] = {base + sizeof(set_tid), sizeof(*ca), 0, 0, 0, 0};
 	struct fork_apply *fa = &t->fa;
+	/* One round trip: save the bytes, then write over them. */
+	struct mem_op ops[3] = {{MEM_READ, base, fa->saved, sizeof(set_tid) + sizeof(*ca)},
+	                        {MEM_WRITE, base, set_tid, sizeof(set_tid)},
+	                        {MEM_WRITE, base + sizeof(set_tid), ca, sizeof(*ca)}};
 
 	/* Docker's default profile, for one, fails clone3 with ENOSYS. */
 	if (filter_allows(t->tid, &r, SYS_clone3, args) == FILTER_DENIES) {
@@ -221,9 +226,7 @@ rewrite_clone3(struct tracee *t, const struct nsd_step *s, struct clone_args_v2 
 	 * there and other data begin: the bytes are saved and put back. */
 	fa->saved_len = sizeof(set_tid) + sizeof(*ca);
 	fa->saved_addr = base;
-	if (arch_read(t->tid, base, fa->saved, fa->saved_len) < 0 ||
-	    arch_write(t->tid, base, set_tid, sizeof(set_tid)) < 0 ||
-	    arch_write(t->tid, base + sizeof(set_tid), ca, sizeof(*ca)) < 0) {
+	if (mem_access(t->tid, ops, 3) < 0) {
 		log_debug("task %d: cannot write clone3 args below its stack: %s", t->tid,
 		          strerror(errno));
 		put_back_stack(t, t->tid);
@@ -335,7 +338,12 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 
 	memset(&ca, 0, sizeof(ca));
 	if (sc->kind == SC_CLONE3) {
-		if (!read_clone3_args(t, args, &ca))
+		int err = read_clone3_args(t, args, &ca);
+		if (err > 0 && (s->call == NSD_CALL_ANY || nsd_call_creates_task(s->call)))
+			supervisor_step_failed(t->ptask, sc->name, s->npids ? s->pids[0] : s->id,
+			                       -1, "cannot read its clone3 arguments: %s",
+			                       strerror(err));
+		if (err != 0)
 			return; /* the kernel will refuse it; nothing to apply */
 		own_args = true;
 	} else if (!clone3_equivalent(sc, args, &ca)) {

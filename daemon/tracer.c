@@ -123,6 +123,7 @@ tracee_free(struct tracee *t)
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
 	}
+	mem_forget(t->tid);
 	tdelete(t, &tree, cmp_tid);
 	ntracees--;
 	if (plan != NULL) {
@@ -176,17 +177,21 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 	char path[64];
 	struct tracee *t;
 	bool added = true;
+	pid_t tgid;
 	int rounds;
 
-	if (proc_status_field(pid, "Tgid") < 0)
+	if ((tgid = (pid_t)proc_status_field(pid, "Tgid")) < 0)
 		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
-	/* Traced, nsdd or its helper would stop for good: nothing could resume it. */
-	if (proc_status_field(pid, "Tgid") == getpid())
+	/* Traced, nsdd or a helper would stop for good: nothing could resume it. */
+	if (tgid == getpid())
 		return nsdd_error_set(e, "PermissionDenied", 0, "pid %d is nsdd itself", pid);
-	if (nsenter_is_helper((pid_t)proc_status_field(pid, "Tgid")))
+	if (nsenter_is_helper(tgid))
 		return nsdd_error_set(e, "PermissionDenied", 0,
 		                      "pid %d is nsdd's own pid namespace helper", pid);
-	if (!one_thread && proc_status_field(pid, "Tgid") != pid)
+	if (mem_is_helper(tgid))
+		return nsdd_error_set(e, "PermissionDenied", 0,
+		                      "pid %d is nsdd's own memory helper", pid);
+	if (!one_thread && tgid != pid)
 		return nsdd_error_set(e, "NoSuchTask", pid,
 		                      "pid %d is a thread, not a thread-group leader", pid);
 	if (m->has_start_time && nsd_proc_start_time(pid) != m->start_time)
@@ -756,7 +761,7 @@ tracer_reap(void)
 		if (pid <= 0)
 			break;
 		got = true;
-		if (nsenter_reaped(pid))
+		if (nsenter_reaped(pid) || mem_helper_reaped(pid))
 			continue;
 		t = tracer_find(pid);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -768,6 +773,7 @@ tracer_reap(void)
 			continue;
 		nstops++;
 		if (((unsigned)status >> 16) == PTRACE_EVENT_EXEC) {
+			mem_forget(0); /* a new mm, and perhaps a new tid */
 			t = handle_exec(t, pid);
 			if (t == NULL)
 				continue;

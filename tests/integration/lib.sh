@@ -67,6 +67,8 @@ stop_nsdd() {
 
 cleanup() {
 	local bad=0
+	# What must go before nsdd can stop (a test's tracee that stalls it), if any.
+	if declare -F test_before_stop >/dev/null; then test_before_stop; fi
 	stop_nsdd || bad=1
 	# A test's own cleanup (users it made, say), if it defines one.
 	if declare -F test_cleanup >/dev/null; then test_cleanup; fi
