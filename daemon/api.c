@@ -217,8 +217,10 @@ m_watch(struct conn *c, json_t *params)
 		server_watch(c, plan);
 		return;
 	}
-	n = json_array_size(plan->events);
-	server_reply(c, json_pack("{s:O}", "event", json_array_get(plan->events, n - 1)));
+	n = events_end(&plan->events);
+	server_reply(c,
+	             json_pack("{s:o*}", "event",
+	                       n > 0 ? events_json(plan, events_get(&plan->events, n - 1)) : NULL));
 }
 
 static void

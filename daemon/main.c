@@ -99,9 +99,27 @@ usage(FILE *f)
 	           "                           next_syscall_data exists\n"
 	           "  -p, --proc-root DIR      where to find next_syscall_data (default /proc)\n"
 	           "  -g, --group NAME         who besides root may use nsdd (default nsd)\n"
+	           "      --max-plans-per-user N  running plans a user but root may have\n"
+	           "                           (default 32)\n"
+	           "      --max-steps-per-user N  steps in them (default 1000000)\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
 	           "  -V, --version            the version\n");
+}
+
+/* An option's value, 1..max. */
+static bool
+number(const char *opt, const char *arg, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || arg[0] == '-' || *out < 1 || *out > max) {
+		fprintf(stderr, "nsdd: %s takes 1..%lu\n", opt, max);
+		return false;
+	}
+	return true;
 }
 
 /* Each traced task may hold a pidfd; the default soft limit of 1024 is small. */
@@ -125,6 +143,8 @@ main(int argc, char **argv)
 	    {"backend", required_argument, NULL, 'b'},
 	    {"proc-root", required_argument, NULL, 'p'},
 	    {"group", required_argument, NULL, 'g'},
+	    {"max-plans-per-user", required_argument, NULL, 'P'},
+	    {"max-steps-per-user", required_argument, NULL, 'S'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -134,7 +154,6 @@ main(int argc, char **argv)
 	unsigned long max_conns = 256;
 	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
 	bool verbose = false;
-	char *end;
 	size_t i;
 	int ch;
 
@@ -144,12 +163,18 @@ main(int argc, char **argv)
 			socket_path = optarg;
 			break;
 		case 'm':
-			errno = 0;
-			max_conns = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || max_conns < 1 || max_conns > 65536) {
-				fprintf(stderr, "nsdd: --max-connections takes 1..65536\n");
+			if (!number("--max-connections", optarg, 65536, &max_conns))
 				return 2;
-			}
+			break;
+		case 'P':
+			if (!number("--max-plans-per-user", optarg, 1000000,
+			            &nsdd_max_plans_per_owner))
+				return 2;
+			break;
+		case 'S':
+			if (!number("--max-steps-per-user", optarg, 1000000000,
+			            &nsdd_max_steps_per_owner))
+				return 2;
 			break;
 		case 'b':
 			nsdd_backend_forced = strcmp(optarg, "auto") != 0;

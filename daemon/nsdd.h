@@ -113,10 +113,40 @@ struct ptask {
 	struct tracee *tracee;
 };
 
+enum ev_kind {
+	EV_ATTACHED,
+	EV_APPLIED,
+	EV_FAILED,
+	EV_UNSUPPORTED,
+	EV_EXITED,
+	EV_DETACHED,
+	EV_COMPLETED,
+	EV_PLAN_FAILED,
+	EV_CANCELLED
+};
+
+/* One event of a plan; the varlink Event, made JSON by events_json(). */
+struct event {
+	uint64_t usec;
+	long long want, got; /* got < 0: none */
+	uint32_t task;       /* 1 + the ptask's index; 0: the plan's own event */
+	uint32_t step;
+	uint8_t kind;     /* enum ev_kind */
+	int8_t call;      /* the step's enum nsd_call; -1: no step */
+	char syscall[18]; /* "": none */
+	char *error;
+};
+
+struct event_log {
+	struct event *ev;
+	size_t n, cap;
+	size_t first; /* the index of ev[0] over the plan's life */
+};
+
 struct watch {
 	TAILQ_ENTRY(watch) entry;
 	struct plan *plan;
-	size_t next; /* index of the next event to deliver */
+	size_t next; /* index of the next event to deliver, over the plan's life */
 	void (*cb)(struct watch *w);
 	void *arg;
 };
@@ -139,7 +169,7 @@ struct plan {
 	unsigned targets; /* 1 << sc_kind for each syscall kind its steps target */
 	enum backend backend;
 	uint64_t created_usec, finished_usec;
-	json_t *events;
+	struct event_log events;
 	TAILQ_HEAD(, tracee) tracees;
 	size_t ntracees;
 	struct kept *kept; /* on_failure kill: processes the plan made or took */
@@ -150,6 +180,8 @@ struct plan {
 
 TAILQ_HEAD(plan_list, plan);
 extern struct plan_list supervisor_plans;
+/* Per user but root: running plans, and the steps in them (LimitExceeded). */
+extern unsigned long nsdd_max_plans_per_owner, nsdd_max_steps_per_owner;
 
 /* Takes model, whatever the outcome. */
 struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
@@ -405,6 +437,16 @@ void procfs_set_root(const char *root);
 bool procfs_available(pid_t tgid, pid_t tid);
 /* Writes "LONGn v1 ... vn" for the thread; 0 or an errno. */
 int procfs_write(pid_t tid, const int64_t *values, size_t n);
+
+/* --- events.c: a plan's events ------------------------------------- */
+
+struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);
+size_t events_end(const struct event_log *log);
+/* NULL when i was trimmed away or is not there yet. */
+const struct event *events_get(const struct event_log *log, size_t i);
+json_t *events_json(const struct plan *plan, const struct event *e);
+void events_trim(struct event_log *log);
+void events_free(struct event_log *log);
 
 /* --- memio.c: tracee memory, with a deadline -------------------------- */
 

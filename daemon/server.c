@@ -198,12 +198,15 @@ watch_cb(struct watch *w)
 {
 	struct conn *c = w->arg;
 	struct plan *plan = w->plan;
-	size_t n = json_array_size(plan->events);
+	size_t n = events_end(&plan->events);
 
+	if (w->next < plan->events.first)
+		w->next = plan->events.first; /* trimmed before this Watch began */
 	while (w->next < n && !c->closing) {
-		json_t *ev = json_array_get(plan->events, w->next++);
+		const struct event *e = events_get(&plan->events, w->next++);
 		bool last = plan->state != PLAN_RUNNING && w->next == n;
-		json_t *msg = json_pack("{s:{s:O}}", "parameters", "event", ev);
+		json_t *ev = events_json(plan, e), *msg;
+		msg = ev != NULL ? json_pack("{s:{s:o}}", "parameters", "event", ev) : NULL;
 		if (!last && msg != NULL)
 			json_object_set_new(msg, "continues", json_true());
 		if (msg != NULL)

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,9 +27,12 @@
 #include "log.h"
 #include "nsdd.h"
 
-#define MAX_FINISHED_PLANS 128
+#define MAX_FINISHED_PLANS  128
+#define MAX_FINISHED_WEIGHT (256 * 1024)
 
 struct plan_list supervisor_plans = TAILQ_HEAD_INITIALIZER(supervisor_plans);
+unsigned long nsdd_max_plans_per_owner = 32;
+unsigned long nsdd_max_steps_per_owner = 1000000;
 
 static const char *const plan_states[] = {"running", "completed", "failed", "cancelled"};
 static const char *const ptask_states[] = {"waiting", "traced", "done",
@@ -57,46 +61,40 @@ cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static json_t *
-plan_event(struct plan *plan, const char *kind, const struct ptask *pt)
+static struct event *
+plan_event(struct plan *plan, enum ev_kind kind, const struct ptask *pt)
 {
-	json_t *ev = json_pack("{s:s, s:I, s:s}", "plan", plan->id, "usec",
-	                       (json_int_t)nsdd_now_usec(), "kind", kind);
+	struct event *e = events_add(&plan->events, kind, pt ? (size_t)(pt - plan->ptasks) + 1 : 0);
 
-	if (ev != NULL && pt != NULL)
-		json_object_set_new(ev, "task", json_string(pt->model->key));
-	return ev;
+	if (e == NULL)
+		log_warnx("plan %s: out of memory recording an event", plan->id);
+	return e;
 }
 
+/* The event just added goes to every Watch of the plan. */
 static void
-emit(struct plan *plan, json_t *ev)
+emit(struct plan *plan)
 {
 	struct watch *w, *next;
 
-	if (ev == NULL || json_array_append_new(plan->events, ev) < 0) {
-		log_warnx("plan %s: out of memory recording an event", plan->id);
-		return;
-	}
 	TAILQ_FOREACH_SAFE(w, &plan->watches, entry, next)
 	w->cb(w);
 }
 
-static json_t *
-step_event(struct ptask *pt, const char *kind, const char *syscall, long long want, long long got)
+static struct event *
+step_event(struct ptask *pt, enum ev_kind kind, const char *syscall, long long want, long long got)
 {
-	const struct nsd_step *s = &pt->model->steps[pt->next];
-	json_t *ev = plan_event(pt->plan, kind, pt);
+	struct event *e = plan_event(pt->plan, kind, pt);
 
-	if (ev == NULL)
+	if (e == NULL)
 		return NULL;
-	json_object_set_new(ev, "step", json_integer((json_int_t)pt->next));
-	json_object_set_new(ev, "call", json_string(nsd_call_name(s->call)));
+	e->step = (uint32_t)pt->next;
+	e->call = (int8_t)pt->model->steps[pt->next].call;
 	if (syscall != NULL)
-		json_object_set_new(ev, "syscall", json_string(syscall));
-	json_object_set_new(ev, "want", json_integer(want));
-	if (got >= 0)
-		json_object_set_new(ev, "got", json_integer(got));
-	return ev;
+		snprintf(e->syscall, sizeof(e->syscall), "%s", syscall);
+	e->want = want;
+	e->got = got;
+	return e;
 }
 
 struct plan *
@@ -247,38 +245,73 @@ plan_free(struct plan *plan)
 	free(ix->wanted);
 	if (plan->timer != NULL)
 		event_free(plan->timer);
-	json_decref(plan->events);
+	events_free(&plan->events);
 	free(plan->error);
 	nsd_plan_free(plan->model);
 	free(plan);
 }
 
-/* Keeps the newest finished plans for Get and List; older ones are dropped. */
+/* What a finished plan keeps: its tasks' keys and counts, and its last events. */
+static size_t
+weight(const struct plan *plan)
+{
+	return plan->model->ntasks + plan->events.n;
+}
+
+/*
+ * Keeps the newest finished plans for Get and List, at most
+ * MAX_FINISHED_PLANS of them and MAX_FINISHED_WEIGHT tasks and events in
+ * all; older ones are dropped.
+ */
 static void
 prune(void)
 {
 	struct plan *plan, *next;
-	size_t finished = 0;
+	size_t finished = 0, kept = 0;
 
 	TAILQ_FOREACH(plan, &supervisor_plans, entry)
-	finished += plan->state != PLAN_RUNNING;
+	if (plan->state != PLAN_RUNNING) {
+		finished++;
+		kept += weight(plan);
+	}
 	TAILQ_FOREACH_SAFE(plan, &supervisor_plans, entry, next)
 	{
-		if (finished <= MAX_FINISHED_PLANS)
+		if (finished <= MAX_FINISHED_PLANS && kept <= MAX_FINISHED_WEIGHT)
 			break;
 		if (plan->state == PLAN_RUNNING || !TAILQ_EMPTY(&plan->watches))
 			continue;
 		TAILQ_REMOVE(&supervisor_plans, plan, entry);
-		plan_free(plan);
+		kept -= weight(plan);
 		finished--;
+		plan_free(plan);
 	}
+}
+
+/* A finished plan lets go of its steps, its pid index, and once no Watch
+ * reads them, of all but its last events. */
+static void
+shrink(struct plan *plan)
+{
+	struct plan_index *ix = index_of(plan);
+
+	nsd_plan_drop_steps(plan->model);
+	free(ix->pids);
+	free(ix->idx);
+	free(ix->wanted);
+	memset(ix, 0, sizeof(*ix));
+	if (TAILQ_EMPTY(&plan->watches))
+		events_trim(&plan->events);
+#ifdef __GLIBC__
+	malloc_trim(0); /* a big plan's steps were many small blocks */
+#endif
 }
 
 static void
 finalize(struct plan *plan)
 {
-	static const char *const kinds[] = {"running", "completed", "plan_failed", "cancelled"};
-	json_t *ev;
+	static const enum ev_kind kinds[] = {EV_COMPLETED, EV_COMPLETED, EV_PLAN_FAILED,
+	                                     EV_CANCELLED};
+	struct event *ev;
 
 	plan->state = plan->final;
 	plan->finished_usec = nsdd_now_usec();
@@ -287,15 +320,17 @@ finalize(struct plan *plan)
 	plan->nkept = 0;
 	ev = plan_event(plan, kinds[plan->final], NULL);
 	if (ev != NULL && plan->error != NULL)
-		json_object_set_new(ev, "error", json_string(plan->error));
+		ev->error = strdup(plan->error);
 	log_info("plan %s%s%s %s%s%s (%zu/%zu steps)", plan->id, plan->model->name ? " " : "",
 	         plan->model->name ? plan->model->name : "", plan_states[plan->final],
 	         plan->error ? ": " : "", plan->error ? plan->error : "", plan->applied,
 	         plan->model->nsteps);
-	emit(plan, ev);
+	emit(plan);
 	if (plan->hidden) {
 		TAILQ_REMOVE(&supervisor_plans, plan, entry);
 		plan_free(plan);
+	} else {
+		shrink(plan);
 	}
 	if (supervisor_running() == 0) {
 		nsenter_gc();
@@ -385,7 +420,8 @@ supervisor_bound(struct ptask *pt, struct tracee *t)
 	pt->pid = t->tid;
 	t->ptask = pt;
 	pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
-	emit(pt->plan, plan_event(pt->plan, "attached", pt));
+	plan_event(pt->plan, EV_ATTACHED, pt);
+	emit(pt->plan);
 }
 
 void
@@ -393,7 +429,8 @@ supervisor_applied(struct ptask *pt, const char *syscall, long long want, long l
 {
 	struct plan *plan = pt->plan;
 
-	emit(plan, step_event(pt, "applied", syscall, want, got));
+	step_event(pt, EV_APPLIED, syscall, want, got);
+	emit(plan);
 	pt->next++;
 	plan->applied++;
 	if (pt->next == pt->model->nsteps)
@@ -408,16 +445,16 @@ supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, lo
 {
 	struct plan *plan = pt->plan;
 	va_list ap;
-	json_t *ev;
+	struct event *ev;
 	char *msg;
 
 	va_start(ap, fmt);
 	msg = vformat(fmt, ap);
 	va_end(ap);
-	ev = step_event(pt, "failed", syscall, want, got);
+	ev = step_event(pt, EV_FAILED, syscall, want, got);
 	if (ev != NULL)
-		json_object_set_new(ev, "error", json_string(msg ? msg : "?"));
-	emit(plan, ev);
+		ev->error = strdup(msg ? msg : "?");
+	emit(plan);
 	free(pt->error);
 	pt->error = msg;
 	pt->state = PT_FAILED;
@@ -431,7 +468,7 @@ supervisor_exited(struct ptask *pt, int status)
 	struct plan *plan = pt->plan;
 	size_t left = pt->model->nsteps - pt->next;
 	char how[64];
-	json_t *ev;
+	struct event *ev;
 
 	if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "killed by SIG%s",
@@ -439,10 +476,10 @@ supervisor_exited(struct ptask *pt, int status)
 	else
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 	pt->tracee = NULL;
-	ev = plan_event(plan, "exited", pt);
+	ev = plan_event(plan, EV_EXITED, pt);
 	if (ev != NULL)
-		json_object_set_new(ev, "error", json_string(how));
-	emit(plan, ev);
+		ev->error = strdup(how);
+	emit(plan);
 	if (pt->state != PT_TRACED || left == 0)
 		return;
 	pt->state = PT_EXITED;
@@ -457,19 +494,16 @@ supervisor_exited(struct ptask *pt, int status)
 void
 supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field, const char *why)
 {
-	json_t *ev = step_event(pt, "unsupported", syscall, pt->model->steps[pt->next].id, -1);
+	struct event *ev =
+	    step_event(pt, EV_UNSUPPORTED, syscall, pt->model->steps[pt->next].id, -1);
 	char *what = NULL;
 
 	if (asprintf(&what, "step %zu %s: %s", pt->next,
 	             nsd_call_name(pt->model->steps[pt->next].call), field) < 0)
 		what = NULL;
-	if (ev != NULL) {
-		char *msg = NULL;
-		if (asprintf(&msg, "%s: %s", field, why) >= 0)
-			json_object_set_new(ev, "error", json_string(msg));
-		free(msg);
-	}
-	emit(pt->plan, ev);
+	if (ev != NULL && asprintf(&ev->error, "%s: %s", field, why) < 0)
+		ev->error = NULL;
+	emit(pt->plan);
 	if (what != NULL) {
 		if (pt->unsupported == NULL)
 			pt->unsupported = json_array();
@@ -484,7 +518,8 @@ supervisor_detached(struct ptask *pt)
 	if (pt->state == PT_TRACED)
 		pt->state = PT_DETACHED;
 	pt->tracee = NULL;
-	emit(pt->plan, plan_event(pt->plan, "detached", pt));
+	plan_event(pt->plan, EV_DETACHED, pt);
+	emit(pt->plan);
 }
 
 static void
@@ -645,6 +680,34 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 	return start(m, owner, tid, e) != NULL ? 0 : -1;
 }
 
+/*
+ * What one user may hold: running plans and their steps. Root is not
+ * limited. A plan that is ending still counts until its tasks are let go.
+ */
+static bool
+within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
+{
+	const struct plan *plan;
+	size_t plans = 1, steps = model->nsteps;
+
+	if (owner == 0)
+		return true;
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	if (plan->owner == owner && plan->state == PLAN_RUNNING) {
+		plans++;
+		steps += plan->model->nsteps;
+	}
+	if (plans > nsdd_max_plans_per_owner)
+		nsdd_error_set(e, "LimitExceeded", (long long)nsdd_max_plans_per_owner,
+		               "running plans per user");
+	else if (steps > nsdd_max_steps_per_owner)
+		nsdd_error_set(e, "LimitExceeded", (long long)nsdd_max_steps_per_owner,
+		               "steps of running plans per user");
+	else
+		return true;
+	return false;
+}
+
 static struct plan *
 start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error *e)
 {
@@ -656,6 +719,10 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		nsdd_error_set(e, "NotSupported", 0,
 		               "mode \"seccomp\" is not implemented by this nsdd; use \"ptrace\"");
 		snprintf(e->feature, sizeof(e->feature), "seccomp");
+		nsd_plan_free(model);
+		return NULL;
+	}
+	if (!within_limits(model, owner, e)) {
 		nsd_plan_free(model);
 		return NULL;
 	}
@@ -672,9 +739,8 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		goto nomem;
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
-	plan->events = json_array();
 	plan->ptasks = calloc(model->ntasks + 1, sizeof(*plan->ptasks));
-	if (plan->events == NULL || plan->ptasks == NULL || build_index(plan) < 0)
+	if (plan->ptasks == NULL || build_index(plan) < 0)
 		goto nomem;
 	if (setnext_tid != 0 && tracer_find(setnext_tid) != NULL) {
 		nsdd_error_set(e, "TaskBusy", setnext_tid, "thread %d is traced by another plan",
@@ -776,7 +842,12 @@ supervisor_watch(struct watch *w, struct plan *plan)
 void
 supervisor_unwatch(struct watch *w)
 {
-	if (w->plan != NULL)
-		TAILQ_REMOVE(&w->plan->watches, w, entry);
+	struct plan *plan = w->plan;
+
+	if (plan == NULL)
+		return;
+	TAILQ_REMOVE(&plan->watches, w, entry);
 	w->plan = NULL;
+	if (plan->state != PLAN_RUNNING && TAILQ_EMPTY(&plan->watches))
+		events_trim(&plan->events);
 }

@@ -794,14 +794,12 @@ nsd_plan_parse(const char *text, size_t len, int flags, struct nsd_plan **out,
 }
 
 void
-nsd_plan_free(struct nsd_plan *plan)
+nsd_plan_drop_steps(struct nsd_plan *plan)
 {
 	size_t i, j;
 
-	if (plan == NULL)
-		return;
-	for (i = 0; i < plan->ntasks; i++) {
-		for (j = 0; j < plan->tasks[i].nsteps; j++) {
+	for (i = 0; plan != NULL && i < plan->ntasks; i++) {
+		for (j = 0; plan->tasks[i].steps != NULL && j < plan->tasks[i].nsteps; j++) {
 			struct nsd_step *s = &plan->tasks[i].steps[j];
 			free(s->pids);
 			free(s->path);
@@ -810,7 +808,16 @@ nsd_plan_free(struct nsd_plan *plan)
 			free(s->set);
 		}
 		free(plan->tasks[i].steps);
+		plan->tasks[i].steps = NULL;
 	}
+}
+
+void
+nsd_plan_free(struct nsd_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	nsd_plan_drop_steps(plan);
 	free(plan->tasks);
 	free(plan->name);
 	free(plan);

@@ -121,6 +121,8 @@ int nsd_plan_from_json(json_t *doc, int flags, struct nsd_plan **out, struct nsd
 int nsd_plan_parse(const char *text, size_t len, int flags, struct nsd_plan **out,
                    struct nsd_plan_error *err);
 
+/* Frees every task's steps (steps becomes NULL; nsteps, keys and pids stay). */
+void nsd_plan_drop_steps(struct nsd_plan *plan);
 void nsd_plan_free(struct nsd_plan *plan);
 
 const char *nsd_call_name(enum nsd_call call);

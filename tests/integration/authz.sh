@@ -8,25 +8,11 @@
 #   namespaces whose user namespace it owns.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
-for c in useradd userdel groupadd groupdel setpriv unshare; do
-	command -v $c >/dev/null || skip "$c is not installed"
-done
-r=$$
-G=nsdtg$r M=nsdtm$r O=nsdto$r
-test_cleanup() {
-	pkill -KILL -u "$M" 2>/dev/null
-	pkill -KILL -u "$O" 2>/dev/null
-	userdel "$M" 2>/dev/null
-	userdel "$O" 2>/dev/null
-	groupdel "$G" 2>/dev/null
-}
-need_reachable_build
-groupadd "$G" && useradd -M -N -g users -G "$G" -s /bin/sh "$M" && useradd -M -N -g users -s /bin/sh "$O" ||
-	skip "cannot create test users"
-chmod 755 "$T"
+command -v unshare >/dev/null || skip "unshare is not installed"
+G=nsdtg$$ M=nsdtm$$ O=nsdto$$
+make_users "$G" "$M" "$O"
 start_nsdd --group "$G"
 chmod 666 "$NSDD_SOCKET" # so that the outsider reaches nsdd, which must refuse it
-as() { local u=$1; shift; setpriv --reuid "$u" --regid users --init-groups env NSDD_SOCKET="$NSDD_SOCKET" "$@"; }
 
 # Outside the group: only GetInfo.
 as "$O" "$NSDCTL" info 2>"$T/err" && fail "an outsider got Info"

@@ -65,6 +65,30 @@ stop_nsdd() {
 	fi
 }
 
+# Users and a group made for a test (make_users), removed at its end with
+# every process of theirs.
+MADE_USERS=
+MADE_GROUP=
+# make_users GROUP MEMBER [OUTSIDER]: MEMBER is in GROUP, OUTSIDER is not.
+make_users() {
+	local c
+	for c in useradd userdel groupadd groupdel setpriv; do
+		command -v $c >/dev/null || skip "$c is not installed"
+	done
+	need_reachable_build
+	groupadd "$1" || skip "cannot create test group $1"
+	MADE_GROUP=$1
+	useradd -M -N -g users -G "$1" -s /bin/sh "$2" || skip "cannot create test user $2"
+	MADE_USERS=$2
+	if [ $# -gt 2 ]; then
+		useradd -M -N -g users -s /bin/sh "$3" || skip "cannot create test user $3"
+		MADE_USERS="$2 $3"
+	fi
+	chmod 755 "$T"
+}
+# as USER CMD...: CMD as USER, with the test's nsdd socket.
+as() { local u=$1; shift; setpriv --reuid "$u" --regid users --init-groups env NSDD_SOCKET="$NSDD_SOCKET" "$@"; }
+
 cleanup() {
 	local bad=0
 	# What must go before nsdd can stop (a test's tracee that stalls it), if any.
@@ -72,6 +96,11 @@ cleanup() {
 	stop_nsdd || bad=1
 	# A test's own cleanup (users it made, say), if it defines one.
 	if declare -F test_cleanup >/dev/null; then test_cleanup; fi
+	for u in $MADE_USERS; do
+		pkill -KILL -u "$u" 2>/dev/null
+		userdel "$u" 2>/dev/null
+	done
+	[ -z "$MADE_GROUP" ] || groupdel "$MADE_GROUP" 2>/dev/null
 	# Every process a test started has $T in its environment or arguments.
 	for p in $(grep -l "$T" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); do
 		[ "$p" != $$ ] && kill -KILL "$p" 2>/dev/null

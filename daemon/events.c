@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A plan's events, kept as small fixed records (an applied step costs 64
+ * bytes, not a JSON object's kilobyte and a half) and made JSON only when a
+ * client asks. A finished plan keeps only its last EVENTS_KEPT events once
+ * no Watch is reading it; indexes run over the plan's whole life, so a Watch
+ * that started before the trim neither skips nor repeats one.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+#define EVENTS_KEPT 256
+
+static const char *const kind_names[] = {
+    [EV_ATTACHED] = "attached",   [EV_APPLIED] = "applied",
+    [EV_FAILED] = "failed",       [EV_UNSUPPORTED] = "unsupported",
+    [EV_EXITED] = "exited",       [EV_DETACHED] = "detached",
+    [EV_COMPLETED] = "completed", [EV_PLAN_FAILED] = "plan_failed",
+    [EV_CANCELLED] = "cancelled",
+};
+
+struct event *
+events_add(struct event_log *log, enum ev_kind kind, size_t task)
+{
+	struct event *e;
+
+	if (log->n == log->cap) {
+		size_t cap = log->cap ? log->cap * 2 : 16;
+		struct event *ev = reallocarray(log->ev, cap, sizeof(*ev));
+		if (ev == NULL)
+			return NULL;
+		log->ev = ev;
+		log->cap = cap;
+	}
+	e = &log->ev[log->n++];
+	memset(e, 0, sizeof(*e));
+	e->usec = nsdd_now_usec();
+	e->kind = (uint8_t)kind;
+	e->task = (uint32_t)task;
+	e->call = -1;
+	e->got = -1;
+	return e;
+}
+
+size_t
+events_end(const struct event_log *log)
+{
+	return log->first + log->n;
+}
+
+const struct event *
+events_get(const struct event_log *log, size_t i)
+{
+	return i >= log->first && i < events_end(log) ? &log->ev[i - log->first] : NULL;
+}
+
+json_t *
+events_json(const struct plan *plan, const struct event *e)
+{
+	json_t *ev = json_pack("{s:s, s:I, s:s}", "plan", plan->id, "usec", (json_int_t)e->usec,
+	                       "kind", kind_names[e->kind]);
+
+	if (ev == NULL)
+		return NULL;
+	if (e->task > 0)
+		json_object_set_new(ev, "task", json_string(plan->ptasks[e->task - 1].model->key));
+	if (e->call >= 0) {
+		json_object_set_new(ev, "step", json_integer((json_int_t)e->step));
+		json_object_set_new(ev, "call", json_string(nsd_call_name((enum nsd_call)e->call)));
+		if (e->syscall[0] != '\0')
+			json_object_set_new(ev, "syscall", json_string(e->syscall));
+		json_object_set_new(ev, "want", json_integer(e->want));
+		if (e->got >= 0)
+			json_object_set_new(ev, "got", json_integer(e->got));
+	}
+	if (e->error != NULL)
+		json_object_set_new(ev, "error", json_string(e->error));
+	return ev;
+}
+
+/* Keeps the last EVENTS_KEPT events; the rest were the plan's history. */
+void
+events_trim(struct event_log *log)
+{
+	size_t drop, i;
+	struct event *ev;
+
+	if (log->n <= EVENTS_KEPT)
+		return;
+	drop = log->n - EVENTS_KEPT;
+	for (i = 0; i < drop; i++)
+		free(log->ev[i].error);
+	memmove(log->ev, log->ev + drop, EVENTS_KEPT * sizeof(*log->ev));
+	log->first += drop;
+	log->n = EVENTS_KEPT;
+	if ((ev = reallocarray(log->ev, EVENTS_KEPT, sizeof(*ev))) != NULL) {
+		log->ev = ev;
+		log->cap = EVENTS_KEPT;
+	}
+}
+
+void
+events_free(struct event_log *log)
+{
+	size_t i;
+
+	for (i = 0; i < log->n; i++)
+		free(log->ev[i].error);
+	free(log->ev);
+	memset(log, 0, sizeof(*log));
+}
