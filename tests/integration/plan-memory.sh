@@ -37,8 +37,12 @@ for i in $(seq 10); do
 done
 ctl --json list | grep -Eq "\"steps_total\": *100000" || fail "the finished plans are not listed: $(ctl --json list | head -c 600)"
 after=$(rss)
-[ $((after - before)) -lt 32768 ] ||
+# AddressSanitizer keeps freed memory in quarantine: RSS says nothing there.
+if grep -q __asan_init "$NSDD"; then
+	echo "(RSS not compared: nsdd is built with AddressSanitizer)"
+elif [ $((after - before)) -ge 32768 ]; then
 	fail "RSS grew from $before KiB to $after KiB for ten finished plans"
+fi
 
 # Events: a Watch that began while the plan ran gets every one of them; once
 # it has ended, the finished plan keeps its last 256, the final one last.
