@@ -51,7 +51,7 @@ submit(struct nsd_client *c, json_t *doc, long long *steps)
 	json_t *p = json_pack("{s:O}", "plan", doc);
 	char *id = NULL;
 
-	if (ctl_call(c, "io.nsdd.supervisor.Submit", p, &r) == 0) {
+	if (ctl_call(c, NSD_INTERFACE ".Submit", p, &r) == 0) {
 		id = strdup(json_string_value(json_object_get(r.parameters, "id")) ?: "");
 		*steps = (long long)json_integer_value(json_object_get(r.parameters, "steps"));
 		nsd_reply_clear(&r);
@@ -249,7 +249,7 @@ cmd_set(int argc, char **argv)
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
 	p = json_pack("{s:i, s:s}", "tid", (int)tid, "value", argv[2]);
-	rc = ctl_call(c, "io.nsdd.supervisor.SetNext", p, &r);
+	rc = ctl_call(c, NSD_INTERFACE ".SetNext", p, &r);
 	json_decref(p);
 	if (rc == 0)
 		nsd_reply_clear(&r);

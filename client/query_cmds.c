@@ -46,7 +46,7 @@ ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
 	struct nsd_reply r;
 	long long applied = 0;
 	json_t *p = json_pack("{s:s}", "id", id);
-	int rc = nsd_client_send(c, "io.nsdd.supervisor.Watch", p, NSD_CALL_MORE);
+	int rc = nsd_client_send(c, NSD_INTERFACE ".Watch", p, NSD_CALL_MORE);
 
 	json_decref(p);
 	if (rc < 0) {
@@ -136,7 +136,7 @@ cmd_status(int argc, char **argv)
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
 	json_t *p = json_pack("{s:s}", "id", argv[1]);
-	if (ctl_call(c, "io.nsdd.supervisor.Get", p, &r) == 0) {
+	if (ctl_call(c, NSD_INTERFACE ".Get", p, &r) == 0) {
 		json_t *st = json_object_get(r.parameters, "status");
 		print_status(st);
 		rc = strcmp(S(st, "state") ?: "", "completed") == 0 ? 0 : EXIT_PLAN_FAILED;
@@ -162,7 +162,7 @@ cmd_list(int argc, char **argv)
 	}
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
-	if (ctl_call(c, "io.nsdd.supervisor.List", NULL, &r) < 0) {
+	if (ctl_call(c, NSD_INTERFACE ".List", NULL, &r) < 0) {
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
 	}
@@ -194,7 +194,7 @@ cmd_watch(int argc, char **argv)
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
 	p = json_pack("{s:s}", "id", argv[1]);
-	if (ctl_call(c, "io.nsdd.supervisor.Get", p, &r) < 0) {
+	if (ctl_call(c, NSD_INTERFACE ".Get", p, &r) < 0) {
 		json_decref(p);
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
@@ -231,7 +231,7 @@ cmd_cancel(int argc, char **argv)
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
 	p = json_pack("{s:s, s:b}", "id", argv[optind], "kill", kill);
-	rc = ctl_call(c, "io.nsdd.supervisor.Cancel", p, &r);
+	rc = ctl_call(c, NSD_INTERFACE ".Cancel", p, &r);
 	json_decref(p);
 	if (rc == 0)
 		nsd_reply_clear(&r);
@@ -254,7 +254,7 @@ cmd_info(int argc, char **argv)
 	}
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
-	if (ctl_call(c, "io.nsdd.supervisor.Info", NULL, &r) < 0) {
+	if (ctl_call(c, NSD_INTERFACE ".Info", NULL, &r) < 0) {
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
 	}

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * x86_64: the syscalls nsdd targets, their registers, and bounded access to a
- * tracee's memory. Syscall names for events come from libseccomp's tables.
+ * x86_64: the syscalls nsdd targets and the registers of a stopped task.
  */
 #include "config.h"
 
@@ -12,8 +11,6 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-
-#include <seccomp.h>
 
 #include "nsdd.h"
 
@@ -42,16 +39,9 @@ arch_syscall(long nr)
 const char *
 arch_syscall_name(long nr)
 {
-	static char buf[32];
 	const struct sc_info *sc = arch_syscall(nr);
-	char *name;
 
-	if (sc != NULL)
-		return sc->name;
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)nr);
-	snprintf(buf, sizeof(buf), "%s", name != NULL ? name : "?");
-	free(name);
-	return buf;
+	return sc != NULL ? sc->name : "?";
 }
 
 int

@@ -97,7 +97,6 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 	}
 	memset(fa, 0, sizeof(*fa));
 	fa->state = FD_OPENING;
-	fa->step = t->ptask->next;
 	fa->s = s;
 	fa->nr = sc->nr;
 	fa->cloexec = cloexec;

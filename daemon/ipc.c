@@ -228,7 +228,6 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		if (s->has_key && (int32_t)(uint32_t)args[0] != s->key)
 			return;
 		memset(ia, 0, sizeof(*ia));
-		ia->step = t->ptask->next;
 		ia->s = s;
 		ia->nr = sc->nr;
 		if (t->plan->backend == BACKEND_PROCFS) {

@@ -72,7 +72,6 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 		if ((cmd & ~0x100ULL) != IPC_SET)
 			return;
 		t->ca.active = true;
-		t->ca.step = t->ptask->next;
 		t->ca.s = supervisor_head(t->ptask);
 		t->ca.nr = sc->nr;
 		procfs_restore(t, t->ca.s);
@@ -89,7 +88,6 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 	if ((cmd & ~0x100ULL) != IPC_SET || (int32_t)args[0] != s->id)
 		return;
 	t->ca.active = true;
-	t->ca.step = t->ptask->next;
 	t->ca.s = s;
 	t->ca.nr = sc->nr;
 	procfs_restore(t, s);

@@ -40,12 +40,6 @@ log_init(bool debug)
 	journal = stderr_is_journal();
 }
 
-bool
-log_debugging(void)
-{
-	return debugging;
-}
-
 static void
 vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 {

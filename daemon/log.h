@@ -6,7 +6,6 @@
 #include <stdbool.h>
 
 void log_init(bool debug);
-bool log_debugging(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -29,9 +29,6 @@
 
 #define SHUTDOWN_GRACE_SEC 10
 
-struct event_base *nsdd_base;
-enum backend nsdd_backend = BACKEND_KERNEL;
-bool nsdd_backend_forced;
 static bool shutting_down;
 static struct event *shutdown_timer;
 
@@ -223,8 +220,6 @@ main(int argc, char **argv)
 	mem_init();
 	if (nsenter_init() < 0)
 		fatal("cannot open nsdd's own pid namespace");
-	if (tracer_init() < 0)
-		fatal("tracer");
 	if (ipc_init() < 0)
 		fatal("cannot open nsdd's own IPC namespace");
 	api_init();

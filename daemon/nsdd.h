@@ -195,7 +195,6 @@ void supervisor_cancel(struct plan *plan, bool kill, const char *why);
 void supervisor_fail(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void supervisor_shutdown(void);
 size_t supervisor_running(void);
-size_t supervisor_traced(void);
 struct ptask *supervisor_ptask(struct plan *plan, int32_t planned_pid);
 const struct nsd_step *supervisor_head(const struct ptask *pt);
 /* The head step for a syscall of kind call: the step itself, or an `any`
@@ -224,7 +223,6 @@ enum fork_how { FORK_NONE, FORK_NATIVE, FORK_CLONE3, FORK_LAST_PID, FORK_REFUSE 
 
 struct fork_apply {
 	enum fork_how how;
-	size_t step;
 	const struct nsd_step *s;     /* the step, as resolved at entry */
 	long nr;                      /* the syscall the task made */
 	uint64_t flags;               /* its clone flags */
@@ -251,7 +249,6 @@ struct ipc_apply {
 	bool active;  /* *_next_id written; the syscall's exit decides */
 	bool waiting; /* held for the namespace's lock */
 	bool procfs;  /* next_syscall_data was written instead */
-	size_t step;
 	const struct nsd_step *s;
 	long nr;
 	struct ipcns *ns;
@@ -264,7 +261,6 @@ enum fd_state { FD_NONE, FD_OPENING, FD_DUPFD, FD_DUP, FD_CLOSE_EXTRA, FD_CLOSE 
 
 struct fd_apply {
 	enum fd_state state;
-	size_t step;
 	const struct nsd_step *s;
 	long nr;
 	bool cloexec;                 /* the task asked for O_CLOEXEC */
@@ -281,7 +277,6 @@ struct fd_apply {
 struct ctl_apply {
 	bool active;
 	bool procfs;
-	size_t step;
 	const struct nsd_step *s;
 	long nr;
 };
@@ -332,7 +327,6 @@ struct tracee {
 	bool seized; /* attached, not born traced: its first stop may be in a syscall */
 };
 
-int tracer_init(void);
 /* Seizes pid and its threads, or with one_thread the thread pid alone. */
 int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e);
 void tracer_reap(void);
@@ -343,7 +337,6 @@ void tracer_hold(struct tracee *t);
 void tracer_unhold_all(void);
 struct tracee *tracer_child(struct tracee *parent, pid_t child);
 size_t tracer_count(void);
-uint64_t tracer_stops(void);
 void tracer_set_options(struct tracee *t, unsigned options);
 
 /* --- arch.c: registers and the syscall table (x86_64) ------------------ */

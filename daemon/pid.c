@@ -368,7 +368,6 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	fa_reset(fa);
 	if (arch_get_regs(t->tid, &fa->regs) < 0)
 		return;
-	fa->step = t->ptask->next;
 	fa->s = s;
 	fa->nr = sc->nr;
 	fa->flags = ca.flags | ca.exit_signal;

@@ -119,12 +119,6 @@ supervisor_running(void)
 	return n;
 }
 
-size_t
-supervisor_traced(void)
-{
-	return tracer_count();
-}
-
 void
 supervisor_notify_status(void)
 {

@@ -36,7 +36,6 @@
 
 static void *tree; /* tid -> tracee, a tsearch(3) tree */
 static size_t ntracees;
-static uint64_t nstops;
 static TAILQ_HEAD(, tracee) held = TAILQ_HEAD_INITIALIZER(held);
 /* Children whose first stop came before their parent's fork event. */
 static TAILQ_HEAD(, tracee) orphans = TAILQ_HEAD_INITIALIZER(orphans);
@@ -71,18 +70,6 @@ size_t
 tracer_count(void)
 {
 	return ntracees;
-}
-
-uint64_t
-tracer_stops(void)
-{
-	return nstops;
-}
-
-int
-tracer_init(void)
-{
-	return 0;
 }
 
 static struct tracee *
@@ -771,7 +758,6 @@ tracer_reap(void)
 		}
 		if (!WIFSTOPPED(status))
 			continue;
-		nstops++;
 		if (((unsigned)status >> 16) == PTRACE_EVENT_EXEC) {
 			mem_forget(0); /* a new mm, and perhaps a new tid */
 			t = handle_exec(t, pid);

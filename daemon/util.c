@@ -9,6 +9,10 @@
 
 #include "nsdd.h"
 
+struct event_base *nsdd_base;
+enum backend nsdd_backend = BACKEND_KERNEL;
+bool nsdd_backend_forced;
+
 int
 nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
 {

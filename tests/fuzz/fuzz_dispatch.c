@@ -27,10 +27,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct event_base *nsdd_base;
-enum backend nsdd_backend = BACKEND_KERNEL;
-bool nsdd_backend_forced;
-
 static struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 static void
