@@ -32,6 +32,8 @@ ctl_print_event(json_t *ev)
 		printf(" want %lld", I(ev, "want"));
 	if (json_object_get(ev, "got") != NULL)
 		printf(" got %lld", I(ev, "got"));
+	if (S(ev, "mechanism") != NULL)
+		printf(" by %s", S(ev, "mechanism"));
 	if (err != NULL)
 		printf(": %s", err);
 	putchar('\n');

@@ -24,6 +24,14 @@ static const char *const kind_names[] = {
     [EV_CANCELLED] = "cancelled",
 };
 
+static const char *const mechanism_names[] = {
+    [MECH_NONE] = NULL,         [MECH_NATIVE] = "native",
+    [MECH_CLONE3] = "clone3",   [MECH_NS_LAST_PID] = "ns_last_pid",
+    [MECH_PROCFS] = "procfs",   [MECH_FCNTL] = "fcntl",
+    [MECH_DUP3] = "dup3",       [MECH_NEXT_ID] = "next_id",
+    [MECH_IPC_SET] = "ipc_set",
+};
+
 struct event *
 events_add(struct event_log *log, enum ev_kind kind, size_t task)
 {
@@ -77,6 +85,9 @@ events_json(const struct plan *plan, const struct event *e)
 		json_object_set_new(ev, "want", json_integer(e->want));
 		if (e->got >= 0)
 			json_object_set_new(ev, "got", json_integer(e->got));
+		if (e->mechanism != MECH_NONE)
+			json_object_set_new(ev, "mechanism",
+			                    json_string(mechanism_names[e->mechanism]));
 	}
 	if (e->error != NULL)
 		json_object_set_new(ev, "error", json_string(e->error));

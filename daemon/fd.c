@@ -180,7 +180,8 @@ finish(struct tracee *t)
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
 		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 	else
-		supervisor_applied(t->ptask, name, s->id, result);
+		supervisor_applied(t->ptask, name, s->replace ? MECH_DUP3 : MECH_FCNTL, s->id,
+		                   result);
 }
 
 /* The open is done and gave newfd, not the planned fd: start moving it. */
@@ -259,8 +260,9 @@ fd_exit(struct tracee *t, long long rval, bool is_error)
 			return;
 		}
 		if (rval == s->id) {
+			enum mechanism how = fa->procfs ? MECH_PROCFS : MECH_NATIVE;
 			memset(fa, 0, sizeof(*fa));
-			supervisor_applied(t->ptask, name, s->id, rval);
+			supervisor_applied(t->ptask, name, how, s->id, rval);
 			return;
 		}
 		if (fa->procfs) {

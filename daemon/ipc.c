@@ -282,11 +282,13 @@ ipc_exit(struct tracee *t, long long rval, bool is_error)
 
 	/* Even with the planned id, the call may have returned an existing
 	 * object and left the value set: it is checked after every call. */
+	enum mechanism how = ia->procfs ? MECH_PROCFS : MECH_NEXT_ID;
+
 	if (!ia->procfs)
 		reset(ia->ns, s->call);
-	unlock(t);
+	unlock(t); /* ia is cleared */
 	if (!is_error && rval == s->id) {
-		supervisor_applied(t->ptask, name, s->id, rval);
+		supervisor_applied(t->ptask, name, how, s->id, rval);
 		return;
 	}
 	if (is_error)

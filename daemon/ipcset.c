@@ -150,7 +150,7 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 	}
 	if (procfs) {
 		/* The kernel restored every field from the task's own IPC_SET. */
-		supervisor_applied(t->ptask, name, s->id, s->id);
+		supervisor_applied(t->ptask, name, MECH_PROCFS, s->id, s->id);
 		return;
 	}
 	if (s->call == NSD_CALL_ANY) {
@@ -158,7 +158,7 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 			supervisor_unsupported(
 			    t->ptask, name, "times and last-operation pids",
 			    "LONG1 1: the running kernel offers no way to set them");
-		supervisor_applied(t->ptask, name, s->id, s->id);
+		supervisor_applied(t->ptask, name, MECH_IPC_SET, s->id, s->id);
 		return;
 	}
 	for (f = 0; s->set != NULL && f < NSD_SET_COUNT; f++) {
@@ -179,5 +179,5 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 		supervisor_unsupported(t->ptask, name, field_names[f],
 		                       "the running kernel offers no way to set it");
 	}
-	supervisor_applied(t->ptask, name, s->id, s->id);
+	supervisor_applied(t->ptask, name, MECH_IPC_SET, s->id, s->id);
 }

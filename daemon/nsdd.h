@@ -113,6 +113,19 @@ struct ptask {
 	struct tracee *tracee;
 };
 
+/* How an applied step got its id: its event's "mechanism". */
+enum mechanism {
+	MECH_NONE,
+	MECH_NATIVE,      /* the syscall gave it unhelped (the restorer's own set_tid, say) */
+	MECH_CLONE3,      /* the fork rewritten into clone3 with set_tid */
+	MECH_NS_LAST_PID, /* ns_last_pid written before the fork */
+	MECH_PROCFS,      /* next_syscall_data */
+	MECH_FCNTL,       /* the new file moved with F_DUPFD */
+	MECH_DUP3,        /* the new file moved with dup3, replacing */
+	MECH_NEXT_ID,     /* {msg,sem,shm}_next_id */
+	MECH_IPC_SET      /* the task's own IPC_SET, and msg_qbytes */
+};
+
 enum ev_kind {
 	EV_ATTACHED,
 	EV_APPLIED,
@@ -131,9 +144,10 @@ struct event {
 	long long want, got; /* got < 0: none */
 	uint32_t task;       /* 1 + the ptask's index; 0: the plan's own event */
 	uint32_t step;
-	uint8_t kind;     /* enum ev_kind */
-	int8_t call;      /* the step's enum nsd_call; -1: no step */
-	char syscall[18]; /* "": none */
+	uint8_t kind;      /* enum ev_kind */
+	int8_t call;       /* the step's enum nsd_call; -1: no step */
+	uint8_t mechanism; /* enum mechanism, of an applied step */
+	char syscall[18];  /* "": none */
 	char *error;
 };
 
@@ -201,7 +215,8 @@ const struct nsd_step *supervisor_head(const struct ptask *pt);
  * step seen as a step of that kind with its value as the id or pid. */
 const struct nsd_step *supervisor_head_as(struct ptask *pt, enum nsd_call call);
 void supervisor_bound(struct ptask *pt, struct tracee *t);
-void supervisor_applied(struct ptask *pt, const char *syscall, long long want, long long got);
+void supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
+                        long long got);
 void supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void supervisor_exited(struct ptask *pt, int status);

@@ -401,6 +401,21 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	via_last_pid(t, s);
 }
 
+static enum mechanism
+mechanism_of(const struct tracee *t)
+{
+	if (t->plan->backend == BACKEND_PROCFS)
+		return MECH_PROCFS;
+	switch (t->fa.how) {
+	case FORK_CLONE3:
+		return MECH_CLONE3;
+	case FORK_LAST_PID:
+		return MECH_NS_LAST_PID;
+	default:
+		return MECH_NATIVE; /* the restorer's own set_tid */
+	}
+}
+
 /*
  * The fork event: the child exists, so its pids are settled and the
  * namespaces are free again. The step is decided here, not at syscall exit:
@@ -470,7 +485,8 @@ pid_event(struct tracee *t, pid_t child)
 		supervisor_bound(pt, c);
 	else
 		c->detach_wanted = true;
-	supervisor_applied(t->ptask, arch_syscall_name(fa->nr), s->pids[0], s->pids[0]);
+	supervisor_applied(t->ptask, arch_syscall_name(fa->nr), mechanism_of(t), s->pids[0],
+	                   s->pids[0]);
 }
 
 /* Puts the task's registers back as it made the call, with its result. */

@@ -419,11 +419,14 @@ supervisor_bound(struct ptask *pt, struct tracee *t)
 }
 
 void
-supervisor_applied(struct ptask *pt, const char *syscall, long long want, long long got)
+supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
+                   long long got)
 {
 	struct plan *plan = pt->plan;
+	struct event *e = step_event(pt, EV_APPLIED, syscall, want, got);
 
-	step_event(pt, EV_APPLIED, syscall, want, got);
+	if (e != NULL)
+		e->mechanism = (uint8_t)how;
 	emit(plan);
 	pt->next++;
 	plan->applied++;

@@ -92,5 +92,5 @@ ctl run --new-ns "$p" -- /bin/sh -c 'exec 7>x; exec ls -l /proc/self/fd/' >"$T/o
 	fail "dash: $(cat "$T/out")"
 grep -q ' 7 -> .*/x$' "$T/out" || fail "dash: no fd 7 -> x: $(cat "$T/out")"
 grep -q ' 5 -> \| 3 -> .*/x$' "$T/out" && fail "dash: a stray fd: $(cat "$T/out")"
-grep -q 'applied .*open (openat) want 5 got 5' "$T/out" || fail "dash: $(cat "$T/out")"
+grep -q 'applied .*open (openat) want 5 got 5 by fcntl$' "$T/out" || fail "dash: $(cat "$T/out")"
 pass "open steps"
