@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * x86_64: the syscalls nsdd targets and the registers of a stopped task.
+ * x86_64: the registers of a stopped task.
  */
 #include "config.h"
 
@@ -13,36 +13,6 @@
 #include <sys/syscall.h>
 
 #include "nsdd.h"
-
-/* The syscalls nsdd targets, as strace's syscallent.h: number, name, kind. */
-static const struct sc_info syscalls[] = {
-    {SYS_clone, "clone", SC_CLONE},    {SYS_fork, "fork", SC_FORK},
-    {SYS_vfork, "vfork", SC_VFORK},    {SYS_clone3, "clone3", SC_CLONE3},
-    {SYS_msgget, "msgget", SC_MSGGET}, {SYS_semget, "semget", SC_SEMGET},
-    {SYS_shmget, "shmget", SC_SHMGET}, {SYS_open, "open", SC_OPEN},
-    {SYS_openat, "openat", SC_OPENAT}, {SYS_openat2, "openat2", SC_OPENAT2},
-    {SYS_creat, "creat", SC_CREAT},    {SYS_msgctl, "msgctl", SC_MSGCTL},
-    {SYS_semctl, "semctl", SC_SEMCTL}, {SYS_shmctl, "shmctl", SC_SHMCTL},
-};
-
-const struct sc_info *
-arch_syscall(long nr)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
-		if (syscalls[i].nr == nr)
-			return &syscalls[i];
-	return NULL;
-}
-
-const char *
-arch_syscall_name(long nr)
-{
-	const struct sc_info *sc = arch_syscall(nr);
-
-	return sc != NULL ? sc->name : "?";
-}
 
 int
 arch_get_regs(pid_t tid, struct user_regs_struct *regs)

@@ -31,13 +31,6 @@
 #include "log.h"
 #include "nsdd.h"
 
-/* Where each kind keeps its path and flags (x86_64 argument indexes). */
-static int
-path_arg(enum sc_kind kind)
-{
-	return kind == SC_OPENAT || kind == SC_OPENAT2 ? 1 : 0;
-}
-
 /* Whether the task asked for O_CLOEXEC: 1, 0, or -errno if nsdd cannot tell. */
 static int
 asked_cloexec(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6])
@@ -61,7 +54,7 @@ asked_cloexec(struct tracee *t, const struct sc_info *sc, const unsigned long lo
 	}
 }
 
-void
+static void
 fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6])
 {
 	const struct nsd_step *s = supervisor_head(t->ptask);
@@ -81,7 +74,7 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 		return;
 	}
 	if (s->path != NULL &&
-	    mem_read_string(t->tid, args[path_arg(sc->kind)], path, sizeof(path)) < 0) {
+	    mem_read_string(t->tid, args[sc->path_arg], path, sizeof(path)) < 0) {
 		if (errno != EFAULT && errno != ENAMETOOLONG && errno != ESRCH)
 			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
 			                       "cannot read the path it opens: %s",
@@ -99,6 +92,7 @@ fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long ar
 	fa->state = FD_OPENING;
 	fa->s = s;
 	fa->nr = sc->nr;
+	fa->sc = sc;
 	fa->cloexec = cloexec;
 	if (t->plan->backend == BACKEND_PROCFS) {
 		int err = procfs_write(t->tid, &s->id, 1);
@@ -160,7 +154,7 @@ finish(struct tracee *t)
 {
 	struct fd_apply *fa = &t->fd;
 	const struct nsd_step *s = fa->s;
-	const char *name = arch_syscall_name(fa->nr);
+	const char *name = fa->sc->name;
 	struct user_regs_struct r = fa->regs;
 	int err = fa->err;
 	long long result = fa->result;
@@ -190,7 +184,7 @@ move_fd(struct tracee *t, long long newfd)
 {
 	struct fd_apply *fa = &t->fd;
 	const struct nsd_step *s = fa->s;
-	const char *name = arch_syscall_name(fa->nr);
+	const char *name = fa->sc->name;
 	long long want = s->id;
 	int dupfd = fa->cloexec ? F_DUPFD_CLOEXEC : F_DUPFD;
 	bool ok;
@@ -237,7 +231,7 @@ close_next(struct tracee *t, enum fd_state next, long long fd)
 		finish(t);
 }
 
-void
+static void
 fd_exit(struct tracee *t, long long rval, bool is_error)
 {
 	struct fd_apply *fa = &t->fd;
@@ -247,7 +241,7 @@ fd_exit(struct tracee *t, long long rval, bool is_error)
 
 	switch (fa->state) {
 	case FD_OPENING:
-		name = arch_syscall_name(fa->nr);
+		name = fa->sc->name;
 		if ((is_error && rval <= -512 && rval >= -516) || t->plan->ending) {
 			/* Restarted (the step waits), or the plan is being let go. */
 			memset(fa, 0, sizeof(*fa));
@@ -316,3 +310,11 @@ fd_injecting(const struct tracee *t)
 {
 	return t->fd.state != FD_NONE && t->fd.state != FD_OPENING;
 }
+
+static bool
+open_busy(const struct tracee *t)
+{
+	return t->fd.state != FD_NONE;
+}
+
+const struct step_ops open_steps = {fd_entry, fd_exit, open_busy, NULL};

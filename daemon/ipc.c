@@ -57,14 +57,6 @@ next_id_file(enum nsd_call call)
 	}
 }
 
-static enum nsd_call
-call_of(enum sc_kind kind)
-{
-	return kind == SC_MSGGET   ? NSD_CALL_MSGGET
-	       : kind == SC_SEMGET ? NSD_CALL_SEMGET
-	                           : NSD_CALL_SHMGET;
-}
-
 int
 ipc_init(void)
 {
@@ -212,7 +204,7 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	int err = 0;
 
 	if (sc != NULL) {
-		enum nsd_call call = call_of(sc->kind);
+		enum nsd_call call = sc->call;
 		if (s == NULL)
 			return;
 		if (s->call == NSD_CALL_ANY)
@@ -230,6 +222,7 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		memset(ia, 0, sizeof(*ia));
 		ia->s = s;
 		ia->nr = sc->nr;
+		ia->sc = sc;
 		if (t->plan->backend == BACKEND_PROCFS) {
 			if ((err = procfs_write(t->tid, &s->id, 1)) != 0) {
 				memset(ia, 0, sizeof(*ia));
@@ -261,7 +254,7 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	}
 	ia->ns->holder = t;
 	if ((err = next_id(ia->ns, s->call, NULL, s->id)) != 0) {
-		const char *name = arch_syscall_name(ia->nr);
+		const char *name = ia->sc->name;
 		unlock(t);
 		supervisor_step_failed(t->ptask, name, s->id, -1, "cannot write %s: %s",
 		                       next_id_file(s->call),
@@ -272,18 +265,20 @@ ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 	log_debug("task %d: %s set to %lld", t->tid, next_id_file(s->call), (long long)s->id);
 }
 
-void
+static void
 ipc_exit(struct tracee *t, long long rval, bool is_error)
 {
 	struct ipc_apply *ia = &t->ia;
 	const struct nsd_step *s = ia->s;
-	const char *name = arch_syscall_name(ia->nr);
+	const char *name = ia->sc->name;
 	char ebuf[64];
 
 	/* Even with the planned id, the call may have returned an existing
 	 * object and left the value set: it is checked after every call. */
 	enum mechanism how = ia->procfs ? MECH_PROCFS : MECH_NEXT_ID;
 
+	if (!ia->active)
+		return; /* it waited for its namespace, and was let go */
 	if (!ia->procfs)
 		reset(ia->ns, s->call);
 	unlock(t); /* ia is cleared */
@@ -340,3 +335,11 @@ ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg)
 		fatal("setns back to nsdd's own IPC namespace");
 	return err;
 }
+
+static bool
+ipc_busy(const struct tracee *t)
+{
+	return t->ia.active || t->ia.waiting;
+}
+
+const struct step_ops ipc_steps = {ipc_entry, ipc_exit, ipc_busy, ipc_abandon};

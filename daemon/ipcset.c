@@ -29,14 +29,6 @@ static const char *const field_names[NSD_SET_COUNT] = {
     [NSD_SET_CPID] = "cpid",     [NSD_SET_LPID] = "lpid",   [NSD_SET_SEMPID] = "sempid",
 };
 
-static enum nsd_call
-call_of(enum sc_kind kind)
-{
-	return kind == SC_MSGCTL   ? NSD_CALL_MSGCTL
-	       : kind == SC_SEMCTL ? NSD_CALL_SEMCTL
-	                           : NSD_CALL_SHMCTL;
-}
-
 /* The procfs backend: "LONG1 1" makes the kernel restore every field itself. */
 static void
 procfs_restore(struct tracee *t, const struct nsd_step *s)
@@ -52,13 +44,13 @@ procfs_restore(struct tracee *t, const struct nsd_step *s)
 		return; /* a plain IPC_SET: nothing beyond it to ask for */
 	if ((err = procfs_write(t->tid, &one, 1)) != 0) {
 		t->ca.active = false;
-		supervisor_step_failed(t->ptask, arch_syscall_name(t->ca.nr), s->id, -1,
+		supervisor_step_failed(t->ptask, t->ca.sc->name, s->id, -1,
 		                       "cannot write next_syscall_data: %s",
 		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 	}
 }
 
-void
+static void
 ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6])
 {
 	const struct nsd_step *s = supervisor_head(t->ptask);
@@ -74,10 +66,12 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 		t->ca.active = true;
 		t->ca.s = supervisor_head(t->ptask);
 		t->ca.nr = sc->nr;
+		t->ca.sc = sc;
+		t->ca.sc = sc;
 		procfs_restore(t, t->ca.s);
 		return;
 	}
-	if (s->call != call_of(sc->kind)) {
+	if (s->call != sc->call) {
 		if (t->plan->model->strict)
 			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
 			                       "the task made %s while its next step is %s",
@@ -90,6 +84,7 @@ ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long lon
 	t->ca.active = true;
 	t->ca.s = s;
 	t->ca.nr = sc->nr;
+	t->ca.sc = sc;
 	procfs_restore(t, s);
 }
 
@@ -130,11 +125,11 @@ set_qbytes(void *arg)
 	return msgctl(q->id, IPC_SET, &ds) < 0 ? errno : 0;
 }
 
-void
+static void
 ipcset_exit(struct tracee *t, long long rval, bool is_error)
 {
 	const struct nsd_step *s = t->ca.s;
-	const char *name = arch_syscall_name(t->ca.nr);
+	const char *name = t->ca.sc->name;
 	char ebuf[64];
 	int f, err;
 
@@ -181,3 +176,11 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 	}
 	supervisor_applied(t->ptask, name, MECH_IPC_SET, s->id, s->id);
 }
+
+static bool
+ipcset_busy(const struct tracee *t)
+{
+	return t->ca.active;
+}
+
+const struct step_ops ipcset_steps = {ipcset_entry, ipcset_exit, ipcset_busy, NULL};

@@ -238,8 +238,9 @@ enum fork_how { FORK_NONE, FORK_NATIVE, FORK_CLONE3, FORK_LAST_PID, FORK_REFUSE 
 
 struct fork_apply {
 	enum fork_how how;
-	const struct nsd_step *s;     /* the step, as resolved at entry */
-	long nr;                      /* the syscall the task made */
+	const struct nsd_step *s; /* the step, as resolved at entry */
+	long nr;                  /* the syscall the task made */
+	const struct sc_info *sc;
 	uint64_t flags;               /* its clone flags */
 	struct user_regs_struct regs; /* at entry, as the task made it */
 	bool modified;                /* registers differ from regs */
@@ -266,6 +267,7 @@ struct ipc_apply {
 	bool procfs;  /* next_syscall_data was written instead */
 	const struct nsd_step *s;
 	long nr;
+	const struct sc_info *sc;
 	struct ipcns *ns;
 };
 
@@ -278,6 +280,7 @@ struct fd_apply {
 	enum fd_state state;
 	const struct nsd_step *s;
 	long nr;
+	const struct sc_info *sc;
 	bool cloexec;                 /* the task asked for O_CLOEXEC */
 	struct user_regs_struct regs; /* at the open's exit */
 	long long newfd;              /* what the open returned */
@@ -294,6 +297,7 @@ struct ctl_apply {
 	bool procfs;
 	const struct nsd_step *s;
 	long nr;
+	const struct sc_info *sc;
 };
 
 /* Registers a new child must get back before it runs (clone3 rewrites). */
@@ -352,9 +356,10 @@ void tracer_hold(struct tracee *t);
 void tracer_unhold_all(void);
 struct tracee *tracer_child(struct tracee *parent, pid_t child);
 size_t tracer_count(void);
+bool tracer_step_busy(const struct tracee *t);
 void tracer_set_options(struct tracee *t, unsigned options);
 
-/* --- arch.c: registers and the syscall table (x86_64) ------------------ */
+/* --- the syscall kinds ---------------------------------------------------- */
 
 enum sc_kind {
 	SC_NONE,
@@ -374,14 +379,34 @@ enum sc_kind {
 	SC_SHMCTL
 };
 
+/* A step kind's handler: what nsdd does at a targeted syscall's entry and exit. */
+struct step_ops {
+	void (*entry)(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
+	void (*exit)(struct tracee *t, long long rval, bool is_error);
+	bool (*busy)(const struct tracee *t); /* a step of this kind is in flight */
+	void (*abandon)(struct tracee *t);    /* lets go of it; NULL: nothing to undo */
+};
+
+/* A syscall nsdd targets: a row of syscalls.c. */
 struct sc_info {
 	long nr;
 	const char *name;
 	enum sc_kind kind;
+	enum nsd_call call; /* the plan call it serves (a fork kind: NSD_CALL_FORK) */
+	unsigned calls;     /* 1 << enum nsd_call for every call it may serve */
+	const struct step_ops *ops;
+	int path_arg; /* open kinds: the path's argument index; else -1 */
 };
 
-const struct sc_info *arch_syscall(long nr);
-const char *arch_syscall_name(long nr);
+/* --- syscalls.c: the syscall table ------------------------------------- */
+
+extern const struct step_ops fork_steps, ipc_steps, open_steps, ipcset_steps;
+extern const struct step_ops *const step_handlers[]; /* NULL-terminated */
+const struct sc_info *syscall_find(long nr);
+unsigned syscall_targets(const struct nsd_plan *m);
+
+/* --- arch.c: registers (x86_64) ------------------------------------------ */
+
 int arch_get_regs(pid_t tid, struct user_regs_struct *regs);
 int arch_set_regs(pid_t tid, const struct user_regs_struct *regs);
 long arch_nr(const struct user_regs_struct *r);
@@ -403,28 +428,21 @@ void arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, uns
 
 void pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
 void pid_event(struct tracee *t, pid_t child);
-void pid_exit(struct tracee *t, long long rval, bool is_error);
 void pid_abandon(struct tracee *t);
 bool pid_fix_child(struct tracee *child);
 int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 
 /* --- fd.c: open steps ------------------------------------------------ */
 
-void fd_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
-void fd_exit(struct tracee *t, long long rval, bool is_error);
 /* nsdd is making the task run syscalls of its own: their stops are nsdd's. */
 bool fd_injecting(const struct tracee *t);
 
 /* --- ipcset.c: msgctl, semctl and shmctl IPC_SET steps ---------------- */
 
-void ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
-void ipcset_exit(struct tracee *t, long long rval, bool is_error);
-
 /* --- ipc.c: msgget, semget and shmget steps -------------------------- */
 
 int ipc_init(void);
 void ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
-void ipc_exit(struct tracee *t, long long rval, bool is_error);
 void ipc_abandon(struct tracee *t);
 void ipc_gc(void);
 /* Runs fn(arg) inside the IPC namespace of tid; returns fn's errno or setns's. */

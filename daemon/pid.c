@@ -370,6 +370,7 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		return;
 	fa->s = s;
 	fa->nr = sc->nr;
+	fa->sc = sc;
 	fa->flags = ca.flags | ca.exit_signal;
 	fa->fallback = t->fallback;
 	t->fallback = 0;
@@ -461,7 +462,7 @@ pid_event(struct tracee *t, pid_t child)
 		/* nsdd's own failure (out of fds, say), never a wrong pid. */
 		char ebuf[64];
 		c->detach_wanted = true;
-		supervisor_step_failed(t->ptask, arch_syscall_name(fa->nr), fa->s->pids[0], -1,
+		supervisor_step_failed(t->ptask, fa->sc->name, fa->s->pids[0], -1,
 		                       "nsdd cannot read the pids of child %d: %s", child,
 		                       nsdd_errno_text(errno, ebuf, sizeof(ebuf)));
 		return;
@@ -475,7 +476,7 @@ pid_event(struct tracee *t, pid_t child)
 	if (i < s->npids) {
 		long long got = i < fa->ngot ? fa->got[i] : -1;
 		c->detach_wanted = true;
-		supervisor_step_failed(t->ptask, arch_syscall_name(fa->nr), s->pids[i], got,
+		supervisor_step_failed(t->ptask, fa->sc->name, s->pids[i], got,
 		                       "mismatch: wanted pid %d, got %lld (namespace level %zu)",
 		                       s->pids[i], got, i);
 		return;
@@ -485,8 +486,7 @@ pid_event(struct tracee *t, pid_t child)
 		supervisor_bound(pt, c);
 	else
 		c->detach_wanted = true;
-	supervisor_applied(t->ptask, arch_syscall_name(fa->nr), mechanism_of(t), s->pids[0],
-	                   s->pids[0]);
+	supervisor_applied(t->ptask, fa->sc->name, mechanism_of(t), s->pids[0], s->pids[0]);
 }
 
 /* Puts the task's registers back as it made the call, with its result. */
@@ -501,12 +501,12 @@ restore(struct tracee *t, long long rval)
 	set_regs(t, &r);
 }
 
-void
+static void
 pid_exit(struct tracee *t, long long rval, bool is_error)
 {
 	struct fork_apply *fa = &t->fa;
 	const struct nsd_step *s = fa->s;
-	const char *name = arch_syscall_name(fa->nr);
+	const char *name = fa->sc->name;
 	char ebuf[64];
 
 	if (fa->decided) {
@@ -597,3 +597,11 @@ pid_fix_child(struct tracee *c)
 	arch_set_nr(&r, arch_nr(&c->fix.regs));
 	return arch_set_regs(c->tid, &r) == 0;
 }
+
+static bool
+fork_busy(const struct tracee *t)
+{
+	return t->fa.how != FORK_NONE;
+}
+
+const struct step_ops fork_steps = {pid_entry, pid_exit, fork_busy, pid_abandon};

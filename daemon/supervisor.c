@@ -527,35 +527,6 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 	supervisor_fail(arg, "timeout");
 }
 
-/*
- * The syscall kinds a plan targets: those of the calls its steps make. A
- * syscall of another kind is not looked at, and is no divergence under
- * "strict" (a fork-only plan does not care for the dynamic loader's opens).
- */
-static unsigned
-targets_of(const struct nsd_plan *m)
-{
-	static const unsigned kinds[NSD_CALL_COUNT] = {
-	    [NSD_CALL_FORK] = 1u << SC_FORK | 1u << SC_VFORK | 1u << SC_CLONE | 1u << SC_CLONE3,
-	    [NSD_CALL_THREAD] = 1u << SC_CLONE | 1u << SC_CLONE3,
-	    [NSD_CALL_MSGGET] = 1u << SC_MSGGET,
-	    [NSD_CALL_SEMGET] = 1u << SC_SEMGET,
-	    [NSD_CALL_SHMGET] = 1u << SC_SHMGET,
-	    [NSD_CALL_OPEN] = 1u << SC_OPEN | 1u << SC_OPENAT | 1u << SC_OPENAT2 | 1u << SC_CREAT,
-	    [NSD_CALL_MSGCTL] = 1u << SC_MSGCTL,
-	    [NSD_CALL_SEMCTL] = 1u << SC_SEMCTL,
-	    [NSD_CALL_SHMCTL] = 1u << SC_SHMCTL,
-	    [NSD_CALL_ANY] = ~0u & ~1u, /* every kind but SC_NONE */
-	};
-	unsigned mask = 0;
-	size_t i, j;
-
-	for (i = 0; i < m->ntasks; i++)
-		for (j = 0; j < m->tasks[i].nsteps; j++)
-			mask |= kinds[m->tasks[i].steps[j].call];
-	return mask;
-}
-
 struct pid_idx {
 	int32_t pid;
 	size_t idx;
@@ -641,8 +612,7 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 		if (plan->setnext_tid != tid || plan->state != PLAN_RUNNING || plan->ending)
 			continue;
 		t = plan->ptasks[0].tracee;
-		if (t != NULL && (t->fa.how != FORK_NONE || t->ia.active || t->ia.waiting ||
-		                  t->fd.state != FD_NONE || t->ca.active)) {
+		if (t != NULL && tracer_step_busy(t)) {
 			free(pids);
 			return nsdd_error_set(e, "TaskBusy", tid,
 			                      "its value is in use by the syscall it is making");
@@ -744,7 +714,7 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		               setnext_tid);
 		goto fail;
 	}
-	plan->targets = targets_of(model);
+	plan->targets = syscall_targets(model);
 	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
 	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
 	                                                                         : BACKEND_KERNEL;

@@ -66,6 +66,18 @@ tracer_find(pid_t tid)
 	return hit != NULL ? *hit : NULL;
 }
 
+/* A step of the task's is in flight (or waits for a namespace lock). */
+bool
+tracer_step_busy(const struct tracee *t)
+{
+	const struct step_ops *const *h;
+
+	for (h = step_handlers; *h != NULL; h++)
+		if ((*h)->busy(t))
+			return true;
+	return false;
+}
+
 size_t
 tracer_count(void)
 {
@@ -101,11 +113,11 @@ static void
 tracee_free(struct tracee *t)
 {
 	struct plan *plan = t->plan;
+	const struct step_ops *const *h;
 
-	if (t->fa.how != FORK_NONE)
-		pid_abandon(t);
-	if (t->ia.active || t->ia.waiting)
-		ipc_abandon(t);
+	for (h = step_handlers; *h != NULL; h++)
+		if ((*h)->abandon != NULL && (*h)->busy(t))
+			(*h)->abandon(t);
 	if (t->held) {
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
@@ -267,7 +279,7 @@ wants_syscalls(const struct tracee *t)
 {
 	const struct ptask *pt = t->ptask;
 
-	if (t->fa.how != FORK_NONE || t->ia.active || t->fd.state != FD_NONE || t->ca.active)
+	if (tracer_step_busy(t))
 		return true;
 	if (t->detach_wanted || t->plan == NULL || t->plan->ending || pt == NULL)
 		return false;
@@ -639,26 +651,17 @@ handle_syscall(struct tracee *t)
 			return;
 		if (info.arch != AUDIT_ARCH_X86_64)
 			return; /* compat syscalls: not targeted (see nsdd(8)) */
-		sc = arch_syscall((long)info.entry.nr);
+		sc = syscall_find((long)info.entry.nr);
 		if (sc == NULL || !(t->plan->targets & (1u << sc->kind)) || !wants_syscalls(t))
 			return;
-		if (sc->kind >= SC_MSGCTL)
-			ipcset_entry(t, sc, (const unsigned long long *)info.entry.args);
-		else if (sc->kind >= SC_OPEN)
-			fd_entry(t, sc, (const unsigned long long *)info.entry.args);
-		else if (sc->kind >= SC_MSGGET)
-			ipc_entry(t, sc, (const unsigned long long *)info.entry.args);
-		else
-			pid_entry(t, sc, (const unsigned long long *)info.entry.args);
+		sc->ops->entry(t, sc, (const unsigned long long *)info.entry.args);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
-		if (t->fa.how != FORK_NONE)
-			pid_exit(t, info.exit.rval, info.exit.is_error);
-		else if (t->ia.active)
-			ipc_exit(t, info.exit.rval, info.exit.is_error);
-		else if (t->fd.state != FD_NONE)
-			fd_exit(t, info.exit.rval, info.exit.is_error);
-		else if (t->ca.active)
-			ipcset_exit(t, info.exit.rval, info.exit.is_error);
+		const struct step_ops *const *h;
+		for (h = step_handlers; *h != NULL; h++)
+			if ((*h)->busy(t)) {
+				(*h)->exit(t, info.exit.rval, info.exit.is_error);
+				break;
+			}
 	}
 }
 

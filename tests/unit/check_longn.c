@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nsd/plan.h"
+#include "tests/unit/run.h"
 
 static const struct {
 	const char *text;
@@ -74,16 +75,10 @@ main(void)
 {
 	Suite *s = suite_create("longn");
 	TCase *tc = tcase_create("longn");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_embedded_nul);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nsd/plan.h"
+#include "tests/unit/run.h"
 
 static struct nsd_plan *
 parse_ok(const char *text, int flags)
@@ -263,8 +264,6 @@ main(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("plan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_example);
@@ -274,9 +273,5 @@ main(void)
 	tcase_add_test(tc, test_big_tree);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nsd/varlink.h"
+#include "tests/unit/run.h"
 
 START_TEST(test_joined)
 {
@@ -113,8 +114,6 @@ main(void)
 {
 	Suite *s = suite_create("varlink");
 	TCase *tc = tcase_create("framing");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_joined);
 	tcase_add_test(tc, test_split_bytes);
@@ -122,9 +121,5 @@ main(void)
 	tcase_add_test(tc, test_oversize);
 	tcase_add_test(tc, test_encode);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The syscalls nsdd targets, one row each, as strace's syscallent tables:
+ * number, name, kind, the plan calls it may serve, the step handler that
+ * applies those steps, and where its path is. This is the only place that
+ * maps syscalls to kinds and handlers.
+ */
+#include "config.h"
+
+#include <sys/syscall.h>
+
+#include "nsdd.h"
+
+#define FORKS (1u << NSD_CALL_FORK)
+#define TASKS (1u << NSD_CALL_FORK | 1u << NSD_CALL_THREAD) /* CLONE_THREAD decides */
+
+static const struct sc_info syscalls[] = {
+    {SYS_fork, "fork", SC_FORK, NSD_CALL_FORK, FORKS, &fork_steps, -1},
+    {SYS_vfork, "vfork", SC_VFORK, NSD_CALL_FORK, FORKS, &fork_steps, -1},
+    {SYS_clone, "clone", SC_CLONE, NSD_CALL_FORK, TASKS, &fork_steps, -1},
+    {SYS_clone3, "clone3", SC_CLONE3, NSD_CALL_FORK, TASKS, &fork_steps, -1},
+    {SYS_msgget, "msgget", SC_MSGGET, NSD_CALL_MSGGET, 1u << NSD_CALL_MSGGET, &ipc_steps, -1},
+    {SYS_semget, "semget", SC_SEMGET, NSD_CALL_SEMGET, 1u << NSD_CALL_SEMGET, &ipc_steps, -1},
+    {SYS_shmget, "shmget", SC_SHMGET, NSD_CALL_SHMGET, 1u << NSD_CALL_SHMGET, &ipc_steps, -1},
+    {SYS_open, "open", SC_OPEN, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 0},
+    {SYS_openat, "openat", SC_OPENAT, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 1},
+    {SYS_openat2, "openat2", SC_OPENAT2, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 1},
+    {SYS_creat, "creat", SC_CREAT, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 0},
+    {SYS_msgctl, "msgctl", SC_MSGCTL, NSD_CALL_MSGCTL, 1u << NSD_CALL_MSGCTL, &ipcset_steps, -1},
+    {SYS_semctl, "semctl", SC_SEMCTL, NSD_CALL_SEMCTL, 1u << NSD_CALL_SEMCTL, &ipcset_steps, -1},
+    {SYS_shmctl, "shmctl", SC_SHMCTL, NSD_CALL_SHMCTL, 1u << NSD_CALL_SHMCTL, &ipcset_steps, -1},
+};
+
+/* Every step handler, in the order a syscall's exit is offered to them. */
+const struct step_ops *const step_handlers[] = {&fork_steps, &ipc_steps, &open_steps, &ipcset_steps,
+                                                NULL};
+
+const struct sc_info *
+syscall_find(long nr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+		if (syscalls[i].nr == nr)
+			return &syscalls[i];
+	return NULL;
+}
+
+/*
+ * The syscall kinds a plan targets (1 << enum sc_kind each): those that may
+ * serve one of its steps; an `any` step, every kind. A syscall of another
+ * kind is not looked at, and is no divergence under "strict" (a fork-only
+ * plan does not care for the dynamic loader's opens).
+ */
+unsigned
+syscall_targets(const struct nsd_plan *m)
+{
+	unsigned calls = 0, mask = 0;
+	size_t i, j;
+
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			calls |= 1u << m->tasks[i].steps[j].call;
+	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+		if ((syscalls[i].calls & calls) || (calls & (1u << NSD_CALL_ANY)))
+			mask |= 1u << syscalls[i].kind;
+	return mask;
+}

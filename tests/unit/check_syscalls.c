@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The syscall table: each targeted syscall's row, and what a plan targets. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "daemon/nsdd.h"
+#include "tests/unit/run.h"
+
+static const struct {
+	long nr;
+	const char *name;
+	enum nsd_call call;
+	const struct step_ops *ops;
+	int path_arg;
+	bool thread; /* may serve a thread step too */
+} rows[] = {
+    {SYS_fork, "fork", NSD_CALL_FORK, &fork_steps, -1, false},
+    {SYS_vfork, "vfork", NSD_CALL_FORK, &fork_steps, -1, false},
+    {SYS_clone, "clone", NSD_CALL_FORK, &fork_steps, -1, true},
+    {SYS_clone3, "clone3", NSD_CALL_FORK, &fork_steps, -1, true},
+    {SYS_msgget, "msgget", NSD_CALL_MSGGET, &ipc_steps, -1, false},
+    {SYS_semget, "semget", NSD_CALL_SEMGET, &ipc_steps, -1, false},
+    {SYS_shmget, "shmget", NSD_CALL_SHMGET, &ipc_steps, -1, false},
+    {SYS_open, "open", NSD_CALL_OPEN, &open_steps, 0, false},
+    {SYS_openat, "openat", NSD_CALL_OPEN, &open_steps, 1, false},
+    {SYS_openat2, "openat2", NSD_CALL_OPEN, &open_steps, 1, false},
+    {SYS_creat, "creat", NSD_CALL_OPEN, &open_steps, 0, false},
+    {SYS_msgctl, "msgctl", NSD_CALL_MSGCTL, &ipcset_steps, -1, false},
+    {SYS_semctl, "semctl", NSD_CALL_SEMCTL, &ipcset_steps, -1, false},
+    {SYS_shmctl, "shmctl", NSD_CALL_SHMCTL, &ipcset_steps, -1, false},
+};
+
+START_TEST(test_row)
+{
+	const struct sc_info *sc = syscall_find(rows[_i].nr);
+
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_str_eq(sc->name, rows[_i].name);
+	ck_assert_int_eq(sc->call, rows[_i].call);
+	ck_assert_ptr_eq(sc->ops, rows[_i].ops);
+	ck_assert_int_eq(sc->path_arg, rows[_i].path_arg);
+	ck_assert(sc->calls & (1u << rows[_i].call));
+	ck_assert_int_eq(!!(sc->calls & (1u << NSD_CALL_THREAD)), rows[_i].thread);
+}
+END_TEST
+
+START_TEST(test_untargeted)
+{
+	static const long others[] = {SYS_read, SYS_write, SYS_execve, SYS_close, SYS_dup3, -1};
+	size_t i;
+
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		ck_assert_ptr_null(syscall_find(others[i]));
+}
+END_TEST
+
+/* The kinds a plan of one step of call c targets. */
+static unsigned
+targets_of_one(enum nsd_call c)
+{
+	struct nsd_step step = {.call = c};
+	struct nsd_task_plan task = {.key = "target", .nsteps = 1, .steps = &step};
+	struct nsd_plan plan = {.ntasks = 1, .tasks = &task, .nsteps = 1};
+
+	return syscall_targets(&plan);
+}
+
+static unsigned
+kinds_of(enum nsd_call c, bool thread_too)
+{
+	unsigned mask = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (rows[i].call == c || (thread_too && rows[i].thread))
+			mask |= 1u << syscall_find(rows[i].nr)->kind;
+	return mask;
+}
+
+START_TEST(test_targets)
+{
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_FORK), kinds_of(NSD_CALL_FORK, false));
+	/* A thread step targets clone and clone3, not fork and vfork. */
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_THREAD), 1u << SC_CLONE | 1u << SC_CLONE3);
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_OPEN), kinds_of(NSD_CALL_OPEN, false));
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_SEMGET), 1u << SC_SEMGET);
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_SHMCTL), 1u << SC_SHMCTL);
+	/* `any`: every kind. */
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_ANY),
+	                  kinds_of(NSD_CALL_FORK, true) | kinds_of(NSD_CALL_OPEN, false) |
+	                      kinds_of(NSD_CALL_MSGGET, false) | kinds_of(NSD_CALL_SEMGET, false) |
+	                      kinds_of(NSD_CALL_SHMGET, false) | kinds_of(NSD_CALL_MSGCTL, false) |
+	                      kinds_of(NSD_CALL_SEMCTL, false) | kinds_of(NSD_CALL_SHMCTL, false));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("syscalls");
+	TCase *tc = tcase_create("syscalls");
+
+	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
+	tcase_add_test(tc, test_untargeted);
+	tcase_add_test(tc, test_targets);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
