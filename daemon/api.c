@@ -97,17 +97,21 @@ reply_nsdd_error(struct conn *c, const struct nsdd_error *e)
 	char name[64];
 	json_t *p;
 
-	snprintf(name, sizeof(name), IFACE ".%s", e->name);
-	if (strcmp(e->name, "NoSuchTask") == 0)
+	snprintf(name, sizeof(name), IFACE ".%s", nsdd_err_name(e->code));
+	switch (e->code) {
+	case ERR_NO_SUCH_TASK:
+	case ERR_TASK_BUSY:
 		p = json_pack("{s:I, s:s}", "pid", (json_int_t)e->num, "reason", e->reason);
-	else if (strcmp(e->name, "TaskBusy") == 0)
-		p = json_pack("{s:I, s:s}", "pid", (json_int_t)e->num, "reason", e->reason);
-	else if (strcmp(e->name, "NotSupported") == 0)
+		break;
+	case ERR_NOT_SUPPORTED:
 		p = json_pack("{s:s, s:s}", "feature", e->feature, "reason", e->reason);
-	else if (strcmp(e->name, "LimitExceeded") == 0)
+		break;
+	case ERR_LIMIT_EXCEEDED:
 		p = json_pack("{s:s, s:I}", "what", e->reason, "limit", (json_int_t)e->num);
-	else
+		break;
+	default:
 		p = json_pack("{s:s}", "reason", e->reason);
+	}
 	server_error(c, name, p);
 }
 
@@ -265,7 +269,7 @@ m_set_next(struct conn *c, json_t *params)
 	}
 	if (authz_may_trace(c, (pid_t)tid, &e) < 0 ||
 	    supervisor_setnext((pid_t)tid, values, n, server_peer_uid(c), &e) < 0) {
-		if (strcmp(e.name, "InvalidPlan") == 0)
+		if (e.code == ERR_INVALID_PLAN)
 			server_error(
 			    c, IFACE ".InvalidPlan",
 			    json_pack("{s:s, s:s}", "path", "$.value", "reason", e.reason));

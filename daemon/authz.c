@@ -87,21 +87,21 @@ authz_may_trace(const struct conn *c, pid_t pid, struct nsdd_error *e)
 	if (authz_role(c) == ROLE_ROOT)
 		return 0;
 	if (status_ids(pid, "Uid", uids) < 0 || status_ids(pid, "Gid", gids) < 0)
-		return nsdd_error_set(e, "NoSuchTask", pid, "no task %d", pid);
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no task %d", pid);
 	for (i = 0; i < 3; i++)
 		if (uids[i] != uid || gids[i] != gid)
-			return nsdd_error_set(e, "PermissionDenied", 0,
+			return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 			                      "you could not ptrace task %d: its uids and gids are "
 			                      "not all yours",
 			                      pid);
 	/* A task that is not dumpable has /proc/PID owned by root (proc(5)). */
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (stat(path, &st) < 0 || st.st_uid != uid)
-		return nsdd_error_set(e, "PermissionDenied", 0,
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 		                      "you could not ptrace task %d: it is not dumpable", pid);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (ns_owner(pid, kinds[i], &owner) < 0 || owner != uid)
-			return nsdd_error_set(e, "PermissionDenied", 0,
+			return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 			                      "task %d's %s namespace belongs to a user namespace "
 			                      "you do not own",
 			                      pid, kinds[i]);

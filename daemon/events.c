@@ -38,12 +38,8 @@ events_add(struct event_log *log, enum ev_kind kind, size_t task)
 	struct event *e;
 
 	if (log->n == log->cap) {
-		size_t cap = log->cap ? log->cap * 2 : 16;
-		struct event *ev = reallocarray(log->ev, cap, sizeof(*ev));
-		if (ev == NULL)
-			return NULL;
-		log->ev = ev;
-		log->cap = cap;
+		log->cap = log->cap ? log->cap * 2 : 16;
+		log->ev = xreallocarray(log->ev, log->cap, sizeof(*log->ev));
 	}
 	e = &log->ev[log->n++];
 	memset(e, 0, sizeof(*e));

@@ -32,16 +32,41 @@ enum backend { BACKEND_KERNEL, BACKEND_PROCFS };
 extern enum backend nsdd_backend;
 extern bool nsdd_backend_forced;
 
+/*
+ * Errors, one convention. What a client must hear (its plan is wrong, a task
+ * is busy, ...) goes in a struct nsdd_error, and the function returns -1.
+ * A system call's failure is -1 with errno, or where a function says so, the
+ * errno itself. Running out of memory is not an error: xmalloc() and its kin
+ * (and jansson, through them) end nsdd with a message.
+ */
+enum nsdd_err {
+	ERR_INVALID_PLAN,
+	ERR_NO_SUCH_TASK,
+	ERR_TASK_BUSY,
+	ERR_PERMISSION_DENIED,
+	ERR_NOT_SUPPORTED,
+	ERR_LIMIT_EXCEEDED
+};
+
 /* An error a client or a tracee caused: a varlink error and its words. */
 struct nsdd_error {
-	const char *name; /* "NoSuchTask", ...: the io.nsdd.supervisor error */
+	enum nsdd_err code;
 	long long num;    /* pid or limit, for errors that carry one */
-	char feature[32]; /* NotSupported: what is not */
+	char feature[32]; /* ERR_NOT_SUPPORTED: what is not */
 	char reason[256];
 };
 
-int nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
+int nsdd_error_set(struct nsdd_error *e, enum nsdd_err code, long long num, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The io.nsdd.supervisor error's name: "NoSuchTask", ... */
+const char *nsdd_err_name(enum nsdd_err code);
+
+/* Allocation that never fails: out of memory, nsdd ends with a message. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Microseconds on CLOCK_REALTIME, as varlink events carry them. */
 uint64_t nsdd_now_usec(void);

@@ -64,11 +64,7 @@ cmp_i32(const void *a, const void *b)
 static struct event *
 plan_event(struct plan *plan, enum ev_kind kind, const struct ptask *pt)
 {
-	struct event *e = events_add(&plan->events, kind, pt ? (size_t)(pt - plan->ptasks) + 1 : 0);
-
-	if (e == NULL)
-		log_warnx("plan %s: out of memory recording an event", plan->id);
-	return e;
+	return events_add(&plan->events, kind, pt ? (size_t)(pt - plan->ptasks) + 1 : 0);
 }
 
 /* The event just added goes to every Watch of the plan. */
@@ -86,8 +82,6 @@ step_event(struct ptask *pt, enum ev_kind kind, const char *syscall, long long w
 {
 	struct event *e = plan_event(pt->plan, kind, pt);
 
-	if (e == NULL)
-		return NULL;
 	e->step = (uint32_t)pt->next;
 	e->call = (int8_t)pt->model->steps[pt->next].call;
 	if (syscall != NULL)
@@ -198,9 +192,7 @@ supervisor_keep(struct plan *plan, pid_t pid)
 
 	if (plan->model->on_failure != NSD_ON_FAILURE_KILL)
 		return;
-	k = realloc(plan->kept, (plan->nkept + 1) * sizeof(*k));
-	if (k == NULL)
-		fatalx("out of memory");
+	k = xreallocarray(plan->kept, plan->nkept + 1, sizeof(*k));
 	plan->kept = k;
 	k[plan->nkept++] = (struct kept){pid, nsd_proc_start_time(pid)};
 }
@@ -313,8 +305,8 @@ finalize(struct plan *plan)
 	plan->kept = NULL;
 	plan->nkept = 0;
 	ev = plan_event(plan, kinds[plan->final], NULL);
-	if (ev != NULL && plan->error != NULL)
-		ev->error = strdup(plan->error);
+	if (plan->error != NULL)
+		ev->error = xstrdup(plan->error);
 	log_info("plan %s%s%s %s%s%s (%zu/%zu steps)", plan->id, plan->model->name ? " " : "",
 	         plan->model->name ? plan->model->name : "", plan_states[plan->final],
 	         plan->error ? ": " : "", plan->error ? plan->error : "", plan->applied,
@@ -425,8 +417,7 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, lo
 	struct plan *plan = pt->plan;
 	struct event *e = step_event(pt, EV_APPLIED, syscall, want, got);
 
-	if (e != NULL)
-		e->mechanism = (uint8_t)how;
+	e->mechanism = (uint8_t)how;
 	emit(plan);
 	pt->next++;
 	plan->applied++;
@@ -449,8 +440,7 @@ supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, lo
 	msg = vformat(fmt, ap);
 	va_end(ap);
 	ev = step_event(pt, EV_FAILED, syscall, want, got);
-	if (ev != NULL)
-		ev->error = strdup(msg ? msg : "?");
+	ev->error = xstrdup(msg ? msg : "?");
 	emit(plan);
 	free(pt->error);
 	pt->error = msg;
@@ -474,8 +464,7 @@ supervisor_exited(struct ptask *pt, int status)
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 	pt->tracee = NULL;
 	ev = plan_event(plan, EV_EXITED, pt);
-	if (ev != NULL)
-		ev->error = strdup(how);
+	ev->error = xstrdup(how);
 	emit(plan);
 	if (pt->state != PT_TRACED || left == 0)
 		return;
@@ -498,8 +487,7 @@ supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
 	if (asprintf(&what, "step %zu %s: %s", pt->next,
 	             nsd_call_name(pt->model->steps[pt->next].call), field) < 0)
 		what = NULL;
-	if (ev != NULL && asprintf(&ev->error, "%s: %s", field, why) < 0)
-		ev->error = NULL;
+	ev->error = xasprintf("%s: %s", field, why);
 	emit(pt->plan);
 	if (what != NULL) {
 		if (pt->unsupported == NULL)
@@ -538,7 +526,7 @@ cmp_pid_idx(const void *a, const void *b)
 	return cmp_i32(&((const struct pid_idx *)a)->pid, &((const struct pid_idx *)b)->pid);
 }
 
-static int
+static void
 build_index(struct plan *plan)
 {
 	struct plan_index *ix = index_of(plan);
@@ -546,13 +534,9 @@ build_index(struct plan *plan)
 	struct pid_idx *order;
 	size_t i, j, k, n = 0;
 
-	ix->pids = calloc(m->ntasks + 1, sizeof(int32_t));
-	ix->idx = calloc(m->ntasks + 1, sizeof(size_t));
-	order = calloc(m->ntasks + 1, sizeof(*order));
-	if (ix->pids == NULL || ix->idx == NULL || order == NULL) {
-		free(order);
-		return -1;
-	}
+	ix->pids = xcalloc(m->ntasks + 1, sizeof(int32_t));
+	ix->idx = xcalloc(m->ntasks + 1, sizeof(size_t));
+	order = xcalloc(m->ntasks + 1, sizeof(*order));
 	for (i = 0; i < m->ntasks; i++)
 		order[i] = (struct pid_idx){m->tasks[i].pid, i};
 	qsort(order, m->ntasks, sizeof(*order), cmp_pid_idx);
@@ -565,14 +549,12 @@ build_index(struct plan *plan)
 	for (i = 0; i < m->ntasks; i++)
 		for (j = 0; j < m->tasks[i].nsteps; j++)
 			n += m->tasks[i].steps[j].npids;
-	if ((ix->wanted = calloc(n + 1, sizeof(int32_t))) == NULL)
-		return -1;
+	ix->wanted = xcalloc(n + 1, sizeof(int32_t));
 	for (i = 0; i < m->ntasks; i++)
 		for (j = 0; j < m->tasks[i].nsteps; j++)
 			for (k = 0; k < m->tasks[i].steps[j].npids; k++)
 				ix->wanted[ix->nwanted++] = m->tasks[i].steps[j].pids[k];
 	qsort(ix->wanted, ix->nwanted, sizeof(int32_t), cmp_i32);
-	return 0;
 }
 
 static struct plan *start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid,
@@ -597,12 +579,11 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 
 	for (i = 0; i < n; i++)
 		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX))
-			return nsdd_error_set(e, "InvalidPlan", 0,
+			return nsdd_error_set(e, ERR_INVALID_PLAN, 0,
 			                      "value %zu is out of range %d..%d", i + 1,
 			                      n > 1 ? 1 : 0, n > 1 ? NSD_PID_MAX : INT32_MAX);
 	if (n > 1) {
-		if ((pids = calloc(n, sizeof(*pids))) == NULL)
-			return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
+		pids = xcalloc(n, sizeof(*pids));
 		for (i = 0; i < n; i++)
 			pids[i] = (int32_t)values[i];
 	}
@@ -614,7 +595,7 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 		t = plan->ptasks[0].tracee;
 		if (t != NULL && tracer_step_busy(t)) {
 			free(pids);
-			return nsdd_error_set(e, "TaskBusy", tid,
+			return nsdd_error_set(e, ERR_TASK_BUSY, tid,
 			                      "its value is in use by the syscall it is making");
 		}
 		s = &plan->model->tasks[0].steps[0];
@@ -624,14 +605,10 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 		s->id = values[0];
 		return 0;
 	}
-	m = calloc(1, sizeof(*m));
-	if (m == NULL || (m->tasks = calloc(1, sizeof(*m->tasks))) == NULL ||
-	    (m->tasks[0].steps = calloc(1, sizeof(*s))) == NULL ||
-	    asprintf(&m->name, "setnext-%d", tid) < 0) {
-		free(pids);
-		nsd_plan_free(m);
-		return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
-	}
+	m = xcalloc(1, sizeof(*m));
+	m->tasks = xcalloc(1, sizeof(*m->tasks));
+	m->tasks[0].steps = xcalloc(1, sizeof(*s));
+	m->name = xasprintf("setnext-%d", tid);
 	m->has_target = true;
 	m->target_pid = tid;
 	m->ntasks = 1;
@@ -665,10 +642,10 @@ within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 		steps += plan->model->nsteps;
 	}
 	if (plans > nsdd_max_plans_per_owner)
-		nsdd_error_set(e, "LimitExceeded", (long long)nsdd_max_plans_per_owner,
+		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_plans_per_owner,
 		               "running plans per user");
 	else if (steps > nsdd_max_steps_per_owner)
-		nsdd_error_set(e, "LimitExceeded", (long long)nsdd_max_steps_per_owner,
+		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_steps_per_owner,
 		               "steps of running plans per user");
 	else
 		return true;
@@ -683,7 +660,7 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 	size_t i;
 
 	if (model->mode == NSD_MODE_SECCOMP) {
-		nsdd_error_set(e, "NotSupported", 0,
+		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0,
 		               "mode \"seccomp\" is not implemented by this nsdd; use \"ptrace\"");
 		snprintf(e->feature, sizeof(e->feature), "seccomp");
 		nsd_plan_free(model);
@@ -693,9 +670,7 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		nsd_plan_free(model);
 		return NULL;
 	}
-	plan = calloc(1, sizeof(*plan) + sizeof(struct plan_index));
-	if (plan == NULL)
-		goto nomem;
+	plan = xcalloc(1, sizeof(*plan) + sizeof(struct plan_index));
 	plan->model = model;
 	plan->owner = owner;
 	plan->setnext_tid = setnext_tid;
@@ -703,14 +678,13 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 	TAILQ_INIT(&plan->tracees);
 	TAILQ_INIT(&plan->watches);
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		goto nomem;
+		fatal("getrandom");
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
-	plan->ptasks = calloc(model->ntasks + 1, sizeof(*plan->ptasks));
-	if (plan->ptasks == NULL || build_index(plan) < 0)
-		goto nomem;
+	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
+	build_index(plan);
 	if (setnext_tid != 0 && tracer_find(setnext_tid) != NULL) {
-		nsdd_error_set(e, "TaskBusy", setnext_tid, "thread %d is traced by another plan",
+		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
 		               setnext_tid);
 		goto fail;
 	}
@@ -747,8 +721,6 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		end(plan, PLAN_COMPLETED, false, NULL);
 	supervisor_notify_status();
 	return plan;
-nomem:
-	nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
 fail:
 	if (plan != NULL)
 		plan_free(plan);

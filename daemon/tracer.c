@@ -87,18 +87,14 @@ tracer_count(void)
 static struct tracee *
 tracee_new(pid_t tid, struct plan *plan)
 {
-	struct tracee *t = calloc(1, sizeof(*t));
+	struct tracee *t = xcalloc(1, sizeof(*t));
 
-	if (t == NULL)
-		return NULL;
 	t->tid = tid;
 	t->plan = plan;
 	t->initial = true;
 	t->options = OPT_BASE;
-	if (tsearch(t, &tree, cmp_tid) == NULL) {
-		free(t);
-		return NULL;
-	}
+	if (tsearch(t, &tree, cmp_tid) == NULL)
+		fatalx("out of memory");
 	ntracees++;
 	if (plan != NULL) {
 		TAILQ_INSERT_TAIL(&plan->tracees, t, entry);
@@ -154,13 +150,13 @@ seize_error(pid_t tid, int err, struct nsdd_error *e)
 	long tracer;
 
 	if (err == EPERM && (tracer = proc_status_field(tid, "TracerPid")) > 0)
-		nsdd_error_set(e, "TaskBusy", tid, "task %d is already traced by pid %ld", tid,
+		nsdd_error_set(e, ERR_TASK_BUSY, tid, "task %d is already traced by pid %ld", tid,
 		               tracer);
 	else if (err == EPERM)
-		nsdd_error_set(e, "PermissionDenied", 0, "cannot ptrace task %d: %s", tid,
+		nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "cannot ptrace task %d: %s", tid,
 		               strerror(err));
 	else
-		nsdd_error_set(e, "NoSuchTask", tid, "cannot attach to task %d: %s", tid,
+		nsdd_error_set(e, ERR_NO_SUCH_TASK, tid, "cannot attach to task %d: %s", tid,
 		               strerror(err));
 }
 
@@ -180,26 +176,26 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 	int rounds;
 
 	if ((tgid = (pid_t)proc_status_field(pid, "Tgid")) < 0)
-		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
 	/* Traced, nsdd or a helper would stop for good: nothing could resume it. */
 	if (tgid == getpid())
-		return nsdd_error_set(e, "PermissionDenied", 0, "pid %d is nsdd itself", pid);
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "pid %d is nsdd itself", pid);
 	if (nsenter_is_helper(tgid))
-		return nsdd_error_set(e, "PermissionDenied", 0,
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 		                      "pid %d is nsdd's own pid namespace helper", pid);
 	if (mem_is_helper(tgid))
-		return nsdd_error_set(e, "PermissionDenied", 0,
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 		                      "pid %d is nsdd's own memory helper", pid);
 	if (!one_thread && tgid != pid)
-		return nsdd_error_set(e, "NoSuchTask", pid,
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
 		                      "pid %d is a thread, not a thread-group leader", pid);
 	if (m->has_start_time && nsd_proc_start_time(pid) != m->start_time)
-		return nsdd_error_set(e, "NoSuchTask", pid,
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
 		                      "pid %d has start time %llu, not %llu: it was reused", pid,
 		                      (unsigned long long)nsd_proc_start_time(pid),
 		                      (unsigned long long)m->start_time);
 	if ((t = tracer_find(pid)) != NULL)
-		return nsdd_error_set(e, "TaskBusy", pid, "task %d is already traced by plan %s",
+		return nsdd_error_set(e, ERR_TASK_BUSY, pid, "task %d is already traced by plan %s",
 		                      pid, t->plan ? t->plan->id : "?");
 
 	if (one_thread) {
@@ -207,10 +203,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 			seize_error(pid, errno, e);
 			return -1;
 		}
-		if ((t = tracee_new(pid, plan)) == NULL) {
-			ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
-			return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
-		}
+		t = tracee_new(pid, plan);
 		t->seized = true;
 		if (supervisor_ptask(plan, 0) != NULL)
 			supervisor_bound(supervisor_ptask(plan, 0), t);
@@ -224,7 +217,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 		added = false;
 		if (d == NULL) {
 			if (rounds == 0)
-				return nsdd_error_set(e, "NoSuchTask", pid,
+				return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
 				                      "no process with pid %d", pid);
 			break;
 		}
@@ -240,11 +233,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 				seize_error(tid, err, e);
 				return -1;
 			}
-			if ((t = tracee_new(tid, plan)) == NULL) {
-				ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
-				closedir(d);
-				return nsdd_error_set(e, "LimitExceeded", 0, "out of memory");
-			}
+			t = tracee_new(tid, plan);
 			t->seized = true;
 			if (tid == pid) {
 				struct ptask *pt = supervisor_ptask(plan, 0);
@@ -258,7 +247,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 		closedir(d);
 	}
 	if (tracer_find(pid) == NULL)
-		return nsdd_error_set(e, "NoSuchTask", pid, "no process with pid %d", pid);
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
 	return 0;
 }
 
@@ -427,10 +416,6 @@ tracer_child(struct tracee *parent, pid_t child)
 
 	if (c == NULL) {
 		c = tracee_new(child, parent->plan);
-		if (c == NULL) {
-			log_warnx("out of memory tracking child %d", child);
-			return NULL;
-		}
 		c->options = parent->options;
 		/* A child has its parent's credentials: set_tid is refused to it too. */
 		c->no_set_tid = parent->no_set_tid;
@@ -770,10 +755,6 @@ tracer_reap(void)
 		if (t == NULL) {
 			/* A new child whose parent's fork event has not been seen yet. */
 			t = tracee_new(pid, NULL);
-			if (t == NULL) {
-				ptrace(PTRACE_DETACH, pid, NULL, NULL);
-				continue;
-			}
 		}
 		handle_stop(t, status);
 	}

@@ -4,26 +4,100 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "nsdd.h"
 
 struct event_base *nsdd_base;
 enum backend nsdd_backend = BACKEND_KERNEL;
 bool nsdd_backend_forced;
 
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n != 0 ? n : 1);
+
+	if (p == NULL)
+		fatalx("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n != 0 ? n : 1, size != 0 ? size : 1);
+
+	if (p == NULL)
+		fatalx("out of memory (%zu of %zu bytes)", n, size);
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if ((p = reallocarray(p, n != 0 ? n : 1, size != 0 ? size : 1)) == NULL)
+		fatalx("out of memory (%zu of %zu bytes)", n, size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatalx("out of memory");
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("out of memory");
+	return p;
+}
+
+/* jansson allocates through xmalloc too, in every program that links nsdd's rooms. */
+__attribute__((constructor)) static void
+json_allocators(void)
+{
+	json_set_alloc_funcs(xmalloc, free);
+}
+
 int
-nsdd_error_set(struct nsdd_error *e, const char *name, long long num, const char *fmt, ...)
+nsdd_error_set(struct nsdd_error *e, enum nsdd_err code, long long num, const char *fmt, ...)
 {
 	va_list ap;
 
-	e->name = name;
+	e->code = code;
 	e->num = num;
 	va_start(ap, fmt);
 	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+const char *
+nsdd_err_name(enum nsdd_err code)
+{
+	static const char *const names[] = {
+	    [ERR_INVALID_PLAN] = "InvalidPlan",   [ERR_NO_SUCH_TASK] = "NoSuchTask",
+	    [ERR_TASK_BUSY] = "TaskBusy",         [ERR_PERMISSION_DENIED] = "PermissionDenied",
+	    [ERR_NOT_SUPPORTED] = "NotSupported", [ERR_LIMIT_EXCEEDED] = "LimitExceeded",
+	};
+
+	return names[code];
 }
 
 uint64_t
