@@ -228,6 +228,15 @@ struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_
  * array of n levels for a fork); replaces a value not yet used. */
 int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,
                        struct nsdd_error *e);
+/* plans.c: the store of plans. */
+extern const char *const plan_states[];
+struct plan *plan_alloc(void);
+void plan_build_index(struct plan *plan);
+void plan_free(struct plan *plan);
+/* A finished plan lets go of its steps and index, and of old events. */
+void plan_shrink(struct plan *plan);
+/* Drops the oldest finished plans past what is kept. */
+void plan_prune(void);
 struct plan *supervisor_find(const char *id);
 json_t *supervisor_status(const struct plan *plan);
 void supervisor_cancel(struct plan *plan, bool kill, const char *why);

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The plan store: every plan nsdd knows, the index from a plan's planned
+ * pids to its tasks, what a finished plan keeps and for how long, the status
+ * a client sees, and the Watches that read a plan's events.
+ */
+#include "config.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+#define MAX_FINISHED_PLANS  128
+#define MAX_FINISHED_WEIGHT (256 * 1024)
+
+struct plan_list supervisor_plans = TAILQ_HEAD_INITIALIZER(supervisor_plans);
+
+const char *const plan_states[] = {"running", "completed", "failed", "cancelled"};
+static const char *const ptask_states[] = {"waiting", "traced", "done",
+                                           "exited",  "failed", "detached"};
+
+/* Per plan: planned pid -> ptask index, and every pid it wants, sorted. */
+struct plan_index {
+	int32_t *pids; /* ptask pids, sorted, parallel to idx */
+	size_t *idx;
+	size_t n;
+	int32_t *wanted;
+	size_t nwanted;
+};
+
+/* A plan, all zero, with room for its index after it. */
+struct plan *
+plan_alloc(void)
+{
+	return xcalloc(1, sizeof(struct plan) + sizeof(struct plan_index));
+}
+
+static struct plan_index *
+index_of(struct plan *plan)
+{
+	return (struct plan_index *)(plan + 1);
+}
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct plan *
+supervisor_find(const char *id)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	if (!plan->hidden && strcmp(plan->id, id) == 0)
+		return plan;
+	return NULL;
+}
+
+size_t
+supervisor_running(void)
+{
+	struct plan *plan;
+	size_t n = 0;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	n += plan->state == PLAN_RUNNING;
+	return n;
+}
+
+struct ptask *
+supervisor_ptask(struct plan *plan, int32_t planned_pid)
+{
+	struct plan_index *ix = index_of(plan);
+	int32_t *hit = bsearch(&planned_pid, ix->pids, ix->n, sizeof(int32_t), cmp_i32);
+
+	return hit != NULL ? &plan->ptasks[ix->idx[hit - ix->pids]] : NULL;
+}
+
+bool
+supervisor_pid_wanted(int32_t pid)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	{
+		struct plan_index *ix = index_of(plan);
+		if (plan->state == PLAN_RUNNING &&
+		    bsearch(&pid, ix->wanted, ix->nwanted, sizeof(int32_t), cmp_i32) != NULL)
+			return true;
+	}
+	return false;
+}
+
+void
+plan_free(struct plan *plan)
+{
+	struct plan_index *ix = index_of(plan);
+	size_t i;
+
+	for (i = 0; plan->ptasks != NULL && i < plan->model->ntasks; i++) {
+		free(plan->ptasks[i].error);
+		json_decref(plan->ptasks[i].unsupported);
+	}
+	free(plan->kept);
+	free(plan->ptasks);
+	free(ix->pids);
+	free(ix->idx);
+	free(ix->wanted);
+	if (plan->timer != NULL)
+		event_free(plan->timer);
+	events_free(&plan->events);
+	free(plan->error);
+	nsd_plan_free(plan->model);
+	free(plan);
+}
+
+/* What a finished plan keeps: its tasks' keys and counts, and its last events. */
+static size_t
+weight(const struct plan *plan)
+{
+	return plan->model->ntasks + plan->events.n;
+}
+
+/*
+ * Keeps the newest finished plans for Get and List, at most
+ * MAX_FINISHED_PLANS of them and MAX_FINISHED_WEIGHT tasks and events in
+ * all; older ones are dropped.
+ */
+void
+plan_prune(void)
+{
+	struct plan *plan, *next;
+	size_t finished = 0, kept = 0;
+
+	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	if (plan->state != PLAN_RUNNING) {
+		finished++;
+		kept += weight(plan);
+	}
+	TAILQ_FOREACH_SAFE(plan, &supervisor_plans, entry, next)
+	{
+		if (finished <= MAX_FINISHED_PLANS && kept <= MAX_FINISHED_WEIGHT)
+			break;
+		if (plan->state == PLAN_RUNNING || !TAILQ_EMPTY(&plan->watches))
+			continue;
+		TAILQ_REMOVE(&supervisor_plans, plan, entry);
+		kept -= weight(plan);
+		finished--;
+		plan_free(plan);
+	}
+}
+
+/* A finished plan lets go of its steps, its pid index, and once no Watch
+ * reads them, of all but its last events. */
+void
+plan_shrink(struct plan *plan)
+{
+	struct plan_index *ix = index_of(plan);
+
+	nsd_plan_drop_steps(plan->model);
+	free(ix->pids);
+	free(ix->idx);
+	free(ix->wanted);
+	memset(ix, 0, sizeof(*ix));
+	if (TAILQ_EMPTY(&plan->watches))
+		events_trim(&plan->events);
+#ifdef __GLIBC__
+	malloc_trim(0); /* a big plan's steps were many small blocks */
+#endif
+}
+
+struct pid_idx {
+	int32_t pid;
+	size_t idx;
+};
+
+static int
+cmp_pid_idx(const void *a, const void *b)
+{
+	return cmp_i32(&((const struct pid_idx *)a)->pid, &((const struct pid_idx *)b)->pid);
+}
+
+void
+plan_build_index(struct plan *plan)
+{
+	struct plan_index *ix = index_of(plan);
+	const struct nsd_plan *m = plan->model;
+	struct pid_idx *order;
+	size_t i, j, k, n = 0;
+
+	ix->pids = xcalloc(m->ntasks + 1, sizeof(int32_t));
+	ix->idx = xcalloc(m->ntasks + 1, sizeof(size_t));
+	order = xcalloc(m->ntasks + 1, sizeof(*order));
+	for (i = 0; i < m->ntasks; i++)
+		order[i] = (struct pid_idx){m->tasks[i].pid, i};
+	qsort(order, m->ntasks, sizeof(*order), cmp_pid_idx);
+	for (i = 0; i < m->ntasks; i++) {
+		ix->pids[i] = order[i].pid;
+		ix->idx[i] = order[i].idx;
+	}
+	free(order);
+	ix->n = m->ntasks;
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			n += m->tasks[i].steps[j].npids;
+	ix->wanted = xcalloc(n + 1, sizeof(int32_t));
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			for (k = 0; k < m->tasks[i].steps[j].npids; k++)
+				ix->wanted[ix->nwanted++] = m->tasks[i].steps[j].pids[k];
+	qsort(ix->wanted, ix->nwanted, sizeof(int32_t), cmp_i32);
+}
+
+json_t *
+supervisor_status(const struct plan *plan)
+{
+	json_t *st, *tasks = json_array();
+	size_t i;
+
+	for (i = 0; i < plan->model->ntasks; i++) {
+		const struct ptask *pt = &plan->ptasks[i];
+		json_t *t =
+		    json_pack("{s:s, s:s, s:I, s:I}", "key", pt->model->key, "state",
+		              ptask_states[pt->state], "steps_total", (json_int_t)pt->model->nsteps,
+		              "steps_applied", (json_int_t)pt->next);
+		if (t == NULL)
+			continue;
+		if (pt->pid > 0)
+			json_object_set_new(t, "pid", json_integer(pt->pid));
+		if (pt->error != NULL)
+			json_object_set_new(t, "error", json_string(pt->error));
+		if (pt->unsupported != NULL)
+			json_object_set_new(t, "unsupported", json_incref(pt->unsupported));
+		json_array_append_new(tasks, t);
+	}
+	st =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",
+	              plan_states[plan->state], "mode", nsd_mode_name(plan->model->mode), "backend",
+	              plan->backend == BACKEND_PROCFS ? "procfs" : "kernel", "steps_total",
+	              (json_int_t)plan->model->nsteps, "steps_applied", (json_int_t)plan->applied,
+	              "tasks", tasks, "created_usec", (json_int_t)plan->created_usec);
+	if (st == NULL)
+		return NULL;
+	if (plan->model->name != NULL)
+		json_object_set_new(st, "name", json_string(plan->model->name));
+	json_object_set_new(st, "ptrace_stops", json_integer((json_int_t)plan->stops));
+	if (plan->error != NULL && plan->state != PLAN_RUNNING)
+		json_object_set_new(st, "error", json_string(plan->error));
+	if (plan->state != PLAN_RUNNING)
+		json_object_set_new(st, "finished_usec",
+		                    json_integer((json_int_t)plan->finished_usec));
+	return st;
+}
+
+void
+supervisor_watch(struct watch *w, struct plan *plan)
+{
+	w->plan = plan;
+	w->next = 0;
+	TAILQ_INSERT_TAIL(&plan->watches, w, entry);
+}
+
+void
+supervisor_unwatch(struct watch *w)
+{
+	struct plan *plan = w->plan;
+
+	if (plan == NULL)
+		return;
+	TAILQ_REMOVE(&plan->watches, w, entry);
+	w->plan = NULL;
+	if (plan->state != PLAN_RUNNING && TAILQ_EMPTY(&plan->watches))
+		events_trim(&plan->events);
+}
