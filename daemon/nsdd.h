@@ -73,6 +73,8 @@ uint64_t nsdd_now_usec(void);
 /* The value of "Key:" in /proc/PID/status, leading blanks skipped; -1 if
  * there is no such task or key. */
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
+/* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */
+long nsdd_proc_status_long(pid_t pid, const char *key);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 
@@ -382,6 +384,7 @@ struct tracee {
 
 /* Seizes pid and its threads, or with one_thread the thread pid alone. */
 int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e);
+struct tracee *tracer_seize(struct plan *plan, pid_t tid);
 void tracer_reap(void);
 void tracer_release(struct tracee *t);
 void tracer_kill(struct tracee *t);
@@ -464,6 +467,15 @@ void pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long l
 void pid_event(struct tracee *t, pid_t child);
 void pid_abandon(struct tracee *t);
 bool pid_fix_child(struct tracee *child);
+/* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
+/* The clone3 arguments equivalent to a fork, vfork or clone with args; false
+ * for a clone that clone3 cannot express (or clone itself refuses). */
+bool pid_clone3_equivalent(enum sc_kind kind, const unsigned long long args[6],
+                           struct clone_args_v2 *ca);
 int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 
 /* --- fd.c: open steps ------------------------------------------------ */

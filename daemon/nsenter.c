@@ -177,10 +177,7 @@ static pid_t helper_fork(helper_fn fn, int sv[2]);
 static pid_t
 place_helper(size_t levels, helper_fn fn, int sv[2], int *err)
 {
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-		    set_tid, set_tid_size, cgroup;
-	} ca;
+	struct clone_args_v2 ca;
 	int32_t tids[NSD_MAX_LEVELS + 1];
 	size_t i;
 	int tries;

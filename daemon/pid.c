@@ -37,11 +37,6 @@
 #endif
 #define CSIGNAL_MASK 0xffULL
 
-/* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
-struct clone_args_v2 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-	    set_tid_size, cgroup;
-};
 #define CLONE_ARGS_VER0 64
 #define CLONE_ARGS_VER2 88
 #define PAGE_MAX        4096
@@ -141,14 +136,13 @@ read_clone3_args(struct tracee *t, const unsigned long long args[6], struct clon
 }
 
 /* The clone3 arguments equivalent to the task's fork, vfork or clone. */
-static bool
-clone3_equivalent(const struct sc_info *sc, const unsigned long long args[6],
-                  struct clone_args_v2 *ca)
+bool
+pid_clone3_equivalent(enum sc_kind kind, const unsigned long long args[6], struct clone_args_v2 *ca)
 {
 	uint64_t flags;
 
 	memset(ca, 0, sizeof(*ca));
-	switch (sc->kind) {
+	switch (kind) {
 	case SC_FORK:
 		ca->exit_signal = SIGCHLD;
 		return true;
@@ -346,7 +340,7 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		if (err != 0)
 			return; /* the kernel will refuse it; nothing to apply */
 		own_args = true;
-	} else if (!clone3_equivalent(sc, args, &ca)) {
+	} else if (!pid_clone3_equivalent(sc->kind, args, &ca)) {
 		ca.flags = args[0] & ~CSIGNAL_MASK;
 	}
 	thread = ca.flags & CLONE_THREAD;
@@ -393,8 +387,8 @@ pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long a
 		fa->how = FORK_NATIVE;
 		return;
 	}
-	if (!t->no_set_tid && fa->fallback == 0 && (own_args || clone3_equivalent(sc, args, &ca)) &&
-	    rewrite_clone3(t, s, &ca)) {
+	if (!t->no_set_tid && fa->fallback == 0 &&
+	    (own_args || pid_clone3_equivalent(sc->kind, args, &ca)) && rewrite_clone3(t, s, &ca)) {
 		log_debug("task %d: %s rewritten to clone3 with set_tid %d", t->tid, sc->name,
 		          s->pids[0]);
 		return;

@@ -9,12 +9,10 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <search.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -135,120 +133,23 @@ tracee_free(struct tracee *t)
 	supervisor_notify_status();
 }
 
-/* Reads "Key:\tvalue" from /proc/PID/status; -1 when absent. */
-static long
-proc_status_field(pid_t pid, const char *key)
-{
-	char v[64];
-
-	return nsdd_proc_status(pid, key, v, sizeof(v)) < 0 ? -1 : strtol(v, NULL, 10);
-}
-
-static void
-seize_error(pid_t tid, int err, struct nsdd_error *e)
-{
-	long tracer;
-
-	if (err == EPERM && (tracer = proc_status_field(tid, "TracerPid")) > 0)
-		nsdd_error_set(e, ERR_TASK_BUSY, tid, "task %d is already traced by pid %ld", tid,
-		               tracer);
-	else if (err == EPERM)
-		nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "cannot ptrace task %d: %s", tid,
-		               strerror(err));
-	else
-		nsdd_error_set(e, ERR_NO_SUCH_TASK, tid, "cannot attach to task %d: %s", tid,
-		               strerror(err));
-}
-
 /*
- * Seizes the target and all its threads, re-reading /proc/PID/task until a
- * pass finds no new thread, then interrupts each so that its first stop
- * starts syscall tracing where the plan needs it.
+ * Seizes tid for plan and interrupts it, so that its first stop starts
+ * syscall tracing where the plan needs it; NULL with errno if the kernel
+ * refuses.
  */
-int
-tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e)
+struct tracee *
+tracer_seize(struct plan *plan, pid_t tid)
 {
-	const struct nsd_plan *m = plan->model;
-	char path[64];
 	struct tracee *t;
-	bool added = true;
-	pid_t tgid;
-	int rounds;
 
-	if ((tgid = (pid_t)proc_status_field(pid, "Tgid")) < 0)
-		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
-	/* Traced, nsdd or a helper would stop for good: nothing could resume it. */
-	if (tgid == getpid())
-		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "pid %d is nsdd itself", pid);
-	if (nsenter_is_helper(tgid))
-		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
-		                      "pid %d is nsdd's own pid namespace helper", pid);
-	if (mem_is_helper(tgid))
-		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
-		                      "pid %d is nsdd's own memory helper", pid);
-	if (!one_thread && tgid != pid)
-		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
-		                      "pid %d is a thread, not a thread-group leader", pid);
-	if (m->has_start_time && nsd_proc_start_time(pid) != m->start_time)
-		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
-		                      "pid %d has start time %llu, not %llu: it was reused", pid,
-		                      (unsigned long long)nsd_proc_start_time(pid),
-		                      (unsigned long long)m->start_time);
-	if ((t = tracer_find(pid)) != NULL)
-		return nsdd_error_set(e, ERR_TASK_BUSY, pid, "task %d is already traced by plan %s",
-		                      pid, t->plan ? t->plan->id : "?");
-
-	if (one_thread) {
-		if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
-			seize_error(pid, errno, e);
-			return -1;
-		}
-		t = tracee_new(pid, plan);
-		t->seized = true;
-		if (supervisor_ptask(plan, 0) != NULL)
-			supervisor_bound(supervisor_ptask(plan, 0), t);
-		ptrace(PTRACE_INTERRUPT, pid, NULL, NULL);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	for (rounds = 0; added && rounds < 1000; rounds++) {
-		struct dirent *de;
-		DIR *d = opendir(path);
-		added = false;
-		if (d == NULL) {
-			if (rounds == 0)
-				return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
-				                      "no process with pid %d", pid);
-			break;
-		}
-		while ((de = readdir(d)) != NULL) {
-			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
-			if (tid <= 0 || tracer_find(tid) != NULL)
-				continue;
-			if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)OPT_BASE) < 0) {
-				int err = errno;
-				if (err == ESRCH && tid != pid)
-					continue; /* the thread exited meanwhile */
-				closedir(d);
-				seize_error(tid, err, e);
-				return -1;
-			}
-			t = tracee_new(tid, plan);
-			t->seized = true;
-			if (tid == pid) {
-				struct ptask *pt = supervisor_ptask(plan, 0);
-				if (pt != NULL)
-					supervisor_bound(pt, t);
-			}
-			if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
-				log_warn("PTRACE_INTERRUPT %d", tid);
-			added = true;
-		}
-		closedir(d);
-	}
-	if (tracer_find(pid) == NULL)
-		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
-	return 0;
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)OPT_BASE) < 0)
+		return NULL;
+	t = tracee_new(tid, plan);
+	t->seized = true;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
+		log_warn("PTRACE_INTERRUPT %d", tid);
+	return t;
 }
 
 void
@@ -454,9 +355,9 @@ release_orphans_of(struct tracee *dead)
 
 	TAILQ_FOREACH_SAFE(c, &orphans, entry, next)
 	{
-		long ppid = proc_status_field(c->tid, "PPid");
-		long tgid = proc_status_field(c->tid, "Tgid");
-		long dtgid = proc_status_field(dead->tid, "Tgid");
+		long ppid = nsdd_proc_status_long(c->tid, "PPid");
+		long tgid = nsdd_proc_status_long(c->tid, "Tgid");
+		long dtgid = nsdd_proc_status_long(dead->tid, "Tgid");
 		if (ppid != dead->tid && tgid != dead->tid && (dtgid < 0 || tgid != dtgid))
 			continue;
 		tracer_child(dead, c->tid);

@@ -139,3 +139,11 @@ nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len)
 	fclose(f);
 	return rc;
 }
+
+long
+nsdd_proc_status_long(pid_t pid, const char *key)
+{
+	char v[64];
+
+	return nsdd_proc_status(pid, key, v, sizeof(v)) < 0 ? -1 : strtol(v, NULL, 10);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Attaching a plan to its target: what may not be a target, and seizing a
+ * process with every thread it has, however fast it makes new ones.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+static void
+seize_error(pid_t tid, int err, struct nsdd_error *e)
+{
+	long tracer;
+
+	if (err == EPERM && (tracer = nsdd_proc_status_long(tid, "TracerPid")) > 0)
+		nsdd_error_set(e, ERR_TASK_BUSY, tid, "task %d is already traced by pid %ld", tid,
+		               tracer);
+	else if (err == EPERM)
+		nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "cannot ptrace task %d: %s", tid,
+		               strerror(err));
+	else
+		nsdd_error_set(e, ERR_NO_SUCH_TASK, tid, "cannot attach to task %d: %s", tid,
+		               strerror(err));
+}
+
+/*
+ * Seizes the target and all its threads, re-reading /proc/PID/task until a
+ * pass finds no new thread, then interrupts each so that its first stop
+ * starts syscall tracing where the plan needs it.
+ */
+int
+tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e)
+{
+	const struct nsd_plan *m = plan->model;
+	char path[64];
+	struct tracee *t;
+	bool added = true;
+	pid_t tgid;
+	int rounds;
+
+	if ((tgid = (pid_t)nsdd_proc_status_long(pid, "Tgid")) < 0)
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
+	/* Traced, nsdd or a helper would stop for good: nothing could resume it. */
+	if (tgid == getpid())
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "pid %d is nsdd itself", pid);
+	if (nsenter_is_helper(tgid))
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
+		                      "pid %d is nsdd's own pid namespace helper", pid);
+	if (mem_is_helper(tgid))
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
+		                      "pid %d is nsdd's own memory helper", pid);
+	if (!one_thread && tgid != pid)
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
+		                      "pid %d is a thread, not a thread-group leader", pid);
+	if (m->has_start_time && nsd_proc_start_time(pid) != m->start_time)
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
+		                      "pid %d has start time %llu, not %llu: it was reused", pid,
+		                      (unsigned long long)nsd_proc_start_time(pid),
+		                      (unsigned long long)m->start_time);
+	if ((t = tracer_find(pid)) != NULL)
+		return nsdd_error_set(e, ERR_TASK_BUSY, pid, "task %d is already traced by plan %s",
+		                      pid, t->plan ? t->plan->id : "?");
+
+	if (one_thread) {
+		if ((t = tracer_seize(plan, pid)) == NULL) {
+			seize_error(pid, errno, e);
+			return -1;
+		}
+		if (supervisor_ptask(plan, 0) != NULL)
+			supervisor_bound(supervisor_ptask(plan, 0), t);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	for (rounds = 0; added && rounds < 1000; rounds++) {
+		struct dirent *de;
+		DIR *d = opendir(path);
+		added = false;
+		if (d == NULL) {
+			if (rounds == 0)
+				return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid,
+				                      "no process with pid %d", pid);
+			break;
+		}
+		while ((de = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+			if (tid <= 0 || tracer_find(tid) != NULL)
+				continue;
+			if ((t = tracer_seize(plan, tid)) == NULL) {
+				int err = errno;
+				if (err == ESRCH && tid != pid)
+					continue; /* the thread exited meanwhile */
+				closedir(d);
+				seize_error(tid, err, e);
+				return -1;
+			}
+			if (tid == pid) {
+				struct ptask *pt = supervisor_ptask(plan, 0);
+				if (pt != NULL)
+					supervisor_bound(pt, t);
+			}
+			added = true;
+		}
+		closedir(d);
+	}
+	if (tracer_find(pid) == NULL)
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
+	return 0;
+}
