@@ -30,37 +30,40 @@ invalid_parameter(struct conn *c, const char *name)
 }
 
 /*
- * Checks params against a list of "name:type" (type s, i, b, o; a trailing ?
- * marks it optional); answers InvalidParameter and returns false if wrong.
+ * The parameter of params that spec refuses, or NULL. spec is the method's
+ * parameters, "name:type" separated by spaces, type s, i, b or o (string,
+ * integer, boolean, object), a trailing ? marking it optional (and null
+ * allowed). A name that spec does not list is refused too.
  */
-static bool
-check_params(struct conn *c, json_t *params, const char *const *spec, size_t n)
+const char *
+api_bad_param(json_t *params, const char *spec)
 {
-	const char *key;
+	static char name[32];
+	const char *key, *p;
 	json_t *v;
-	size_t i;
 
 	json_object_foreach(params, key, v)
 	{
-		for (i = 0; i < n; i++)
-			if (strncmp(spec[i], key, strlen(key)) == 0 && spec[i][strlen(key)] == ':')
+		size_t n = strlen(key);
+		for (p = spec; (p = strstr(p, key)) != NULL; p += n)
+			if ((p == spec || p[-1] == ' ') && p[n] == ':')
 				break;
-		if (i == n) {
-			invalid_parameter(c, key);
-			return false;
-		}
+		if (p == NULL)
+			return key;
 	}
-	for (i = 0; i < n; i++) {
-		const char *colon = strchr(spec[i], ':');
-		char name[32];
-		bool optional = colon[2] == '?', ok;
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - spec[i]), spec[i]);
+	for (p = spec; *p != '\0';) {
+		const char *colon = strchr(p, ':'), *end = strchr(p, ' ');
+		bool optional, ok;
+		if (colon == NULL)
+			break;
+		end = end != NULL ? end : colon + strlen(colon);
+		optional = colon[2] == '?';
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
+		p = *end == ' ' ? end + 1 : end;
 		v = json_object_get(params, name);
 		if (v == NULL || (optional && json_is_null(v))) {
-			if (!optional) {
-				invalid_parameter(c, name);
-				return false;
-			}
+			if (!optional)
+				return name;
 			continue;
 		}
 		switch (colon[1]) {
@@ -76,20 +79,11 @@ check_params(struct conn *c, json_t *params, const char *const *spec, size_t n)
 		default:
 			ok = json_is_object(v);
 		}
-		if (!ok) {
-			invalid_parameter(c, name);
-			return false;
-		}
+		if (!ok)
+			return name;
 	}
-	return true;
+	return NULL;
 }
-
-#define CHECK(...)                                                                                 \
-	do {                                                                                       \
-		static const char *const spec_[] = {__VA_ARGS__};                                  \
-		if (!check_params(c, params, spec_, sizeof(spec_) / sizeof(spec_[0])))             \
-			return;                                                                    \
-	} while (0)
 
 static void
 reply_nsdd_error(struct conn *c, const struct nsdd_error *e)
@@ -132,8 +126,7 @@ plan_param(struct conn *c, json_t *params)
 static void
 m_get_info(struct conn *c, json_t *params)
 {
-	if (!check_params(c, params, NULL, 0))
-		return;
+	(void)params;
 	server_reply(c, json_pack("{s:s, s:s, s:s, s:s, s:[s,s]}", "vendor", "nsdd", "product",
 	                          "nsdd", "version", PACKAGE_VERSION, "url", "man:nsdd(8)",
 	                          "interfaces", SVC, IFACE));
@@ -144,7 +137,6 @@ m_get_interface_description(struct conn *c, json_t *params)
 {
 	const char *iface;
 
-	CHECK("interface:s");
 	iface = json_string_value(json_object_get(params, "interface"));
 	if (strcmp(iface, IFACE) == 0)
 		server_reply(c, json_pack("{s:s}", "description", idl_supervisor));
@@ -162,7 +154,6 @@ m_submit(struct conn *c, json_t *params)
 	struct nsdd_error e = {0};
 	struct plan *plan;
 
-	CHECK("plan:o");
 	if (nsd_plan_from_json(json_object_get(params, "plan"), NSD_PLAN_REQUIRE_TARGET, &model,
 	                       &perr) < 0) {
 		server_error(c, IFACE ".InvalidPlan",
@@ -188,7 +179,6 @@ m_get(struct conn *c, json_t *params)
 {
 	struct plan *plan;
 
-	CHECK("id:s");
 	if ((plan = plan_param(c, params)) != NULL)
 		server_reply(c, json_pack("{s:o}", "status", supervisor_status(plan)));
 }
@@ -196,12 +186,10 @@ m_get(struct conn *c, json_t *params)
 static void
 m_list(struct conn *c, json_t *params)
 {
+	json_t *plans = json_array();
 	struct plan *plan;
-	json_t *plans;
 
-	if (!check_params(c, params, NULL, 0))
-		return;
-	plans = json_array(); /* after the check: a refused call must not leak it */
+	(void)params;
 	TAILQ_FOREACH(plan, &supervisor_plans, entry)
 	if (!plan->hidden && authz_may_see(c, plan))
 		json_array_append_new(plans, supervisor_status(plan));
@@ -214,7 +202,6 @@ m_watch(struct conn *c, json_t *params)
 	struct plan *plan;
 	size_t n;
 
-	CHECK("id:s");
 	if ((plan = plan_param(c, params)) == NULL)
 		return;
 	if (server_call_more(c)) {
@@ -232,7 +219,6 @@ m_cancel(struct conn *c, json_t *params)
 {
 	struct plan *plan;
 
-	CHECK("id:s", "kill:b?");
 	if ((plan = plan_param(c, params)) == NULL)
 		return;
 	supervisor_cancel(plan, json_is_true(json_object_get(params, "kill")),
@@ -251,7 +237,6 @@ m_set_next(struct conn *c, json_t *params)
 	char why[160];
 	size_t n;
 
-	CHECK("tid:i", "value:s");
 	tid = json_integer_value(json_object_get(params, "tid"));
 	value = json_string_value(json_object_get(params, "value"));
 	if (nsd_longn_parse(value, strlen(value), values, NSD_MAX_LEVELS, &n, why, sizeof(why)) <
@@ -286,28 +271,41 @@ m_info(struct conn *c, json_t *params)
 	bool procfs = nsdd_backend_forced ? nsdd_backend == BACKEND_PROCFS
 	                                  : procfs_available(getpid(), getpid());
 
-	if (!check_params(c, params, NULL, 0))
-		return;
+	(void)params;
 	server_reply(c, json_pack("{s:s, s:s, s:O}", "version", PACKAGE_VERSION, "backend",
 	                          procfs ? "procfs" : "kernel", "features", features));
 }
 
+/*
+ * Every method: its parameters (as api_bad_param() reads them) and who may
+ * call it. nsdd can stop, rewrite and kill any task: beyond GetInfo, only
+ * root and the nsd group (authz.c) may ask, whatever the socket's mode lets
+ * in. A method in the interface that is not built yet has no function.
+ */
 static const struct method {
 	const char *name;
 	void (*fn)(struct conn *c, json_t *params);
+	const char *params;
+	enum role role; /* the least role that may call it */
 } methods[] = {
-    {SVC ".GetInfo", m_get_info},
-    {SVC ".GetInterfaceDescription", m_get_interface_description},
-    {IFACE ".Submit", m_submit},
-    {IFACE ".Get", m_get},
-    {IFACE ".List", m_list},
-    {IFACE ".Watch", m_watch},
-    {IFACE ".Cancel", m_cancel},
-    {IFACE ".Info", m_info},
-    {IFACE ".SetNext", m_set_next},
-    /* In the interface, not built yet: MethodNotImplemented. */
-    {IFACE ".Record", NULL},
+    {SVC ".GetInfo", m_get_info, "", ROLE_OTHER},
+    {SVC ".GetInterfaceDescription", m_get_interface_description, "interface:s", ROLE_MEMBER},
+    {IFACE ".Submit", m_submit, "plan:o", ROLE_MEMBER},
+    {IFACE ".Get", m_get, "id:s", ROLE_MEMBER},
+    {IFACE ".List", m_list, "", ROLE_MEMBER},
+    {IFACE ".Watch", m_watch, "id:s", ROLE_MEMBER},
+    {IFACE ".Cancel", m_cancel, "id:s kill:b?", ROLE_MEMBER},
+    {IFACE ".Info", m_info, "", ROLE_MEMBER},
+    {IFACE ".SetNext", m_set_next, "tid:i value:s", ROLE_MEMBER},
+    {IFACE ".Record", NULL, "target:o", ROLE_MEMBER},
 };
+
+/* Roles from most to least trusted: ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER. */
+static bool
+may_call(const struct conn *c, enum role least)
+{
+	return authz_role(c) <= least;
+}
 
 void
 api_dispatch(struct conn *c, const char *method, json_t *params)
@@ -317,20 +315,16 @@ api_dispatch(struct conn *c, const char *method, json_t *params)
 
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (strcmp(methods[i].name, method) == 0) {
-			/*
-			 * nsdd can stop, rewrite and kill any task: beyond GetInfo,
-			 * only root and the nsd group (authz.c) may ask, whatever the
-			 * socket's mode lets in.
-			 */
-			if (authz_role(c) == ROLE_OTHER && methods[i].fn != m_get_info) {
+			const char *bad;
+			if (!may_call(c, methods[i].role))
 				server_error(c, IFACE ".PermissionDenied",
 				             json_pack("{s:s}", "reason",
 				                       "only root and the nsd group may use nsdd"));
-				return;
-			}
-			if (methods[i].fn == NULL)
+			else if (methods[i].fn == NULL)
 				server_error(c, SVC ".MethodNotImplemented",
 				             json_pack("{s:s}", "method", method));
+			else if ((bad = api_bad_param(params, methods[i].params)) != NULL)
+				invalid_parameter(c, bad);
 			else
 				methods[i].fn(c, params);
 			return;

@@ -119,6 +119,8 @@ bool authz_may_see(const struct conn *c, const struct plan *plan);
 
 void api_init(void);
 void api_dispatch(struct conn *c, const char *method, json_t *params);
+/* The parameter of params that spec ("id:s kill:b?", ...) refuses, or NULL. */
+const char *api_bad_param(json_t *params, const char *spec);
 
 /* --- supervisor.c: plans, their tasks, events ------------------------- */
 
