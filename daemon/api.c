@@ -45,6 +45,8 @@ api_bad_param(json_t *params, const char *spec)
 	json_object_foreach(params, key, v)
 	{
 		size_t n = strlen(key);
+		if (n == 0)
+			return key; /* and strstr() would find "" everywhere */
 		for (p = spec; (p = strstr(p, key)) != NULL; p += n)
 			if ((p == spec || p[-1] == ' ') && p[n] == ':')
 				break;

@@ -28,6 +28,7 @@ static const struct {
     {"id:s kill:b?", "{\"id\": \"ab\", \"kill\": 1}", "kill"},
     {"id:s kill:b?", "{\"kill\": false}", "id"},
     {"id:s kill:b?", "{\"id\": \"ab\", \"ill\": 1}", "ill"}, /* a suffix of a name is not it */
+    {"id:s", "{\"id\": \"ab\", \"\": 1}", ""},               /* the fuzzer's hang */
     {"tid:i value:s", "{\"tid\": 0, \"value\": \"LONG1 5\"}", NULL},
     {"tid:i value:s", "{\"tid\": 1.5, \"value\": \"LONG1 5\"}", "tid"},
     {"tid:i value:s", "{\"tid\": 1}", "value"},
