@@ -64,20 +64,23 @@ ipc_init(void)
 	return own_fd < 0 ? -1 : 0;
 }
 
-/*
- * Reads (value == NULL) or writes *_next_id of ns from inside it. Returns 0,
- * or an errno; *value gets what was read.
- */
+struct next_id_io {
+	enum nsd_call call;
+	long *value; /* NULL: write set */
+	long set;
+};
+
+/* Inside the namespace: reads or writes its *_next_id. */
 static int
-next_id(struct ipcns *ns, enum nsd_call call, long *value, long set)
+next_id_here(void *arg)
 {
+	const struct next_id_io *io = arg;
+	long *value = io->value;
 	char buf[32];
 	ssize_t n;
 	int fd, err = 0;
 
-	if (setns(ns->fd, CLONE_NEWIPC) < 0)
-		return errno;
-	fd = open(next_id_file(call), (value != NULL ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	fd = open(next_id_file(io->call), (value != NULL ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
 	} else if (value != NULL) {
@@ -89,15 +92,25 @@ next_id(struct ipcns *ns, enum nsd_call call, long *value, long set)
 			*value = strtol(buf, NULL, 10);
 		}
 	} else {
-		int len = snprintf(buf, sizeof(buf), "%ld", set);
+		int len = snprintf(buf, sizeof(buf), "%ld", io->set);
 		if (write(fd, buf, (size_t)len) != len)
 			err = errno;
 	}
 	if (fd >= 0)
 		close(fd);
-	if (setns(own_fd, CLONE_NEWIPC) < 0)
-		fatal("setns back to nsdd's own IPC namespace");
 	return err;
+}
+
+/*
+ * Reads (value == NULL) or writes *_next_id of ns from inside it. Returns 0,
+ * or an errno; *value gets what was read.
+ */
+static int
+next_id(struct ipcns *ns, enum nsd_call call, long *value, long set)
+{
+	struct next_id_io io = {call, value, set};
+
+	return nsdd_in_ns(ns->fd, CLONE_NEWIPC, own_fd, next_id_here, &io);
 }
 
 static struct ipcns *
@@ -144,15 +157,13 @@ unlock(struct tracee *t)
 	}
 }
 
-/* Creates and removes a private object of the kind, from inside ns. */
+/* Inside the namespace: creates and removes a private object of the kind. */
 static int
-consume(struct ipcns *ns, enum nsd_call call)
+consume_here(void *arg)
 {
 	int id, err = 0;
 
-	if (setns(ns->fd, CLONE_NEWIPC) < 0)
-		return errno;
-	switch (call) {
+	switch (*(const enum nsd_call *)arg) {
 	case NSD_CALL_MSGGET:
 		if ((id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0 ||
 		    msgctl(id, IPC_RMID, NULL) < 0)
@@ -168,9 +179,13 @@ consume(struct ipcns *ns, enum nsd_call call)
 		    shmctl(id, IPC_RMID, NULL) < 0)
 			err = errno;
 	}
-	if (setns(own_fd, CLONE_NEWIPC) < 0)
-		fatal("setns back to nsdd's own IPC namespace");
 	return err;
+}
+
+static int
+consume(struct ipcns *ns, enum nsd_call call)
+{
+	return nsdd_in_ns(ns->fd, CLONE_NEWIPC, own_fd, consume_here, &call);
 }
 
 /* Puts *_next_id back to -1 if the call left it set: see the top of this file. */
@@ -328,12 +343,7 @@ ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg)
 
 	if ((ns = ipcns_of(tid, &err)) == NULL)
 		return err;
-	if (setns(ns->fd, CLONE_NEWIPC) < 0)
-		return errno;
-	err = fn(arg);
-	if (setns(own_fd, CLONE_NEWIPC) < 0)
-		fatal("setns back to nsdd's own IPC namespace");
-	return err;
+	return nsdd_in_ns(ns->fd, CLONE_NEWIPC, own_fd, fn, arg);
 }
 
 static bool

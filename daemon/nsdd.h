@@ -75,6 +75,8 @@ uint64_t nsdd_now_usec(void);
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */
 long nsdd_proc_status_long(pid_t pid, const char *key);
+/* fn(arg), run with nsdd in the namespace of fd, then back in own_fd's. */
+int nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 

@@ -242,26 +242,38 @@ nsenter_spawn(void (*fn)(int sock), int *sock)
 	return pid;
 }
 
+struct placing {
+	size_t levels;
+	int *sv;
+	pid_t pid;
+};
+
+/* With nsdd's children going to the namespace: places the helper. */
+static int
+place_here(void *arg)
+{
+	struct placing *p = arg;
+	int err;
+
+	p->pid = place_helper(p->levels, helper_main, p->sv, &err);
+	return p->pid > 0 ? 0 : err;
+}
+
 /* The ns_last_pid helper of a namespace below nsdd's own. */
 static int
 helper_spawn(struct pidns *ns)
 {
-	size_t levels = levels_to_own(ns->fd);
 	int sv[2], err = 0;
+	struct placing p = {levels_to_own(ns->fd), sv, -1};
 	struct timeval tv = {2, 0};
-	pid_t pid = -1;
+	pid_t pid;
 
-	if (levels == 0)
+	if (p.levels == 0)
 		return EINVAL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return errno;
-	if (setns(ns->fd, CLONE_NEWPID) < 0) {
-		err = errno;
-		goto out;
-	}
-	pid = place_helper(levels, helper_main, sv, &err);
-	if (setns(own_fd, CLONE_NEWPID) < 0)
-		fatal("setns back to nsdd's own pid namespace");
+	err = nsdd_in_ns(ns->fd, CLONE_NEWPID, own_fd, place_here, &p);
+	pid = p.pid;
 	if (pid <= 0) {
 		log_warnx("cannot place a helper in pid namespace %lu: %s", (unsigned long)ns->ino,
 		          strerror(err));

@@ -2,6 +2,9 @@
 /* Small helpers every room of nsdd uses: errors, clocks, errno names. */
 #include "config.h"
 
+#include <errno.h>
+#include <sched.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,4 +149,23 @@ nsdd_proc_status_long(pid_t pid, const char *key)
 	char v[64];
 
 	return nsdd_proc_status(pid, key, v, sizeof(v)) < 0 ? -1 : strtol(v, NULL, 10);
+}
+
+/*
+ * Runs fn(arg) with nsdd in the namespace of fd (nstype: CLONE_NEWIPC,
+ * CLONE_NEWPID, ...), then back in its own (own_fd). Returns fn's errno, or
+ * setns's. nsdd that could not go back would act in the wrong namespace from
+ * then on: that ends it.
+ */
+int
+nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg)
+{
+	int err;
+
+	if (setns(fd, nstype) < 0)
+		return errno;
+	err = fn(arg);
+	if (setns(own_fd, nstype) < 0)
+		fatal("setns back to nsdd's own namespace");
+	return err;
 }
