@@ -119,7 +119,7 @@ number(const char *opt, const char *arg, unsigned long max, unsigned long *out)
 	return true;
 }
 
-/* Each traced task may hold a pidfd; the default soft limit of 1024 is small. */
+/* Each client holds an fd (up to --max-connections, 65536): 1024 is small. */
 static void
 raise_nofile(void)
 {
