@@ -38,131 +38,163 @@
 #endif
 #define MAX_INSNS 4096 /* BPF_MAXINSNS */
 
+/* A = A op src; false if the filter ends here with *ret. */
+static bool
+alu(uint16_t op, uint32_t *a, uint32_t src, uint32_t *ret)
+{
+	switch (op) {
+	case BPF_ADD:
+		*a += src;
+		return true;
+	case BPF_SUB:
+		*a -= src;
+		return true;
+	case BPF_MUL:
+		*a *= src;
+		return true;
+	case BPF_DIV:
+		if (src == 0) {
+			*ret = 0; /* classic BPF: division by zero returns 0 (KILL) */
+			return false;
+		}
+		*a /= src;
+		return true;
+	case BPF_AND:
+		*a &= src;
+		return true;
+	case BPF_OR:
+		*a |= src;
+		return true;
+	case BPF_XOR:
+		*a ^= src;
+		return true;
+	case BPF_LSH:
+		*a = src < 32 ? *a << src : 0;
+		return true;
+	case BPF_RSH:
+		*a = src < 32 ? *a >> src : 0;
+		return true;
+	case BPF_NEG:
+		*a = -*a;
+		return true;
+	default:
+		*ret = SECCOMP_RET_KILL_PROCESS;
+		return false;
+	}
+}
+
+/* A conditional jump: 1 taken, 0 not, -1 not an instruction seccomp accepts. */
+static int
+taken(uint16_t op, uint32_t a, uint32_t src)
+{
+	switch (op) {
+	case BPF_JEQ:
+		return a == src;
+	case BPF_JGT:
+		return a > src;
+	case BPF_JGE:
+		return a >= src;
+	case BPF_JSET:
+		return (a & src) != 0;
+	default:
+		return -1;
+	}
+}
+
+/* Loads and stores: false if the filter ends here with *ret (a bad one). */
+static bool
+load_store(const struct sock_filter *i, const struct seccomp_data *d, uint32_t *a, uint32_t *x,
+           uint32_t *m, uint32_t *ret)
+{
+	uint32_t w;
+
+	*ret = SECCOMP_RET_KILL_PROCESS;
+	switch (i->code) {
+	case BPF_LD | BPF_W | BPF_ABS:
+		if (i->k > sizeof(*d) - 4 || i->k % 4 != 0)
+			return false;
+		memcpy(&w, (const char *)d + i->k, 4);
+		*a = w;
+		return true;
+	case BPF_LD | BPF_W | BPF_LEN:
+		*a = sizeof(*d);
+		return true;
+	case BPF_LDX | BPF_W | BPF_LEN:
+		*x = sizeof(*d);
+		return true;
+	case BPF_LD | BPF_IMM:
+		*a = i->k;
+		return true;
+	case BPF_LDX | BPF_IMM:
+		*x = i->k;
+		return true;
+	case BPF_MISC | BPF_TAX:
+		*x = *a;
+		return true;
+	case BPF_MISC | BPF_TXA:
+		*a = *x;
+		return true;
+	default: /* BPF_LD|BPF_MEM, BPF_LDX|BPF_MEM, BPF_ST, BPF_STX */
+		if (i->k >= BPF_MEMWORDS)
+			return false;
+		if (i->code == (BPF_LD | BPF_MEM))
+			*a = m[i->k];
+		else if (i->code == (BPF_LDX | BPF_MEM))
+			*x = m[i->k];
+		else
+			m[i->k] = i->code == BPF_ST ? *a : *x;
+		return true;
+	}
+}
+
 /* Runs one filter on d; the action it returns, or KILL for a malformed one. */
 static uint32_t
 run(const struct sock_filter *f, size_t n, const struct seccomp_data *d)
 {
-	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0}, w;
-	size_t pc;
+	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0}, ret = SECCOMP_RET_KILL_PROCESS;
+	size_t pc, jump;
+	int t;
 
 	for (pc = 0; pc < n; pc++) {
 		const struct sock_filter *i = &f[pc];
 		uint32_t src = BPF_SRC(i->code) == BPF_X ? X : i->k;
 		switch (i->code) {
 		case BPF_LD | BPF_W | BPF_ABS:
-			if (i->k > sizeof(*d) - 4 || i->k % 4 != 0)
-				return SECCOMP_RET_KILL_PROCESS;
-			memcpy(&w, (const char *)d + i->k, 4);
-			A = w;
-			continue;
 		case BPF_LD | BPF_W | BPF_LEN:
-			A = sizeof(*d);
-			continue;
 		case BPF_LDX | BPF_W | BPF_LEN:
-			X = sizeof(*d);
-			continue;
 		case BPF_LD | BPF_IMM:
-			A = i->k;
-			continue;
 		case BPF_LDX | BPF_IMM:
-			X = i->k;
-			continue;
 		case BPF_LD | BPF_MEM:
 		case BPF_LDX | BPF_MEM:
 		case BPF_ST:
 		case BPF_STX:
-			if (i->k >= BPF_MEMWORDS)
-				return SECCOMP_RET_KILL_PROCESS;
-			if (i->code == (BPF_LD | BPF_MEM))
-				A = M[i->k];
-			else if (i->code == (BPF_LDX | BPF_MEM))
-				X = M[i->k];
-			else
-				M[i->k] = i->code == BPF_ST ? A : X;
-			continue;
 		case BPF_MISC | BPF_TAX:
-			X = A;
-			continue;
 		case BPF_MISC | BPF_TXA:
-			A = X;
+			if (!load_store(i, d, &A, &X, M, &ret))
+				return ret;
 			continue;
 		case BPF_RET | BPF_K:
 			return i->k;
 		case BPF_RET | BPF_A:
 			return A;
 		case BPF_JMP | BPF_JA:
-			if (pc + 1 + i->k >= n)
-				return SECCOMP_RET_KILL_PROCESS;
-			pc += i->k;
-			continue;
-		default:
+			jump = i->k;
 			break;
-		}
-		if (BPF_CLASS(i->code) == BPF_ALU) {
-			switch (BPF_OP(i->code)) {
-			case BPF_ADD:
-				A += src;
-				break;
-			case BPF_SUB:
-				A -= src;
-				break;
-			case BPF_MUL:
-				A *= src;
-				break;
-			case BPF_DIV:
-				if (src == 0)
-					return 0; /* classic BPF: division by zero returns 0 (KILL)
-					           */
-				A /= src;
-				break;
-			case BPF_AND:
-				A &= src;
-				break;
-			case BPF_OR:
-				A |= src;
-				break;
-			case BPF_XOR:
-				A ^= src;
-				break;
-			case BPF_LSH:
-				A = src < 32 ? A << src : 0;
-				break;
-			case BPF_RSH:
-				A = src < 32 ? A >> src : 0;
-				break;
-			case BPF_NEG:
-				A = -A;
-				break;
-			default:
-				return SECCOMP_RET_KILL_PROCESS;
+		default:
+			if (BPF_CLASS(i->code) == BPF_ALU) {
+				if (!alu(BPF_OP(i->code), &A, src, &ret))
+					return ret;
+				continue;
 			}
-			continue;
+			if (BPF_CLASS(i->code) != BPF_JMP ||
+			    (t = taken(BPF_OP(i->code), A, src)) < 0)
+				return SECCOMP_RET_KILL_PROCESS; /* not an instruction seccomp
+				                                    accepts */
+			jump = t ? i->jt : i->jf;
 		}
-		if (BPF_CLASS(i->code) == BPF_JMP) {
-			bool taken;
-			switch (BPF_OP(i->code)) {
-			case BPF_JEQ:
-				taken = A == src;
-				break;
-			case BPF_JGT:
-				taken = A > src;
-				break;
-			case BPF_JGE:
-				taken = A >= src;
-				break;
-			case BPF_JSET:
-				taken = (A & src) != 0;
-				break;
-			default:
-				return SECCOMP_RET_KILL_PROCESS;
-			}
-			w = taken ? i->jt : i->jf;
-			if (pc + 1 + w >= n)
-				return SECCOMP_RET_KILL_PROCESS;
-			pc += w;
-			continue;
-		}
-		return SECCOMP_RET_KILL_PROCESS; /* not an instruction seccomp accepts */
+		if (pc + 1 + jump >= n)
+			return SECCOMP_RET_KILL_PROCESS;
+		pc += jump;
 	}
 	return SECCOMP_RET_KILL_PROCESS; /* ran off the end */
 }
