@@ -115,7 +115,7 @@ static struct plan *
 plan_param(struct conn *c, json_t *params)
 {
 	const char *id = json_string_value(json_object_get(params, "id"));
-	struct plan *plan = supervisor_find(id);
+	struct plan *plan = plan_find(id);
 
 	/* Another user's plan is answered as if it did not exist. */
 	if (plan != NULL && !authz_may_see(c, plan))
@@ -171,9 +171,9 @@ m_submit(struct conn *c, json_t *params)
 		reply_nsdd_error(c, &e);
 		return;
 	}
-	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan->id, "tasks",
-	                          (json_int_t)plan->model->ntasks, "steps",
-	                          (json_int_t)plan->model->nsteps));
+	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan_id(plan), "tasks",
+	                          (json_int_t)plan_ntasks(plan), "steps",
+	                          (json_int_t)plan_nsteps(plan)));
 }
 
 static void
@@ -182,7 +182,7 @@ m_get(struct conn *c, json_t *params)
 	struct plan *plan;
 
 	if ((plan = plan_param(c, params)) != NULL)
-		server_reply(c, json_pack("{s:o}", "status", supervisor_status(plan)));
+		server_reply(c, json_pack("{s:o}", "status", plan_status(plan)));
 }
 
 static void
@@ -192,9 +192,9 @@ m_list(struct conn *c, json_t *params)
 	struct plan *plan;
 
 	(void)params;
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
-	if (!plan->hidden && authz_may_see(c, plan))
-		json_array_append_new(plans, supervisor_status(plan));
+	for (plan = plan_next(NULL); plan != NULL; plan = plan_next(plan))
+		if (authz_may_see(c, plan))
+			json_array_append_new(plans, plan_status(plan));
 	server_reply(c, json_pack("{s:o}", "plans", plans));
 }
 
@@ -202,7 +202,6 @@ static void
 m_watch(struct conn *c, json_t *params)
 {
 	struct plan *plan;
-	size_t n;
 
 	if ((plan = plan_param(c, params)) == NULL)
 		return;
@@ -210,10 +209,7 @@ m_watch(struct conn *c, json_t *params)
 		server_watch(c, plan);
 		return;
 	}
-	n = events_end(&plan->events);
-	server_reply(c,
-	             json_pack("{s:o*}", "event",
-	                       n > 0 ? events_json(plan, events_get(&plan->events, n - 1)) : NULL));
+	server_reply(c, json_pack("{s:o*}", "event", plan_last_event(plan)));
 }
 
 static void

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "nsdd.h"
+#include "tracer.h"
 
 static void
 seize_error(pid_t tid, int err, struct nsdd_error *e)
@@ -32,14 +32,35 @@ seize_error(pid_t tid, int err, struct nsdd_error *e)
 }
 
 /*
+ * Seizes tid for plan and interrupts it, so that its first stop starts
+ * syscall tracing where the plan needs it; NULL with errno if the kernel
+ * refuses.
+ */
+static struct tracee *
+seize(struct plan *plan, pid_t tid, size_t *seized)
+{
+	struct tracee *t;
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)OPT_BASE) < 0)
+		return NULL;
+	t = tracee_new(tid, plan, OPT_BASE);
+	t->seized = true;
+	(*seized)++;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
+		log_warn("PTRACE_INTERRUPT %d", tid);
+	return t;
+}
+
+/*
  * Seizes the target and all its threads, re-reading /proc/PID/task until a
  * pass finds no new thread, then interrupts each so that its first stop
  * starts syscall tracing where the plan needs it.
  */
 int
-tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e)
+tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct task **leader, size_t *seized,
+              struct nsdd_error *e)
 {
-	const struct nsd_plan *m = plan->model;
+	const struct nsd_plan *m = plan_model(plan);
 	char path[64];
 	struct tracee *t;
 	bool added = true;
@@ -51,7 +72,7 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 	/* Traced, nsdd or a helper would stop for good: nothing could resume it. */
 	if (tgid == getpid())
 		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0, "pid %d is nsdd itself", pid);
-	if (nsenter_is_helper(tgid))
+	if (ns_is_helper(tgid))
 		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 		                      "pid %d is nsdd's own pid namespace helper", pid);
 	if (mem_is_helper(tgid))
@@ -65,17 +86,16 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 		                      "pid %d has start time %llu, not %llu: it was reused", pid,
 		                      (unsigned long long)nsd_proc_start_time(pid),
 		                      (unsigned long long)m->start_time);
-	if ((t = tracer_find(pid)) != NULL)
+	if ((t = tracee_find(pid)) != NULL)
 		return nsdd_error_set(e, ERR_TASK_BUSY, pid, "task %d is already traced by plan %s",
-		                      pid, t->plan ? t->plan->id : "?");
+		                      pid, t->task.plan ? plan_id(t->task.plan) : "?");
 
 	if (one_thread) {
-		if ((t = tracer_seize(plan, pid)) == NULL) {
+		if ((t = seize(plan, pid, seized)) == NULL) {
 			seize_error(pid, errno, e);
 			return -1;
 		}
-		if (supervisor_ptask(plan, 0) != NULL)
-			supervisor_bound(supervisor_ptask(plan, 0), t);
+		*leader = &t->task;
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
@@ -91,9 +111,9 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 		}
 		while ((de = readdir(d)) != NULL) {
 			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
-			if (tid <= 0 || tracer_find(tid) != NULL)
+			if (tid <= 0 || tracee_find(tid) != NULL)
 				continue;
-			if ((t = tracer_seize(plan, tid)) == NULL) {
+			if ((t = seize(plan, tid, seized)) == NULL) {
 				int err = errno;
 				if (err == ESRCH && tid != pid)
 					continue; /* the thread exited meanwhile */
@@ -101,16 +121,13 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *
 				seize_error(tid, err, e);
 				return -1;
 			}
-			if (tid == pid) {
-				struct ptask *pt = supervisor_ptask(plan, 0);
-				if (pt != NULL)
-					supervisor_bound(pt, t);
-			}
+			if (tid == pid)
+				*leader = &t->task;
 			added = true;
 		}
 		closedir(d);
 	}
-	if (tracer_find(pid) == NULL)
+	if (tracee_find(pid) == NULL)
 		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
 	return 0;
 }

@@ -111,5 +111,5 @@ authz_may_trace(const struct conn *c, pid_t pid, struct nsdd_error *e)
 bool
 authz_may_see(const struct conn *c, const struct plan *plan)
 {
-	return authz_role(c) == ROLE_ROOT || plan->owner == server_peer_uid(c);
+	return authz_role(c) == ROLE_ROOT || plan_owner(plan) == server_peer_uid(c);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "nsdd.h"
+#include "plans.h"
 
 #define EVENTS_KEPT 256
 

@@ -29,63 +29,50 @@ static const char *const field_names[NSD_SET_COUNT] = {
     [NSD_SET_CPID] = "cpid",     [NSD_SET_LPID] = "lpid",   [NSD_SET_SEMPID] = "sempid",
 };
 
-/* The procfs backend: "LONG1 1" makes the kernel restore every field itself. */
-static void
-procfs_restore(struct tracee *t, const struct nsd_step *s)
-{
-	int64_t one = 1;
-	char ebuf[64];
-	int err;
+struct ipcset_step {
+	struct inflight f;
+	bool procfs; /* the kernel restores the fields: next_syscall_data */
+};
 
-	if (t->plan->backend != BACKEND_PROCFS)
-		return;
-	t->ca.procfs = true;
-	if (s->call == NSD_CALL_ANY ? s->id != 1 : s->set == NULL)
-		return; /* a plain IPC_SET: nothing beyond it to ask for */
-	if ((err = procfs_write(t->tid, &one, 1)) != 0) {
-		t->ca.active = false;
-		supervisor_step_failed(t->ptask, t->ca.sc->name, s->id, -1,
-		                       "cannot write next_syscall_data: %s",
-		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
-	}
+/* At an IPC_SET that is the step's: the procfs backend writes "LONG1 1" to
+ * make the kernel restore every field itself; false if the step failed. */
+static bool
+start(struct task *t, const struct sc_info *sc, const struct nsd_step *s)
+{
+	static const int64_t one = 1;
+	bool procfs = plan_backend(t->plan) == BACKEND_PROCFS;
+
+	/* A plain IPC_SET (an `any` step of another value, or no `set`) needs
+	 * nothing beyond the task's own call. */
+	if (procfs && (s->call == NSD_CALL_ANY ? s->id == 1 : s->set != NULL) &&
+	    !step_procfs_write(t, sc->name, s, &one, 1))
+		return false;
+	((struct ipcset_step *)step_start(t, &ipcset_steps, sizeof(struct ipcset_step), sc, s))
+	    ->procfs = procfs;
+	return true;
 }
 
 static void
-ipcset_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6])
+ipcset_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
 {
 	const struct nsd_step *s = supervisor_head(t->ptask);
-	/* msgctl(id, cmd, buf), shmctl(id, cmd, buf), semctl(id, semnum, cmd, arg) */
-	unsigned long long cmd = sc->kind == SC_SEMCTL ? args[2] : args[1];
+	/* msgctl(id, cmd, buf), shmctl(id, cmd, buf), semctl(id, semnum, cmd, arg);
+	 * IPC_64 (0x100) may be or-ed into cmd. */
+	bool set = ((sc->kind == SC_SEMCTL ? args[2] : args[1]) & ~0x100ULL) == IPC_SET;
 
 	if (s == NULL)
 		return;
 	if (s->call == NSD_CALL_ANY) {
 		/* The proposal's "LONG1 1" before an IPC_SET: restore times and pids. */
-		if ((cmd & ~0x100ULL) != IPC_SET)
-			return;
-		t->ca.active = true;
-		t->ca.s = supervisor_head(t->ptask);
-		t->ca.nr = sc->nr;
-		t->ca.sc = sc;
-		t->ca.sc = sc;
-		procfs_restore(t, t->ca.s);
+		if (set)
+			start(t, sc, s);
 		return;
 	}
-	if (s->call != sc->call) {
-		if (t->plan->model->strict)
-			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
-			                       "the task made %s while its next step is %s",
-			                       sc->name, nsd_call_name(s->call));
+	if ((s = step_head(t, sc, sc->call, NULL)) == NULL)
 		return;
-	}
-	/* IPC_64 (0x100) may be or-ed in; other commands and ids are not this step's. */
-	if ((cmd & ~0x100ULL) != IPC_SET || (int32_t)args[0] != s->id)
-		return;
-	t->ca.active = true;
-	t->ca.s = s;
-	t->ca.nr = sc->nr;
-	t->ca.sc = sc;
-	procfs_restore(t, s);
+	/* Other commands and ids are not this step's. */
+	if (set && (int32_t)args[0] == s->id)
+		start(t, sc, s);
 }
 
 /* Capabilities of the task, as /proc/TID/status CapEff says; 0 if unknown. */
@@ -125,18 +112,38 @@ set_qbytes(void *arg)
 	return msgctl(q->id, IPC_SET, &ds) < 0 ? errno : 0;
 }
 
-static void
-ipcset_exit(struct tracee *t, long long rval, bool is_error)
+/* msg qbytes, set in the task's IPC namespace as it may set it; false if it failed. */
+static bool
+restore_qbytes(struct task *t, const char *name, const struct nsd_step *s)
 {
-	const struct nsd_step *s = t->ca.s;
-	const char *name = t->ca.sc->name;
+	struct qbytes q = {(int)s->id, s->set->value[NSD_SET_QBYTES],
+	                   cap_eff(t->tid) & (1ULL << CAP_SYS_RESOURCE_BIT), 0};
+	struct ns *ns;
 	char ebuf[64];
-	int f, err;
+	int err = 0;
 
-	bool procfs = t->ca.procfs;
+	if ((ns = ns_ipc_of(t->tid, &err)) != NULL)
+		err = ns_run(ns, set_qbytes, &q);
+	if (err == 0)
+		return true;
+	supervisor_step_failed(t->ptask, name, s->id, -1, "qbytes %lld: %s%s", q.value,
+	                       nsdd_errno_text(err, ebuf, sizeof(ebuf)),
+	                       err == EPERM ? " (above msgmnb without CAP_SYS_RESOURCE)" : "");
+	return false;
+}
 
-	memset(&t->ca, 0, sizeof(t->ca));
-	if (is_error && rval <= -512 && rval >= -516)
+static void
+ipcset_exit(struct task *t, long long rval, bool is_error)
+{
+	struct ipcset_step *is = (struct ipcset_step *)t->step;
+	const struct nsd_step *s = is->f.s;
+	const char *name = is->f.sc->name;
+	bool procfs = is->procfs;
+	char ebuf[64];
+	int f;
+
+	step_end(t);
+	if (is_error && nsdd_restarts(rval))
 		return; /* restarted: the step waits */
 	if (is_error) {
 		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
@@ -148,39 +155,19 @@ ipcset_exit(struct tracee *t, long long rval, bool is_error)
 		supervisor_applied(t->ptask, name, MECH_PROCFS, s->id, s->id);
 		return;
 	}
-	if (s->call == NSD_CALL_ANY) {
-		if (s->id == 1)
-			supervisor_unsupported(
-			    t->ptask, name, "times and last-operation pids",
-			    "LONG1 1: the running kernel offers no way to set them");
-		supervisor_applied(t->ptask, name, MECH_IPC_SET, s->id, s->id);
-		return;
-	}
-	for (f = 0; s->set != NULL && f < NSD_SET_COUNT; f++) {
+	if (s->call == NSD_CALL_ANY && s->id == 1)
+		supervisor_unsupported(t->ptask, name, "times and last-operation pids",
+		                       "LONG1 1: the running kernel offers no way to set them");
+	for (f = 0; s->call != NSD_CALL_ANY && s->set != NULL && f < NSD_SET_COUNT; f++) {
 		if (!(s->set->mask & (1u << f)))
 			continue;
-		if (f == NSD_SET_QBYTES) {
-			struct qbytes q = {(int)s->id, s->set->value[f],
-			                   cap_eff(t->tid) & (1ULL << CAP_SYS_RESOURCE_BIT), 0};
-			if ((err = ipc_in_ns_of(t->tid, set_qbytes, &q)) != 0) {
-				supervisor_step_failed(
-				    t->ptask, name, s->id, -1, "qbytes %lld: %s%s", q.value,
-				    nsdd_errno_text(err, ebuf, sizeof(ebuf)),
-				    err == EPERM ? " (above msgmnb without CAP_SYS_RESOURCE)" : "");
-				return;
-			}
-			continue;
-		}
-		supervisor_unsupported(t->ptask, name, field_names[f],
-		                       "the running kernel offers no way to set it");
+		if (f != NSD_SET_QBYTES)
+			supervisor_unsupported(t->ptask, name, field_names[f],
+			                       "the running kernel offers no way to set it");
+		else if (!restore_qbytes(t, name, s))
+			return;
 	}
 	supervisor_applied(t->ptask, name, MECH_IPC_SET, s->id, s->id);
 }
 
-static bool
-ipcset_busy(const struct tracee *t)
-{
-	return t->ca.active;
-}
-
-const struct step_ops ipcset_steps = {ipcset_entry, ipcset_exit, ipcset_busy, NULL};
+const struct step_ops ipcset_steps = {ipcset_entry, NULL, ipcset_exit, step_end};

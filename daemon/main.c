@@ -131,8 +131,29 @@ raise_nofile(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+struct options {
+	const char *socket_path, *group;
+	unsigned long max_conns;
+	bool verbose;
+};
+
+/* --backend: kernel, procfs or auto. */
+static bool
+backend(const char *arg)
+{
+	nsdd_backend_forced = strcmp(arg, "auto") != 0;
+	if (strcmp(arg, "kernel") == 0 || strcmp(arg, "auto") == 0)
+		nsdd_backend = BACKEND_KERNEL;
+	else if (strcmp(arg, "procfs") == 0)
+		nsdd_backend = BACKEND_PROCFS;
+	else
+		return false;
+	return true;
+}
+
+/* The command line into o; -1 to go on, else the status to exit with. */
+static int
+parse(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, 's'},
@@ -147,20 +168,15 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *socket_path = NULL, *group = "nsd";
-	unsigned long max_conns = 256;
-	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
-	bool verbose = false;
-	size_t i;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "s:m:b:p:g:vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			socket_path = optarg;
+			o->socket_path = optarg;
 			break;
 		case 'm':
-			if (!number("--max-connections", optarg, 65536, &max_conns))
+			if (!number("--max-connections", optarg, 65536, &o->max_conns))
 				return 2;
 			break;
 		case 'P':
@@ -174,12 +190,7 @@ main(int argc, char **argv)
 				return 2;
 			break;
 		case 'b':
-			nsdd_backend_forced = strcmp(optarg, "auto") != 0;
-			if (strcmp(optarg, "kernel") == 0 || strcmp(optarg, "auto") == 0) {
-				nsdd_backend = BACKEND_KERNEL;
-			} else if (strcmp(optarg, "procfs") == 0) {
-				nsdd_backend = BACKEND_PROCFS;
-			} else {
+			if (!backend(optarg)) {
 				fprintf(stderr, "nsdd: --backend takes kernel, procfs or auto\n");
 				return 2;
 			}
@@ -188,10 +199,10 @@ main(int argc, char **argv)
 			procfs_set_root(optarg);
 			break;
 		case 'g':
-			group = optarg;
+			o->group = optarg;
 			break;
 		case 'v':
-			verbose = true;
+			o->verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -208,27 +219,39 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (socket_path == NULL)
-		socket_path = nsd_socket_path();
+	return -1;
+}
 
-	log_init(verbose);
-	authz_set_group(group);
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
+	struct options o = {NULL, "nsd", 256, false};
+	size_t i;
+	int rc;
+
+	if ((rc = parse(argc, argv, &o)) >= 0)
+		return rc;
+	if (o.socket_path == NULL)
+		o.socket_path = nsd_socket_path();
+	log_init(o.verbose);
+	authz_set_group(o.group);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	if ((nsdd_base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	mem_init();
-	if (nsenter_init() < 0)
-		fatal("cannot open nsdd's own pid namespace");
-	if (ipc_init() < 0)
-		fatal("cannot open nsdd's own IPC namespace");
+	helper_init();
+	if (ns_init() < 0)
+		fatal("cannot open nsdd's own pid and IPC namespaces");
+	ns_on_release(tracer_unhold_all);
 	api_init();
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(nsdd_base, sigs[i], signal_cb, NULL);
 		if (ev == NULL || evsignal_add(ev, NULL) < 0)
 			fatalx("cannot handle signal %d", sigs[i]);
 	}
-	server_listen(socket_path, (unsigned)max_conns);
+	server_listen(o.socket_path, (unsigned)o.max_conns, api_dispatch);
 	log_info("nsdd %s ready", PACKAGE_VERSION);
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1\nSTATUS=0 plans running, 0 tasks traced");

@@ -137,7 +137,7 @@ helper_main(int s)
 {
 	static union wire_buf in, out;
 
-	nsenter_helper_begin(s, "nsdd-memio");
+	helper_begin(s, "nsdd-memio");
 	for (;;) {
 		ssize_t n = recv(3, &in, sizeof(in), 0);
 		struct wire_op *op = (struct wire_op *)(&in.req + 1);
@@ -207,7 +207,7 @@ round_trip(const void *req, size_t len, union wire_buf *rep)
 	long left;
 	ssize_t n;
 
-	if (sock < 0 && (helper = nsenter_spawn(helper_main, &sock)) < 0) {
+	if (sock < 0 && (helper = helper_spawn(helper_main, &sock)) < 0) {
 		log_warn("cannot make the memory helper");
 		helper = 0;
 		errno = EAGAIN;
@@ -393,30 +393,6 @@ mem_access(pid_t tid, struct mem_op *ops, size_t nops)
 		}
 	}
 	return 0;
-}
-
-int
-mem_read(pid_t tid, unsigned long long addr, void *buf, size_t len)
-{
-	struct mem_op op = {MEM_READ, addr, buf, len};
-
-	return mem_access(tid, &op, 1);
-}
-
-int
-mem_write(pid_t tid, unsigned long long addr, const void *buf, size_t len)
-{
-	struct mem_op op = {MEM_WRITE, addr, (void *)(uintptr_t)buf, len};
-
-	return mem_access(tid, &op, 1);
-}
-
-int
-mem_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len)
-{
-	struct mem_op op = {MEM_STRING, addr, buf, len};
-
-	return mem_access(tid, &op, 1);
 }
 
 bool

@@ -80,18 +80,38 @@ int nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 
-struct plan;
-struct ptask;
-struct kept;
-struct tracee;
-struct pidns;
-struct ipcns;
+/* NSpid of /proc/PID/status (outermost first, as nsdd's /proc sees it) into
+ * out[], innermost first; -1 with errno. */
+int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
+/* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never
+ * sees, because the kernel makes the call again. */
+static inline bool
+nsdd_restarts(long long rval)
+{
+	return rval <= -512 && rval >= -516;
+}
+
+/*
+ * Every struct below is defined by the one file (or room) that owns it;
+ * the others hold pointers and go through that file's functions.
+ */
+struct conn;    /* server.c */
+struct plan;    /* the plan room: plans.h */
+struct ptask;   /* the plan room */
+struct watch;   /* the plan room */
+struct tracee;  /* the tracer room: tracer.h */
+struct ns;      /* ns.c */
+struct sc_info; /* below, rows of syscalls.c */
+struct task;    /* below */
+struct driver;
+struct inflight;
+struct step_ops;
 
 /* --- server.c: the varlink socket and its connections ---------------- */
 
-struct conn;
+typedef void (*server_dispatch_fn)(struct conn *c, const char *method, json_t *params);
 
-int server_listen(const char *path, unsigned max_conns);
+int server_listen(const char *path, unsigned max_conns, server_dispatch_fn dispatch);
 void server_close(void);
 /* Replies to the call in hand; params is stolen. */
 void server_reply(struct conn *c, json_t *params);
@@ -124,25 +144,10 @@ void api_dispatch(struct conn *c, const char *method, json_t *params);
 /* The parameter of params that spec ("id:s kill:b?", ...) refuses, or NULL. */
 const char *api_bad_param(json_t *params, const char *spec);
 
-/* --- supervisor.c: plans, their tasks, events ------------------------- */
+/* --- the plan room: plans.c (store), supervisor.c (progress), events.c -- */
 
-enum plan_state { PLAN_RUNNING, PLAN_COMPLETED, PLAN_FAILED, PLAN_CANCELLED };
-
-enum ptask_state { PT_WAITING, PT_TRACED, PT_DONE, PT_EXITED, PT_FAILED, PT_DETACHED };
-
-/* A task the plan names ("target" or a planned pid) and its progress. */
-struct ptask {
-	struct plan *plan;
-	const struct nsd_task_plan *model;
-	enum ptask_state state;
-	pid_t pid;   /* in nsdd's pid namespace, 0 until the task exists */
-	size_t next; /* steps applied: the head step's index */
-	char *error;
-	json_t *unsupported;   /* "step N call: field" the kernel could not set */
-	struct nsd_step synth; /* an `any` head step, as the syscall's kind */
-	int32_t synth_pid;
-	struct tracee *tracee;
-};
+/* Per user but root: running plans, and the steps in them (LimitExceeded). */
+extern unsigned long nsdd_max_plans_per_owner, nsdd_max_steps_per_owner;
 
 /* How an applied step got its id: its event's "mechanism". */
 enum mechanism {
@@ -157,250 +162,179 @@ enum mechanism {
 	MECH_IPC_SET      /* the task's own IPC_SET, and msg_qbytes */
 };
 
-enum ev_kind {
-	EV_ATTACHED,
-	EV_APPLIED,
-	EV_FAILED,
-	EV_UNSUPPORTED,
-	EV_EXITED,
-	EV_DETACHED,
-	EV_COMPLETED,
-	EV_PLAN_FAILED,
-	EV_CANCELLED
-};
+/* plans.c: finding plans, and what a client reads of them. */
+struct plan *plan_find(const char *id);
+/* Iterates the plans a client may list: plan_next(NULL) is the first. */
+struct plan *plan_next(struct plan *prev);
+const char *plan_id(const struct plan *plan);
+uid_t plan_owner(const struct plan *plan);
+const struct nsd_plan *plan_model(const struct plan *plan);
+size_t plan_ntasks(const struct plan *plan);
+size_t plan_nsteps(const struct plan *plan);
+json_t *plan_status(const struct plan *plan);
+/* The plan's newest event as JSON, or NULL. */
+json_t *plan_last_event(const struct plan *plan);
+/* A Watch: fn(arg, event, last) for each of the plan's events, from the
+ * first kept, as they come. fn returns false to stop for now (its client
+ * cannot take more); last is the final one, after which the Watch ends by
+ * itself (event is NULL if that final event was delivered before). */
+typedef bool (*watch_fn)(void *arg, json_t *event, bool last);
+struct watch *plan_watch(struct plan *plan, watch_fn fn, void *arg);
+/* Delivers what a stopped Watch has not had yet. */
+void plan_watch_resume(struct watch *w);
+void plan_unwatch(struct watch *w);
+size_t plan_running(void);
+bool plan_pid_wanted(int32_t pid);
+/* What a plan's tasks need to know of it. */
+bool plan_ending(const struct plan *plan);
+bool plan_strict(const struct plan *plan);
+enum backend plan_backend(const struct plan *plan);
+/* 1 << enum nsd_call for each call its steps make. */
+unsigned plan_calls(const struct plan *plan);
+void plan_count_stop(struct plan *plan);
 
-/* One event of a plan; the varlink Event, made JSON by events_json(). */
-struct event {
-	uint64_t usec;
-	long long want, got; /* got < 0: none */
-	uint32_t task;       /* 1 + the ptask's index; 0: the plan's own event */
-	uint32_t step;
-	uint8_t kind;      /* enum ev_kind */
-	int8_t call;       /* the step's enum nsd_call; -1: no step */
-	uint8_t mechanism; /* enum mechanism, of an applied step */
-	char syscall[18];  /* "": none */
-	char *error;
-};
-
-struct event_log {
-	struct event *ev;
-	size_t n, cap;
-	size_t first; /* the index of ev[0] over the plan's life */
-};
-
-struct watch {
-	TAILQ_ENTRY(watch) entry;
-	struct plan *plan;
-	size_t next; /* index of the next event to deliver, over the plan's life */
-	void (*cb)(struct watch *w);
-	void *arg;
-};
-
-struct plan {
-	TAILQ_ENTRY(plan) entry;
-	char id[17];
-	struct nsd_plan *model;
-	uid_t owner;
-	enum plan_state state;
-	bool ending;       /* a final state is chosen; tasks are being let go */
-	bool hidden;       /* failed at Submit: never listed, freed when it ends */
-	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
-	enum plan_state final;
-	bool kill; /* end by SIGKILL rather than detach */
-	char *error;
-	struct ptask *ptasks; /* model->ntasks */
-	size_t applied;
-	uint64_t stops;   /* ptrace stops of its tasks: the cost of the plan */
-	unsigned targets; /* 1 << sc_kind for each syscall kind its steps target */
-	enum backend backend;
-	uint64_t created_usec, finished_usec;
-	struct event_log events;
-	TAILQ_HEAD(, tracee) tracees;
-	size_t ntracees;
-	struct kept *kept; /* on_failure kill: processes the plan made or took */
-	size_t nkept;
-	struct event *timer;
-	TAILQ_HEAD(, watch) watches;
-};
-
-TAILQ_HEAD(plan_list, plan);
-extern struct plan_list supervisor_plans;
-/* Per user but root: running plans, and the steps in them (LimitExceeded). */
-extern unsigned long nsdd_max_plans_per_owner, nsdd_max_steps_per_owner;
-
-/* Takes model, whatever the outcome. */
+/* supervisor.c: a plan's life. Takes model, whatever the outcome. */
 struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
 /* SetNext: the next targeted syscall of thread tid produces values[0] (a pid
  * array of n levels for a fork); replaces a value not yet used. */
 int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,
                        struct nsdd_error *e);
-/* plans.c: the store of plans. */
-extern const char *const plan_states[];
-struct plan *plan_alloc(void);
-void plan_build_index(struct plan *plan);
-void plan_free(struct plan *plan);
-/* A finished plan lets go of its steps and index, and of old events. */
-void plan_shrink(struct plan *plan);
-/* Drops the oldest finished plans past what is kept. */
-void plan_prune(void);
-struct plan *supervisor_find(const char *id);
-json_t *supervisor_status(const struct plan *plan);
 void supervisor_cancel(struct plan *plan, bool kill, const char *why);
-void supervisor_fail(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void supervisor_shutdown(void);
-size_t supervisor_running(void);
+void supervisor_notify_status(void);
+
+/* What a plan's tasks report to it (the tracer and the step handlers). */
 struct ptask *supervisor_ptask(struct plan *plan, int32_t planned_pid);
+/* The ptask has steps left, and its plan is not ending. */
+bool supervisor_pending(const struct ptask *pt);
 const struct nsd_step *supervisor_head(const struct ptask *pt);
 /* The head step for a syscall of kind call: the step itself, or an `any`
  * step seen as a step of that kind with its value as the id or pid. */
 const struct nsd_step *supervisor_head_as(struct ptask *pt, enum nsd_call call);
-void supervisor_bound(struct ptask *pt, struct tracee *t);
+/* t is the task that pt names; false if pt is NULL or has its task already. */
+bool supervisor_bind(struct ptask *pt, struct task *t);
 void supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
                         long long got);
 void supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void supervisor_exited(struct ptask *pt, int status);
-void supervisor_detached(struct ptask *pt);
+/* The task made `made` (a syscall, "clone3 (a thread)") where the head step
+ * s is of another call: under "strict" the step fails; true if it did. */
+bool supervisor_diverged(struct ptask *pt, const char *syscall, const char *made,
+                         const struct nsd_step *s);
 void supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
                             const char *why);
-void supervisor_tracee_gone(struct plan *plan);
 /* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
 void supervisor_keep(struct plan *plan, pid_t pid);
-bool supervisor_pid_wanted(int32_t pid);
-void supervisor_watch(struct watch *w, struct plan *plan);
-void supervisor_unwatch(struct watch *w);
-void supervisor_notify_status(void);
+/* The tracer's reports: t (bound to pt, or not) exited or was let go; a
+ * tracee of plan was made or freed. */
+void supervisor_exited(struct ptask *pt, const struct task *t, int status);
+void supervisor_detached(struct ptask *pt, const struct task *t);
+void supervisor_moved(struct ptask *pt, pid_t tid);
+void supervisor_tracee_added(struct plan *plan);
+void supervisor_tracee_gone(struct plan *plan);
 
-/* --- tracer.c: the ptrace engine ------------------------------------- */
+/* --- the task, as the step handlers see it, and its driver ------------ */
 
-/* How a fork-kind step is being made to happen (pid.c). */
-enum fork_how { FORK_NONE, FORK_NATIVE, FORK_CLONE3, FORK_LAST_PID, FORK_REFUSE };
+/*
+ * A task that nsdd serves, as the step handlers see it. A driver (the
+ * ptrace engine today, seccomp user notification next) embeds it in its own
+ * record and gives the handlers what they may do to the task; the handlers
+ * never learn which driver it is.
+ */
+struct task {
+	pid_t tid;           /* in nsdd's pid namespace */
+	struct plan *plan;   /* NULL: a child whose parent is not known yet */
+	struct ptask *ptask; /* NULL: the plan does not name it */
+	const struct driver *drv;
+	struct inflight *step; /* the one step in flight, or NULL */
+	bool no_set_tid;       /* clone3 with set_tid is refused to it */
+};
 
-struct fork_apply {
-	enum fork_how how;
+/* A step in flight: each handler's own record begins with this. */
+struct inflight {
+	const struct step_ops *ops;
+	const struct sc_info *sc; /* the syscall the task made */
 	const struct nsd_step *s; /* the step, as resolved at entry */
-	long nr;                  /* the syscall the task made */
-	const struct sc_info *sc;
-	uint64_t flags;               /* its clone flags */
-	struct user_regs_struct regs; /* at entry, as the task made it */
-	bool modified;                /* registers differ from regs */
-	bool decided;                 /* the fork event settled the step */
-	int refuse_errno;             /* FORK_REFUSE: the errno to return */
-	pid_t child;                  /* in nsdd's namespace, from the fork event */
-	int32_t got[NSD_MAX_LEVELS];  /* the child's pids, innermost first */
-	size_t ngot;
-	struct pidns *locks[NSD_MAX_LEVELS];
-	size_t nlocks;
-	int32_t old_last[NSD_MAX_LEVELS]; /* ns_last_pid before nsdd set it */
-	int fallback;                     /* this try follows a clone3 that failed so */
-	/* The task's bytes that the clone3 arguments cover, put back once the
-	 * kernel has read the arguments. */
-	unsigned long long saved_addr;
-	size_t saved_len;
-	unsigned char saved[256];
 };
 
-/* An msgget/semget/shmget step in flight (ipc.c). */
-struct ipc_apply {
-	bool active;  /* *_next_id written; the syscall's exit decides */
-	bool waiting; /* held for the namespace's lock */
-	bool procfs;  /* next_syscall_data was written instead */
-	const struct nsd_step *s;
-	long nr;
-	const struct sc_info *sc;
-	struct ipcns *ns;
-};
+enum mem_kind { MEM_READ, MEM_WRITE, MEM_STRING };
 
-/* An open step in flight (fd.c): the task's own call, then the syscalls
- * that nsdd makes the task run (fcntl F_DUPFD or dup3, close), then its
- * registers and signal mask back. */
-enum fd_state { FD_NONE, FD_OPENING, FD_DUPFD, FD_DUP, FD_CLOSE_EXTRA, FD_CLOSE };
-
-struct fd_apply {
-	enum fd_state state;
-	const struct nsd_step *s;
-	long nr;
-	const struct sc_info *sc;
-	bool cloexec;                 /* the task asked for O_CLOEXEC */
-	struct user_regs_struct regs; /* at the open's exit */
-	long long newfd;              /* what the open returned */
-	long long result;             /* what the task will see */
-	long long extra;              /* F_DUPFD gave another fd: closed too */
-	int err;                      /* the step fails with this errno */
-	uint64_t sigmask;             /* the task's own, while nsdd blocks all */
-	bool procfs;                  /* next_syscall_data was written instead */
-};
-
-/* A msgctl/semctl/shmctl(IPC_SET) step in flight (ipcset.c). */
-struct ctl_apply {
-	bool active;
-	bool procfs;
-	const struct nsd_step *s;
-	long nr;
-	const struct sc_info *sc;
-};
-
-/* Registers a new child must get back before it runs (clone3 rewrites). */
-struct child_fix {
-	bool pending;
-	struct user_regs_struct regs; /* the parent's at entry */
+/* MEM_STRING reads up to len bytes, to a NUL (ENAMETOOLONG if none). */
+struct mem_op {
+	enum mem_kind kind;
+	unsigned long long addr;
+	void *buf;
+	size_t len;
 };
 
 /*
- * A syscall that a seized task was blocked in: the kernel restarts it after
- * the attach stop, and its new entry is not a call the task made after its
- * step became pending, so the step is not its.
+ * What a driver lets a step handler do to a task stopped at a syscall.
+ * Functions that can fail return 0, or -1 with errno.
  */
-struct restart {
-	bool pending;
-	bool in_handler; /* a signal was delivered: a handler may run first */
-	long nr;
-	unsigned long long ip;
+struct driver {
+	int (*get_regs)(struct task *t, struct user_regs_struct *r);
+	int (*set_regs)(struct task *t, const struct user_regs_struct *r);
+	/* Up to 4 memory accesses in order, 8 KiB each; ETIMEDOUT: the memory
+	 * did not answer in time. */
+	int (*mem)(struct task *t, struct mem_op *ops, size_t n);
+	/* From a syscall-exit stop with registers r: the task makes nr(a0, a1,
+	 * a2) next, and its result comes to the step's exit op. */
+	int (*run_syscall)(struct task *t, const struct user_regs_struct *r, long nr,
+	                   unsigned long long a0, unsigned long long a1, unsigned long long a2);
+	/* The task's blocked signals: *old gets them, then set (if not NULL) is. */
+	int (*set_sigmask)(struct task *t, const uint64_t *set, uint64_t *old);
+	/* Keeps the task at its syscall entry until a namespace lock is freed;
+	 * then the step's entry op runs again, with sc NULL. */
+	void (*hold)(struct task *t);
+	/* The children this syscall makes come to the step's event op. */
+	void (*trace_forks)(struct task *t, bool on);
+	/* Until the step ends, a child the task makes starts with r's syscall
+	 * number and arguments (the task's own call, not nsdd's rewrite); NULL:
+	 * as it is. */
+	void (*child_regs)(struct task *t, const struct user_regs_struct *r);
+	/* A new task that no step wants: it is let go. */
+	void (*let_go)(struct task *child);
 };
 
-struct tracee {
-	TAILQ_ENTRY(tracee) entry;      /* plan->tracees */
-	TAILQ_ENTRY(tracee) hold_entry; /* tasks waiting for a namespace lock */
-	pid_t tid;
-	struct plan *plan;   /* NULL: an orphan child whose parent is not known yet */
-	struct ptask *ptask; /* NULL: the plan does not name it */
-	bool stopped;        /* in a ptrace-stop we have not resumed */
-	bool initial;        /* its first stop has not been seen */
-	bool group_stop;     /* resume with PTRACE_LISTEN */
-	bool held;           /* kept at syscall entry until a lock frees */
-	bool detach_wanted;
-	bool killed;
-	bool no_set_tid;  /* clone3 is refused to it: use ns_last_pid */
-	int fallback;     /* the rewritten clone3 failed so: the call is made again */
-	bool interrupted; /* PTRACE_INTERRUPT sent, stop not yet seen */
-	bool gone;        /* removed by the kernel unreported; being freed */
-	int inject_sig;
-	int parked_status; /* an orphan's first stop, replayed on adoption */
-	unsigned options;
-	struct fork_apply fa;
-	struct ipc_apply ia;
-	struct fd_apply fd;
-	struct ctl_apply ca;
-	struct child_fix fix;
-	struct restart restart;
-	bool seized; /* attached, not born traced: its first stop may be in a syscall */
+/* --- the step handlers: fork.c, ipcget.c, open.c, ipcset.c ------------- */
+
+/*
+ * A step kind's handler, written against struct task and its driver.
+ * entry: a targeted syscall's entry, while the task's ptask has steps left
+ * (sc NULL: again, after a hold). event: the task made a child. exit: the
+ * syscall in flight (or one the driver ran for the step) returned. abandon:
+ * the task is let go or died with the step in flight; the step ends. Every
+ * op but event ends the step when it is over, with step_end().
+ */
+struct step_ops {
+	void (*entry)(struct task *t, const struct sc_info *sc, const unsigned long long args[6]);
+	void (*event)(struct task *t, struct task *child);
+	void (*exit)(struct task *t, long long rval, bool is_error);
+	void (*abandon)(struct task *t);
 };
 
-/* Seizes pid and its threads, or with one_thread the thread pid alone. */
-int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct nsdd_error *e);
-struct tracee *tracer_seize(struct plan *plan, pid_t tid);
-void tracer_reap(void);
-void tracer_release(struct tracee *t);
-void tracer_kill(struct tracee *t);
-struct tracee *tracer_find(pid_t tid);
-void tracer_hold(struct tracee *t);
-void tracer_unhold_all(void);
-struct tracee *tracer_child(struct tracee *parent, pid_t child);
-size_t tracer_count(void);
-bool tracer_step_busy(const struct tracee *t);
-void tracer_set_options(struct tracee *t, unsigned options);
+extern const struct step_ops fork_steps, ipcget_steps, open_steps, ipcset_steps;
 
-/* --- the syscall kinds ---------------------------------------------------- */
+/* steps.c: what every handler does alike. */
+/* A new in-flight record of size bytes (beginning with struct inflight). */
+void *step_start(struct task *t, const struct step_ops *ops, size_t size, const struct sc_info *sc,
+                 const struct nsd_step *s);
+/* The step in flight is over: its record is freed. */
+void step_end(struct task *t);
+/* The procfs backend: writes next_syscall_data; false (the step failed) if
+ * it could not. */
+bool step_procfs_write(struct task *t, const char *syscall, const struct nsd_step *s,
+                       const int64_t *values, size_t n);
+/* The head step of t for a syscall of kind call, resolving `any`; NULL if
+ * none, or another call's (reported under "strict"). */
+const struct nsd_step *step_head(struct task *t, const struct sc_info *sc, enum nsd_call call,
+                                 const char *made);
+
+/* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
 
 enum sc_kind {
 	SC_NONE,
@@ -420,13 +354,12 @@ enum sc_kind {
 	SC_SHMCTL
 };
 
-/* A step kind's handler: what nsdd does at a targeted syscall's entry and exit. */
-struct step_ops {
-	void (*entry)(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
-	void (*exit)(struct tracee *t, long long rval, bool is_error);
-	bool (*busy)(const struct tracee *t); /* a step of this kind is in flight */
-	void (*abandon)(struct tracee *t);    /* lets go of it; NULL: nothing to undo */
-};
+/* fork.c: the clone3 arguments equivalent to a fork, vfork or clone with
+ * args; false for a clone that clone3 cannot express (or clone refuses). */
+bool fork_clone3_args(enum sc_kind kind, const unsigned long long args[6],
+                      struct clone_args_v2 *ca);
+
+/* --- syscalls.c: the syscall table ------------------------------------- */
 
 /* A syscall nsdd targets: a row of syscalls.c. */
 struct sc_info {
@@ -439,12 +372,23 @@ struct sc_info {
 	int path_arg; /* open kinds: the path's argument index; else -1 */
 };
 
-/* --- syscalls.c: the syscall table ------------------------------------- */
-
-extern const struct step_ops fork_steps, ipc_steps, open_steps, ipcset_steps;
-extern const struct step_ops *const step_handlers[]; /* NULL-terminated */
 const struct sc_info *syscall_find(long nr);
-unsigned syscall_targets(const struct nsd_plan *m);
+bool syscall_targeted(const struct sc_info *sc, unsigned calls);
+
+/* --- the tracer room: tracer.c, tracee.c, attach.c --------------------- */
+
+/* Seizes pid and its threads, or with one_thread the thread pid alone; *leader
+ * is the task of pid, and *seized counts the tracees made, failure or not. */
+int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct task **leader,
+                  size_t *seized, struct nsdd_error *e);
+void tracer_reap(void);
+/* Lets go of every tracee of plan: detached, or with kill, killed. */
+void tracer_let_go(struct plan *plan, bool kill);
+/* A task nsdd traces, in any plan. */
+struct task *tracer_find_task(pid_t tid);
+size_t tracer_count(void);
+/* Held tasks try again: a namespace lock was freed (ns_on_release). */
+void tracer_unhold_all(void);
 
 /* --- arch.c: registers (x86_64) ------------------------------------------ */
 
@@ -465,39 +409,6 @@ unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
 void arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, unsigned long long a1,
                  unsigned long long a2);
 
-/* --- pid.c: fork and thread steps ------------------------------------ */
-
-void pid_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
-void pid_event(struct tracee *t, pid_t child);
-void pid_abandon(struct tracee *t);
-bool pid_fix_child(struct tracee *child);
-/* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
-struct clone_args_v2 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-	    set_tid_size, cgroup;
-};
-/* The clone3 arguments equivalent to a fork, vfork or clone with args; false
- * for a clone that clone3 cannot express (or clone itself refuses). */
-bool pid_clone3_equivalent(enum sc_kind kind, const unsigned long long args[6],
-                           struct clone_args_v2 *ca);
-int pid_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
-
-/* --- fd.c: open steps ------------------------------------------------ */
-
-/* nsdd is making the task run syscalls of its own: their stops are nsdd's. */
-bool fd_injecting(const struct tracee *t);
-
-/* --- ipcset.c: msgctl, semctl and shmctl IPC_SET steps ---------------- */
-
-/* --- ipc.c: msgget, semget and shmget steps -------------------------- */
-
-int ipc_init(void);
-void ipc_entry(struct tracee *t, const struct sc_info *sc, const unsigned long long args[6]);
-void ipc_abandon(struct tracee *t);
-void ipc_gc(void);
-/* Runs fn(arg) inside the IPC namespace of tid; returns fn's errno or setns's. */
-int ipc_in_ns_of(pid_t tid, int (*fn)(void *arg), void *arg);
-
 /* --- filter.c: the task's own seccomp filters ------------------------- */
 
 enum filter_verdict { FILTER_ALLOWS, FILTER_DENIES, FILTER_UNKNOWN };
@@ -514,55 +425,47 @@ bool procfs_available(pid_t tgid, pid_t tid);
 /* Writes "LONGn v1 ... vn" for the thread; 0 or an errno. */
 int procfs_write(pid_t tid, const int64_t *values, size_t n);
 
-/* --- events.c: a plan's events ------------------------------------- */
-
-struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);
-size_t events_end(const struct event_log *log);
-/* NULL when i was trimmed away or is not there yet. */
-const struct event *events_get(const struct event_log *log, size_t i);
-json_t *events_json(const struct plan *plan, const struct event *e);
-void events_trim(struct event_log *log);
-void events_free(struct event_log *log);
-
 /* --- memio.c: tracee memory, with a deadline -------------------------- */
-
-enum mem_kind { MEM_READ, MEM_WRITE, MEM_STRING };
-
-/* MEM_STRING reads up to len bytes, to a NUL (ENAMETOOLONG if none). */
-struct mem_op {
-	enum mem_kind kind;
-	unsigned long long addr;
-	void *buf;
-	size_t len;
-};
 
 /* Up to 4 accesses in order, 8 KiB each way; -1 with errno at the first that
  * fails (ETIMEDOUT: the memory did not answer in time). */
 void mem_init(void);
 int mem_access(pid_t tid, struct mem_op *ops, size_t nops);
-int mem_read(pid_t tid, unsigned long long addr, void *buf, size_t len);
-int mem_write(pid_t tid, unsigned long long addr, const void *buf, size_t len);
-int mem_read_string(pid_t tid, unsigned long long addr, char *buf, size_t len);
 bool mem_helper_reaped(pid_t pid);
 /* tid is no longer a tracee, or has a new mm (0: every task). */
 void mem_forget(pid_t tid);
 bool mem_is_helper(pid_t pid);
 
-/* --- nsenter.c: acting inside a task's pid namespace ----------------- */
+/* --- ns.c: the namespace room ------------------------------------------ */
 
-int nsenter_init(void);
+int ns_init(void);
+/* fn runs from the event loop after a lock was freed. */
+void ns_on_release(void (*fn)(void));
+unsigned long ns_ino(const struct ns *ns);
+struct ns *ns_ipc_of(pid_t tid, int *err);
 /* The pid namespaces a new child of tid lands in, innermost first. */
-int nsenter_child_pidns(pid_t tid, bool newpid, size_t levels, struct pidns **out, int *err);
-bool nsenter_lock(struct pidns *const *ns, size_t n, struct tracee *t);
-void nsenter_unlock(struct pidns *const *ns, size_t n, struct tracee *t);
-int nsenter_set_last_pid(struct pidns *ns, int32_t want, int32_t *old);
-void nsenter_put_back_last_pid(struct pidns *ns, int32_t want, int32_t old);
-bool nsenter_reaped(pid_t pid);
-bool nsenter_is_helper(pid_t pid);
-/* A helper process running fn (which never returns) in nsdd's own pid
- * namespace, at a pid no plan wants; nsdd's end of its socket in *sock. */
-pid_t nsenter_spawn(void (*fn)(int sock), int *sock);
-void nsenter_helper_begin(int sock, const char *name);
-void nsenter_gc(void);
+int ns_child_pidns(pid_t tid, bool newpid, size_t levels, struct ns **out, int *err);
+/* fn(arg) with nsdd inside ns; fn's errno, or setns's. */
+int ns_run(struct ns *ns, int (*fn)(void *arg), void *arg);
+/* Takes the lock of every namespace in ns (NULLs skipped) for owner, or none. */
+bool ns_lock(struct ns *const *ns, size_t n, const void *owner);
+void ns_unlock(struct ns *const *ns, size_t n, const void *owner);
+int ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old);
+void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
+bool ns_helper_reaped(pid_t pid);
+bool ns_is_helper(pid_t pid);
+void ns_gc(void);
+
+/* --- helper.c: nsdd's helper processes --------------------------------- */
+
+typedef void (*helper_fn)(int sock);
+
+void helper_init(void);
+/* The start of a helper's fn: it keeps only its socket, as fd 3. */
+void helper_begin(int sock, const char *name);
+/* A child running fn(sv[1]), at a pid no plan wants on each of levels. */
+pid_t helper_place(size_t levels, helper_fn fn, int sv[2]);
+/* A helper in nsdd's own pid namespace; nsdd's end of its socket in *sock. */
+pid_t helper_spawn(helper_fn fn, int *sock);
 
 #endif

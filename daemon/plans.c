@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "log.h"
-#include "nsdd.h"
+#include "plans.h"
 
 #define MAX_FINISHED_PLANS  128
 #define MAX_FINISHED_WEIGHT (256 * 1024)
 
-struct plan_list supervisor_plans = TAILQ_HEAD_INITIALIZER(supervisor_plans);
+struct plan_list plans = TAILQ_HEAD_INITIALIZER(plans);
 
 const char *const plan_states[] = {"running", "completed", "failed", "cancelled"};
 static const char *const ptask_states[] = {"waiting", "traced", "done",
@@ -53,23 +53,23 @@ cmp_i32(const void *a, const void *b)
 }
 
 struct plan *
-supervisor_find(const char *id)
+plan_find(const char *id)
 {
 	struct plan *plan;
 
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	if (!plan->hidden && strcmp(plan->id, id) == 0)
 		return plan;
 	return NULL;
 }
 
 size_t
-supervisor_running(void)
+plan_running(void)
 {
 	struct plan *plan;
 	size_t n = 0;
 
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	n += plan->state == PLAN_RUNNING;
 	return n;
 }
@@ -84,11 +84,11 @@ supervisor_ptask(struct plan *plan, int32_t planned_pid)
 }
 
 bool
-supervisor_pid_wanted(int32_t pid)
+plan_pid_wanted(int32_t pid)
 {
 	struct plan *plan;
 
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	{
 		struct plan_index *ix = index_of(plan);
 		if (plan->state == PLAN_RUNNING &&
@@ -139,18 +139,18 @@ plan_prune(void)
 	struct plan *plan, *next;
 	size_t finished = 0, kept = 0;
 
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	if (plan->state != PLAN_RUNNING) {
 		finished++;
 		kept += weight(plan);
 	}
-	TAILQ_FOREACH_SAFE(plan, &supervisor_plans, entry, next)
+	TAILQ_FOREACH_SAFE(plan, &plans, entry, next)
 	{
 		if (finished <= MAX_FINISHED_PLANS && kept <= MAX_FINISHED_WEIGHT)
 			break;
 		if (plan->state == PLAN_RUNNING || !TAILQ_EMPTY(&plan->watches))
 			continue;
-		TAILQ_REMOVE(&supervisor_plans, plan, entry);
+		TAILQ_REMOVE(&plans, plan, entry);
 		kept -= weight(plan);
 		finished--;
 		plan_free(plan);
@@ -219,7 +219,7 @@ plan_build_index(struct plan *plan)
 }
 
 json_t *
-supervisor_status(const struct plan *plan)
+plan_status(const struct plan *plan)
 {
 	json_t *st, *tasks = json_array();
 	size_t i;
@@ -259,23 +259,151 @@ supervisor_status(const struct plan *plan)
 	return st;
 }
 
-void
-supervisor_watch(struct watch *w, struct plan *plan)
-{
-	w->plan = plan;
-	w->next = 0;
-	TAILQ_INSERT_TAIL(&plan->watches, w, entry);
-}
-
-void
-supervisor_unwatch(struct watch *w)
+static void
+watch_detach(struct watch *w)
 {
 	struct plan *plan = w->plan;
 
-	if (plan == NULL)
-		return;
 	TAILQ_REMOVE(&plan->watches, w, entry);
 	w->plan = NULL;
 	if (plan->state != PLAN_RUNNING && TAILQ_EMPTY(&plan->watches))
 		events_trim(&plan->events);
+}
+
+/* Delivers what w has not had yet, until its client can take no more. */
+void
+plan_watch_resume(struct watch *w)
+{
+	struct plan *plan = w->plan;
+	size_t n = events_end(&plan->events);
+	bool over = plan->state != PLAN_RUNNING;
+
+	if (w->next < plan->events.first)
+		w->next = plan->events.first; /* trimmed before this Watch began */
+	if (over && w->next == n) {
+		/* Its final event was delivered already: the Watch just ends. */
+		watch_detach(w);
+		w->fn(w->arg, NULL, true);
+		free(w);
+		return;
+	}
+	while (w->next < n) {
+		const struct event *e = events_get(&plan->events, w->next++);
+		bool last = over && w->next == n;
+		if (last) {
+			watch_detach(w);
+			w->fn(w->arg, events_json(plan, e), true);
+			free(w);
+			return;
+		}
+		if (!w->fn(w->arg, events_json(plan, e), false))
+			return;
+	}
+}
+
+struct watch *
+plan_watch(struct plan *plan, watch_fn fn, void *arg)
+{
+	struct watch *w = xcalloc(1, sizeof(*w));
+
+	w->plan = plan;
+	w->fn = fn;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&plan->watches, w, entry);
+	return w;
+}
+
+/* Ends a Watch that has not ended by itself; w is freed. */
+void
+plan_unwatch(struct watch *w)
+{
+	watch_detach(w);
+	free(w);
+}
+
+void
+plan_emit(struct plan *plan)
+{
+	struct watch *w, *next;
+
+	TAILQ_FOREACH_SAFE(w, &plan->watches, entry, next)
+	plan_watch_resume(w);
+}
+
+struct plan *
+plan_next(struct plan *prev)
+{
+	struct plan *plan = prev == NULL ? TAILQ_FIRST(&plans) : TAILQ_NEXT(prev, entry);
+
+	while (plan != NULL && plan->hidden)
+		plan = TAILQ_NEXT(plan, entry);
+	return plan;
+}
+
+json_t *
+plan_last_event(const struct plan *plan)
+{
+	size_t n = events_end(&plan->events);
+
+	return n > 0 ? events_json(plan, events_get(&plan->events, n - 1)) : NULL;
+}
+
+const char *
+plan_id(const struct plan *plan)
+{
+	return plan->id;
+}
+
+uid_t
+plan_owner(const struct plan *plan)
+{
+	return plan->owner;
+}
+
+const struct nsd_plan *
+plan_model(const struct plan *plan)
+{
+	return plan->model;
+}
+
+size_t
+plan_ntasks(const struct plan *plan)
+{
+	return plan->model->ntasks;
+}
+
+size_t
+plan_nsteps(const struct plan *plan)
+{
+	return plan->model->nsteps;
+}
+
+bool
+plan_ending(const struct plan *plan)
+{
+	return plan->ending;
+}
+
+bool
+plan_strict(const struct plan *plan)
+{
+	return plan->model->strict;
+}
+
+enum backend
+plan_backend(const struct plan *plan)
+{
+	return plan->backend;
+}
+
+unsigned
+plan_calls(const struct plan *plan)
+{
+	return plan->calls;
+}
+
+void
+plan_count_stop(struct plan *plan)
+{
+	plan->stops++;
 }

@@ -42,9 +42,8 @@ struct conn {
 	size_t queued_bytes; /* what they took on the wire: at most one message's worth */
 	json_t *call;        /* the call in hand */
 	bool more, oneway;
-	bool streaming; /* a Watch is delivering events */
-	bool closing;   /* close once the output is flushed */
-	struct watch watch;
+	bool closing;         /* close once the output is flushed */
+	struct watch *watch;  /* a Watch delivering events, or NULL */
 	struct event *kick;   /* runs the queue outside of other callbacks */
 	struct event *linger; /* a closing connection's last chance to flush */
 };
@@ -54,6 +53,7 @@ static size_t nconns;
 static unsigned max_conns = 256;
 static struct evconnlistener *listener;
 static char *own_path; /* a socket we bound, to unlink on exit */
+static server_dispatch_fn dispatch_fn;
 
 static void conn_free(struct conn *c);
 static void run_queue(struct conn *c);
@@ -192,43 +192,36 @@ peer_groups(struct conn *c, int fd)
 	c->ngroups = 0;
 }
 
-/* Delivers the plan's events from where this Watch is; ends with the final one. */
-static void
-watch_cb(struct watch *w)
+/* One of the plan's events goes to the client; the last one ends the call. */
+static bool
+watch_cb(void *arg, json_t *ev, bool last)
 {
-	struct conn *c = w->arg;
-	struct plan *plan = w->plan;
-	size_t n = events_end(&plan->events);
+	struct conn *c = arg;
+	json_t *msg;
 
-	if (w->next < plan->events.first)
-		w->next = plan->events.first; /* trimmed before this Watch began */
-	while (w->next < n && !c->closing) {
-		const struct event *e = events_get(&plan->events, w->next++);
-		bool last = plan->state != PLAN_RUNNING && w->next == n;
-		json_t *ev = events_json(plan, e), *msg;
-		msg = ev != NULL ? json_pack("{s:{s:o}}", "parameters", "event", ev) : NULL;
+	if (c->closing) {
+		json_decref(ev);
+		return false;
+	}
+	if (ev != NULL) {
+		msg = json_pack("{s:{s:o}}", "parameters", "event", ev);
 		if (!last && msg != NULL)
 			json_object_set_new(msg, "continues", json_true());
 		if (msg != NULL)
 			send_msg(c, msg);
-		if (last)
-			break;
 	}
-	if (plan->state != PLAN_RUNNING && w->next == n) {
-		supervisor_unwatch(w);
-		c->streaming = false;
+	if (last) {
+		c->watch = NULL; /* ended by the plan room */
 		call_done(c);
 	}
+	return true;
 }
 
 void
 server_watch(struct conn *c, struct plan *plan)
 {
-	c->streaming = true;
-	c->watch.cb = watch_cb;
-	c->watch.arg = c;
-	supervisor_watch(&c->watch, plan);
-	watch_cb(&c->watch);
+	c->watch = plan_watch(plan, watch_cb, c);
+	plan_watch_resume(c->watch);
 }
 
 static void
@@ -314,7 +307,7 @@ dispatch(struct conn *c, json_t *item)
 		             json_pack("{s:s}", "parameter", "parameters"));
 		return;
 	}
-	api_dispatch(c, method, params);
+	dispatch_fn(c, method, params);
 }
 
 static void pump(struct conn *c);
@@ -325,7 +318,7 @@ run_queue(struct conn *c)
 	size_t before;
 
 	do {
-		while (!c->closing && c->call == NULL && !c->streaming &&
+		while (!c->closing && c->call == NULL && c->watch == NULL &&
 		       json_array_size(c->queue) > 0) {
 			json_t *call = json_incref(json_array_get(c->queue, 0));
 			json_array_remove(c->queue, 0);
@@ -333,7 +326,7 @@ run_queue(struct conn *c)
 			    (size_t)json_integer_value(json_object_get(call, "size"));
 			dispatch(c, call);
 		}
-		if (c->closing || c->call != NULL || c->streaming)
+		if (c->closing || c->call != NULL || c->watch != NULL)
 			break;
 		before = json_array_size(c->queue);
 		pump(c); /* calls held back by the queue limit */
@@ -434,8 +427,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 conn_free(struct conn *c)
 {
-	if (c->streaming)
-		supervisor_unwatch(&c->watch);
+	if (c->watch != NULL)
+		plan_unwatch(c->watch);
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
 	bufferevent_free(c->bev);
@@ -560,11 +553,12 @@ bind_own(const char *path)
 }
 
 int
-server_listen(const char *path, unsigned maxc)
+server_listen(const char *path, unsigned maxc, server_dispatch_fn fn)
 {
 	int fd = -1;
 
 	max_conns = maxc;
+	dispatch_fn = fn;
 #ifdef HAVE_SYSTEMD
 	int n = sd_listen_fds(1);
 	if (n < 0)

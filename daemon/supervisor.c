@@ -24,7 +24,7 @@
 #endif
 
 #include "log.h"
-#include "nsdd.h"
+#include "plans.h"
 
 unsigned long nsdd_max_plans_per_owner = 32;
 unsigned long nsdd_max_steps_per_owner = 1000000;
@@ -33,16 +33,6 @@ static struct event *
 plan_event(struct plan *plan, enum ev_kind kind, const struct ptask *pt)
 {
 	return events_add(&plan->events, kind, pt ? (size_t)(pt - plan->ptasks) + 1 : 0);
-}
-
-/* The event just added goes to every Watch of the plan. */
-static void
-emit(struct plan *plan)
-{
-	struct watch *w, *next;
-
-	TAILQ_FOREACH_SAFE(w, &plan->watches, entry, next)
-	w->cb(w);
 }
 
 static struct event *
@@ -64,24 +54,28 @@ supervisor_notify_status(void)
 {
 #ifdef HAVE_SYSTEMD
 	static size_t last_plans = (size_t)-1, last_tasks = (size_t)-1;
-	size_t plans = supervisor_running(), tasks = tracer_count();
+	size_t running = plan_running(), tasks = tracer_count();
 
-	if (plans == last_plans && tasks == last_tasks)
+	if (running == last_plans && tasks == last_tasks)
 		return;
-	last_plans = plans;
+	last_plans = running;
 	last_tasks = tasks;
-	sd_notifyf(0, "STATUS=%zu plan%s running, %zu task%s traced", plans, plans == 1 ? "" : "s",
-	           tasks, tasks == 1 ? "" : "s");
+	sd_notifyf(0, "STATUS=%zu plan%s running, %zu task%s traced", running,
+	           running == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
 #endif
+}
+
+bool
+supervisor_pending(const struct ptask *pt)
+{
+	return pt != NULL && pt->state == PT_TRACED && pt->next < pt->model->nsteps &&
+	       !pt->plan->ending;
 }
 
 const struct nsd_step *
 supervisor_head(const struct ptask *pt)
 {
-	if (pt == NULL || pt->state != PT_TRACED || pt->next >= pt->model->nsteps ||
-	    pt->plan->ending)
-		return NULL;
-	return &pt->model->steps[pt->next];
+	return supervisor_pending(pt) ? &pt->model->steps[pt->next] : NULL;
 }
 
 const struct nsd_step *
@@ -91,13 +85,13 @@ supervisor_head_as(struct ptask *pt, enum nsd_call call)
 
 	if (s == NULL || s->call != NSD_CALL_ANY)
 		return s;
-	memset(&pt->synth, 0, sizeof(pt->synth));
-	pt->synth.call = call;
-	pt->synth.id = s->id;
-	pt->synth_pid = (int32_t)s->id;
-	pt->synth.pids = s->npids > 1 ? s->pids : &pt->synth_pid; /* LONGn: n levels */
-	pt->synth.npids = s->npids > 1 ? s->npids : 1;
-	return &pt->synth;
+	memset(&pt->any_as, 0, sizeof(pt->any_as));
+	pt->any_as.call = call;
+	pt->any_as.id = s->id;
+	pt->any_pid = (int32_t)s->id;
+	pt->any_as.pids = s->npids > 1 ? s->pids : &pt->any_pid; /* LONGn: n levels */
+	pt->any_as.npids = s->npids > 1 ? s->npids : 1;
+	return &pt->any_as;
 }
 
 /* A process to kill if the plan fails, named by pid and start time: no fd
@@ -155,24 +149,30 @@ finalize(struct plan *plan)
 	         plan->model->name ? plan->model->name : "", plan_states[plan->final],
 	         plan->error ? ": " : "", plan->error ? plan->error : "", plan->applied,
 	         plan->model->nsteps);
-	emit(plan);
+	plan_emit(plan);
 	if (plan->hidden) {
-		TAILQ_REMOVE(&supervisor_plans, plan, entry);
+		TAILQ_REMOVE(&plans, plan, entry);
 		plan_free(plan);
 	} else {
 		plan_shrink(plan);
 	}
-	if (supervisor_running() == 0) {
-		nsenter_gc();
-		ipc_gc();
+	if (plan_running() == 0) {
+		ns_gc();
 	}
 	plan_prune();
 	supervisor_notify_status();
 }
 
 void
+supervisor_tracee_added(struct plan *plan)
+{
+	plan->ntracees++;
+}
+
+void
 supervisor_tracee_gone(struct plan *plan)
 {
+	plan->ntracees--;
 	if (plan->ending && plan->ntracees == 0 && plan->state == PLAN_RUNNING)
 		finalize(plan);
 }
@@ -181,8 +181,6 @@ supervisor_tracee_gone(struct plan *plan)
 static void
 end(struct plan *plan, enum plan_state final, bool kill, char *error)
 {
-	struct tracee *t, *next;
-
 	if (plan->ending) {
 		free(error);
 		return;
@@ -195,13 +193,8 @@ end(struct plan *plan, enum plan_state final, bool kill, char *error)
 		event_del(plan->timer);
 	if (kill)
 		kill_kept(plan);
-	TAILQ_FOREACH_SAFE(t, &plan->tracees, entry, next)
-	{
-		if (kill)
-			tracer_kill(t);
-		else
-			tracer_release(t);
-	}
+	plan->ntracees++; /* the plan must not end while its tasks are let go */
+	tracer_let_go(plan, kill);
 	supervisor_tracee_gone(plan);
 }
 
@@ -215,7 +208,7 @@ vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-void
+static void
 supervisor_fail(struct plan *plan, const char *fmt, ...)
 {
 	va_list ap;
@@ -238,20 +231,23 @@ supervisor_shutdown(void)
 {
 	struct plan *plan;
 
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	if (plan->state == PLAN_RUNNING)
 		supervisor_cancel(plan, false, "nsdd is shutting down");
 }
 
-void
-supervisor_bound(struct ptask *pt, struct tracee *t)
+bool
+supervisor_bind(struct ptask *pt, struct task *t)
 {
-	pt->tracee = t;
+	if (pt == NULL || pt->state != PT_WAITING)
+		return false;
+	pt->task = t;
 	pt->pid = t->tid;
 	t->ptask = pt;
 	pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
 	plan_event(pt->plan, EV_ATTACHED, pt);
-	emit(pt->plan);
+	plan_emit(pt->plan);
+	return true;
 }
 
 void
@@ -262,7 +258,7 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, lo
 	struct event *e = step_event(pt, EV_APPLIED, syscall, want, got);
 
 	e->mechanism = (uint8_t)how;
-	emit(plan);
+	plan_emit(plan);
 	pt->next++;
 	plan->applied++;
 	if (pt->next == pt->model->nsteps)
@@ -285,7 +281,7 @@ supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, lo
 	va_end(ap);
 	ev = step_event(pt, EV_FAILED, syscall, want, got);
 	ev->error = xstrdup(msg ? msg : "?");
-	emit(plan);
+	plan_emit(plan);
 	free(pt->error);
 	pt->error = msg;
 	pt->state = PT_FAILED;
@@ -294,22 +290,26 @@ supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, lo
 }
 
 void
-supervisor_exited(struct ptask *pt, int status)
+supervisor_exited(struct ptask *pt, const struct task *t, int status)
 {
-	struct plan *plan = pt->plan;
-	size_t left = pt->model->nsteps - pt->next;
+	struct plan *plan;
+	size_t left;
 	char how[64];
 	struct event *ev;
 
+	if (pt == NULL || pt->task != t)
+		return;
+	plan = pt->plan;
+	left = pt->model->nsteps - pt->next;
 	if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "killed by SIG%s",
 		         sigabbrev_np(WTERMSIG(status)) ?: "?");
 	else
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-	pt->tracee = NULL;
+	pt->task = NULL;
 	ev = plan_event(plan, EV_EXITED, pt);
 	ev->error = xstrdup(how);
-	emit(plan);
+	plan_emit(plan);
 	if (pt->state != PT_TRACED || left == 0)
 		return;
 	pt->state = PT_EXITED;
@@ -318,6 +318,25 @@ supervisor_exited(struct ptask *pt, int status)
 		pt->error = NULL;
 	supervisor_fail(plan, "task %s %s with %zu step%s pending", pt->model->key, how, left,
 	                left == 1 ? "" : "s");
+}
+
+bool
+supervisor_diverged(struct ptask *pt, const char *syscall, const char *made,
+                    const struct nsd_step *s)
+{
+	if (!pt->plan->model->strict)
+		return false;
+	supervisor_step_failed(pt, syscall, s->npids ? s->pids[0] : s->id, -1,
+	                       "the task made %s while its next step is %s", made,
+	                       nsd_call_name(s->call));
+	return true;
+}
+
+void
+supervisor_moved(struct ptask *pt, pid_t tid)
+{
+	if (pt != NULL)
+		pt->pid = tid;
 }
 
 /* A field of an IPC_SET step that the running kernel cannot set: said, not dropped. */
@@ -332,7 +351,7 @@ supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
 	             nsd_call_name(pt->model->steps[pt->next].call), field) < 0)
 		what = NULL;
 	ev->error = xasprintf("%s: %s", field, why);
-	emit(pt->plan);
+	plan_emit(pt->plan);
 	if (what != NULL) {
 		if (pt->unsupported == NULL)
 			pt->unsupported = json_array();
@@ -342,13 +361,15 @@ supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
 }
 
 void
-supervisor_detached(struct ptask *pt)
+supervisor_detached(struct ptask *pt, const struct task *t)
 {
+	if (pt == NULL || pt->task != t)
+		return;
 	if (pt->state == PT_TRACED)
 		pt->state = PT_DETACHED;
-	pt->tracee = NULL;
+	pt->task = NULL;
 	plan_event(pt->plan, EV_DETACHED, pt);
-	emit(pt->plan);
+	plan_emit(pt->plan);
 }
 
 static void
@@ -375,7 +396,7 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 	struct nsd_plan *m;
 	struct nsd_step *s;
 	struct plan *plan;
-	struct tracee *t;
+	const struct task *t;
 	int32_t *pids = NULL;
 	size_t i;
 
@@ -390,12 +411,12 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 			pids[i] = (int32_t)values[i];
 	}
 	/* Written again before it was used: the new value replaces it. */
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	{
 		if (plan->setnext_tid != tid || plan->state != PLAN_RUNNING || plan->ending)
 			continue;
-		t = plan->ptasks[0].tracee;
-		if (t != NULL && tracer_step_busy(t)) {
+		t = plan->ptasks[0].task;
+		if (t != NULL && t->step != NULL) {
 			free(pids);
 			return nsdd_error_set(e, ERR_TASK_BUSY, tid,
 			                      "its value is in use by the syscall it is making");
@@ -434,16 +455,16 @@ static bool
 within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 {
 	const struct plan *plan;
-	size_t plans = 1, steps = model->nsteps;
+	size_t held = 1, steps = model->nsteps;
 
 	if (owner == 0)
 		return true;
-	TAILQ_FOREACH(plan, &supervisor_plans, entry)
+	TAILQ_FOREACH(plan, &plans, entry)
 	if (plan->owner == owner && plan->state == PLAN_RUNNING) {
-		plans++;
+		held++;
 		steps += plan->model->nsteps;
 	}
-	if (plans > nsdd_max_plans_per_owner)
+	if (held > nsdd_max_plans_per_owner)
 		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_plans_per_owner,
 		               "running plans per user");
 	else if (steps > nsdd_max_steps_per_owner)
@@ -459,7 +480,9 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 {
 	unsigned char rnd[8];
 	struct plan *plan;
-	size_t i;
+	struct task *leader = NULL;
+	size_t i, j, seized = 0;
+	int rc;
 
 	if (model->mode == NSD_MODE_SECCOMP) {
 		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0,
@@ -477,7 +500,6 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 	plan->owner = owner;
 	plan->setnext_tid = setnext_tid;
 	plan->created_usec = nsdd_now_usec();
-	TAILQ_INIT(&plan->tracees);
 	TAILQ_INIT(&plan->watches);
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		fatal("getrandom");
@@ -485,12 +507,14 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
 	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
 	plan_build_index(plan);
-	if (setnext_tid != 0 && tracer_find(setnext_tid) != NULL) {
+	if (setnext_tid != 0 && tracer_find_task(setnext_tid) != NULL) {
 		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
 		               setnext_tid);
 		goto fail;
 	}
-	plan->targets = syscall_targets(model);
+	for (i = 0; i < model->ntasks; i++)
+		for (j = 0; j < model->tasks[i].nsteps; j++)
+			plan->calls |= 1u << model->tasks[i].steps[j].call;
 	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
 	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
 	                                                                         : BACKEND_KERNEL;
@@ -499,17 +523,21 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		plan->ptasks[i].model = &model->tasks[i];
 		plan->ptasks[i].state = PT_WAITING;
 	}
-	if (tracer_attach(plan, model->target_pid, setnext_tid != 0, e) < 0) {
+	rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
+	plan->ntracees += seized;
+	if (rc < 0) {
 		if (plan->ntracees == 0)
 			goto fail;
 		/* Tasks already seized are let go in the background; the plan stays hidden. */
 		plan->hidden = true;
-		TAILQ_INSERT_TAIL(&supervisor_plans, plan, entry);
+		TAILQ_INSERT_TAIL(&plans, plan, entry);
 		end(plan, PLAN_FAILED, false, strdup(e->reason));
 		return NULL;
 	}
+	if (leader != NULL)
+		supervisor_bind(supervisor_ptask(plan, 0), leader);
 	supervisor_keep(plan, model->target_pid);
-	TAILQ_INSERT_TAIL(&supervisor_plans, plan, entry);
+	TAILQ_INSERT_TAIL(&plans, plan, entry);
 	if (model->timeout_ms > 0) {
 		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
 		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);

@@ -19,9 +19,9 @@ static const struct sc_info syscalls[] = {
     {SYS_vfork, "vfork", SC_VFORK, NSD_CALL_FORK, FORKS, &fork_steps, -1},
     {SYS_clone, "clone", SC_CLONE, NSD_CALL_FORK, TASKS, &fork_steps, -1},
     {SYS_clone3, "clone3", SC_CLONE3, NSD_CALL_FORK, TASKS, &fork_steps, -1},
-    {SYS_msgget, "msgget", SC_MSGGET, NSD_CALL_MSGGET, 1u << NSD_CALL_MSGGET, &ipc_steps, -1},
-    {SYS_semget, "semget", SC_SEMGET, NSD_CALL_SEMGET, 1u << NSD_CALL_SEMGET, &ipc_steps, -1},
-    {SYS_shmget, "shmget", SC_SHMGET, NSD_CALL_SHMGET, 1u << NSD_CALL_SHMGET, &ipc_steps, -1},
+    {SYS_msgget, "msgget", SC_MSGGET, NSD_CALL_MSGGET, 1u << NSD_CALL_MSGGET, &ipcget_steps, -1},
+    {SYS_semget, "semget", SC_SEMGET, NSD_CALL_SEMGET, 1u << NSD_CALL_SEMGET, &ipcget_steps, -1},
+    {SYS_shmget, "shmget", SC_SHMGET, NSD_CALL_SHMGET, 1u << NSD_CALL_SHMGET, &ipcget_steps, -1},
     {SYS_open, "open", SC_OPEN, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 0},
     {SYS_openat, "openat", SC_OPENAT, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 1},
     {SYS_openat2, "openat2", SC_OPENAT2, NSD_CALL_OPEN, 1u << NSD_CALL_OPEN, &open_steps, 1},
@@ -30,10 +30,6 @@ static const struct sc_info syscalls[] = {
     {SYS_semctl, "semctl", SC_SEMCTL, NSD_CALL_SEMCTL, 1u << NSD_CALL_SEMCTL, &ipcset_steps, -1},
     {SYS_shmctl, "shmctl", SC_SHMCTL, NSD_CALL_SHMCTL, 1u << NSD_CALL_SHMCTL, &ipcset_steps, -1},
 };
-
-/* Every step handler, in the order a syscall's exit is offered to them. */
-const struct step_ops *const step_handlers[] = {&fork_steps, &ipc_steps, &open_steps, &ipcset_steps,
-                                                NULL};
 
 const struct sc_info *
 syscall_find(long nr)
@@ -47,22 +43,14 @@ syscall_find(long nr)
 }
 
 /*
- * The syscall kinds a plan targets (1 << enum sc_kind each): those that may
- * serve one of its steps; an `any` step, every kind. A syscall of another
- * kind is not looked at, and is no divergence under "strict" (a fork-only
- * plan does not care for the dynamic loader's opens).
+ * Whether a plan whose steps make the calls in `calls` (1 << enum nsd_call
+ * each) targets sc: sc may serve one of its steps; an `any` step, every
+ * syscall. A syscall of another kind is not looked at, and is no divergence
+ * under "strict" (a fork-only plan does not care for the dynamic loader's
+ * opens).
  */
-unsigned
-syscall_targets(const struct nsd_plan *m)
+bool
+syscall_targeted(const struct sc_info *sc, unsigned calls)
 {
-	unsigned calls = 0, mask = 0;
-	size_t i, j;
-
-	for (i = 0; i < m->ntasks; i++)
-		for (j = 0; j < m->tasks[i].nsteps; j++)
-			calls |= 1u << m->tasks[i].steps[j].call;
-	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
-		if ((syscalls[i].calls & calls) || (calls & (1u << NSD_CALL_ANY)))
-			mask |= 1u << syscalls[i].kind;
-	return mask;
+	return (sc->calls & calls) || (calls & (1u << NSD_CALL_ANY));
 }

@@ -169,3 +169,29 @@ nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg)
 		fatal("setns back to nsdd's own namespace");
 	return err;
 }
+
+int
+nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n)
+{
+	int32_t tmp[NSD_MAX_LEVELS + 1];
+	char v[512], *p, *end;
+	size_t k = 0, i;
+
+	*n = 0;
+	if (nsdd_proc_status(pid, "NSpid", v, sizeof(v)) < 0)
+		return -1;
+	for (p = v; k < NSD_MAX_LEVELS + 1; p = end) {
+		long id = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		tmp[k++] = (int32_t)id;
+	}
+	if (k == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	for (i = 0; i < k && i < max; i++)
+		out[i] = tmp[k - 1 - i];
+	*n = i;
+	return 0;
+}

@@ -44,14 +44,14 @@ setup(void)
 		abort(); /* never fuzz a root nsdd: it could stop real tasks */
 	signal(SIGPIPE, SIG_IGN);
 	log_init(false);
-	if ((nsdd_base = event_base_new()) == NULL || nsenter_init() < 0 || ipc_init() < 0)
+	if ((nsdd_base = event_base_new()) == NULL || ns_init() < 0)
 		abort();
 	api_init();
 	gr = getgrgid(getegid());
 	authz_set_group(gr != NULL ? gr->gr_name : "nogroup");
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/nsdd-fuzz-%d.sock", getpid());
 	unlink(sun.sun_path);
-	server_listen(sun.sun_path, 256);
+	server_listen(sun.sun_path, 256, api_dispatch);
 	atexit(remove_socket);
 }
 

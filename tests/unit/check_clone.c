@@ -24,7 +24,7 @@ as_clone3(enum sc_kind kind, unsigned long long a0, unsigned long long a1, unsig
 	const unsigned long long args[6] = {a0, a1, a2, a3, a4, 0};
 
 	memset(&ca, 0xa5, sizeof(ca)); /* whatever is not set must come back zero */
-	return pid_clone3_equivalent(kind, args, &ca);
+	return fork_clone3_args(kind, args, &ca);
 }
 
 START_TEST(test_fork_vfork)

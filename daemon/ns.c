@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The namespace room: nsdd's handles on the pid and IPC namespaces of the
+ * tasks it serves, kept in one cache keyed by their nsfs inode (dev, ino).
+ *
+ * - ns_run() runs a function with nsdd inside a namespace. setns(2) moves
+ *   nsdd itself at once for IPC; for pid it moves only nsdd's future
+ *   children.
+ * - /proc/sys/kernel/ns_last_pid acts on the writer's *active* pid namespace
+ *   (kernel/pid_namespace.c, pid_ns_ctl_handler), so each pid namespace gets
+ *   one small helper process made inside it (helper.c) that takes "set
+ *   ns_last_pid for WANT" requests on a socketpair.
+ * - Each namespace has a lock, held by one step from the write that prepares
+ *   a syscall until the syscall's result is known, so that two tasks' writes
+ *   and calls never interleave. A released lock wakes the waiters through the
+ *   event loop (ns_on_release): this room never calls the tracer, and a stop
+ *   handler is never re-entered from inside itself.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+struct ns {
+	TAILQ_ENTRY(ns) entry;
+	int type; /* CLONE_NEWPID or CLONE_NEWIPC */
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	const void *holder; /* the step that holds the lock, or NULL */
+	pid_t helper;       /* pid: the ns_last_pid helper, in nsdd's namespace */
+	int sock;
+};
+
+static TAILQ_HEAD(, ns) namespaces = TAILQ_HEAD_INITIALIZER(namespaces);
+static int own_pid_fd = -1, own_ipc_fd = -1;
+static struct stat own_pid_st;
+static struct event *wake;
+static void (*on_release)(void);
+
+/* SET: ns_last_pid = want - 1, answering the value it had. PUT_BACK: if
+ * ns_last_pid is still want - 1 (no fork took it), it gets old again. */
+enum helper_op { HELPER_SET, HELPER_PUT_BACK };
+
+struct helper_req {
+	int32_t op;
+	int32_t want;
+	int32_t old;
+};
+
+struct helper_rep {
+	int32_t rc;
+	int32_t old;
+};
+
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (on_release != NULL)
+		on_release();
+}
+
+int
+ns_init(void)
+{
+	own_pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	own_ipc_fd = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	if (own_pid_fd < 0 || own_ipc_fd < 0 || fstat(own_pid_fd, &own_pid_st) < 0)
+		return -1;
+	if ((wake = event_new(nsdd_base, -1, 0, wake_cb, NULL)) == NULL)
+		fatalx("out of memory");
+	return 0;
+}
+
+void
+ns_on_release(void (*fn)(void))
+{
+	on_release = fn;
+}
+
+unsigned long
+ns_ino(const struct ns *ns)
+{
+	return (unsigned long)ns->ino;
+}
+
+/* The cached namespace of fd (of the given type); fd is taken in any case. */
+static struct ns *
+ns_get(int fd, int type, int *err)
+{
+	struct ns *ns;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		*err = errno;
+		close(fd);
+		return NULL;
+	}
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->dev == st.st_dev && ns->ino == st.st_ino) {
+		close(fd);
+		return ns;
+	}
+	ns = xcalloc(1, sizeof(*ns));
+	ns->type = type;
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	ns->fd = fd;
+	ns->sock = -1;
+	TAILQ_INSERT_TAIL(&namespaces, ns, entry);
+	return ns;
+}
+
+struct ns *
+ns_ipc_of(pid_t tid, int *err)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*err = errno;
+		return NULL;
+	}
+	return ns_get(fd, CLONE_NEWIPC, err);
+}
+
+/*
+ * out[0] is the namespace a new child of tid gets its innermost pid in (its
+ * pid_for_children, or NULL with newpid: a namespace that does not exist
+ * yet), out[i] its i-th ancestor.
+ */
+int
+ns_child_pidns(pid_t tid, bool newpid, size_t levels, struct ns **out, int *err)
+{
+	char path[64];
+	size_t i = 0;
+	int fd, up;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (newpid)
+		out[i++] = NULL;
+	for (; i < levels; i++) {
+		if (fd < 0) {
+			*err = EINVAL; /* more levels than exist above the task */
+			return -1;
+		}
+		up = i + 1 < levels ? ioctl(fd, NS_GET_PARENT) : -1;
+		if ((out[i] = ns_get(fd, CLONE_NEWPID, err)) == NULL) {
+			if (up >= 0)
+				close(up);
+			return -1;
+		}
+		fd = up;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+int
+ns_run(struct ns *ns, int (*fn)(void *arg), void *arg)
+{
+	return nsdd_in_ns(ns->fd, ns->type, ns->type == CLONE_NEWPID ? own_pid_fd : own_ipc_fd, fn,
+	                  arg);
+}
+
+bool
+ns_lock(struct ns *const *ns, size_t n, const void *owner)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ns[i] != NULL && ns[i]->holder != NULL && ns[i]->holder != owner)
+			return false;
+	for (i = 0; i < n; i++)
+		if (ns[i] != NULL)
+			ns[i]->holder = owner;
+	return true;
+}
+
+void
+ns_unlock(struct ns *const *ns, size_t n, const void *owner)
+{
+	bool freed = false;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ns[i] != NULL && ns[i]->holder == owner) {
+			ns[i]->holder = NULL;
+			freed = true;
+		}
+	if (freed)
+		event_active(wake, 0, 0);
+}
+
+/* The helper: writes ns_last_pid on request, from inside the namespace. */
+__attribute__((noreturn)) static void
+pid_helper_main(int sock)
+{
+	struct helper_req req;
+	char buf[16];
+	int fd;
+
+	helper_begin(sock, "nsdd-pidns");
+	fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR | O_CLOEXEC);
+	for (;;) {
+		struct helper_rep rep = {0, -1};
+		ssize_t n = recv(3, &req, sizeof(req), 0), got;
+		int32_t cur = -1;
+		if (n <= 0)
+			_exit(0);
+		if (fd >= 0 && (got = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[got] = '\0';
+			cur = (int32_t)strtol(buf, NULL, 10);
+		}
+		rep.old = cur;
+		if (n != sizeof(req))
+			rep.rc = EINVAL;
+		else if (req.want < 1 || (req.op != HELPER_SET && req.op != HELPER_PUT_BACK))
+			rep.rc = EINVAL;
+		else if (fd < 0)
+			rep.rc = ENOENT;
+		else if (req.op == HELPER_PUT_BACK && cur != req.want - 1)
+			rep.rc = 0; /* a fork took it: the namespace moved on */
+		else if (req.op == HELPER_SET && (kill(req.want, 0) == 0 || errno == EPERM))
+			rep.rc = EEXIST; /* the planned pid is taken in this namespace */
+		else {
+			int32_t v = req.op == HELPER_SET ? req.want - 1 : req.old;
+			int len = snprintf(buf, sizeof(buf), "%d", v);
+			if (pwrite(fd, buf, (size_t)len, 0) != len)
+				rep.rc = errno;
+		}
+		if (send(3, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
+			_exit(0);
+	}
+}
+
+/* Levels from ns up to nsdd's own pid namespace, inclusive; 0 if not below it. */
+static size_t
+levels_to_own(int fd)
+{
+	struct stat st;
+	size_t n = 1;
+	int cur = dup(fd), up;
+
+	while (cur >= 0 && fstat(cur, &st) == 0) {
+		if (st.st_dev == own_pid_st.st_dev && st.st_ino == own_pid_st.st_ino) {
+			close(cur);
+			return n;
+		}
+		up = ioctl(cur, NS_GET_PARENT);
+		close(cur);
+		cur = up;
+		if (++n > NSD_MAX_LEVELS + 1)
+			break;
+	}
+	if (cur >= 0)
+		close(cur);
+	return 0;
+}
+
+struct placing {
+	size_t levels;
+	int *sv;
+	pid_t pid;
+};
+
+/* With nsdd's children going to the namespace: places the helper. */
+static int
+place_here(void *arg)
+{
+	struct placing *p = arg;
+
+	p->pid = helper_place(p->levels, pid_helper_main, p->sv);
+	return p->pid > 0 ? 0 : errno;
+}
+
+/* The ns_last_pid helper of a namespace below nsdd's own. */
+static int
+pid_helper_spawn(struct ns *ns)
+{
+	int sv[2], err = 0;
+	struct placing p = {levels_to_own(ns->fd), sv, -1};
+	struct timeval tv = {2, 0};
+
+	if (p.levels == 0)
+		return EINVAL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return errno;
+	err = ns_run(ns, place_here, &p);
+	close(sv[1]);
+	if (p.pid <= 0) {
+		log_warnx("cannot place a helper in pid namespace %lu: %s", ns_ino(ns),
+		          strerror(err));
+		close(sv[0]);
+		return err;
+	}
+	ns->helper = p.pid;
+	ns->sock = sv[0];
+	setsockopt(ns->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	log_debug("helper %d placed in pid namespace %lu", p.pid, ns_ino(ns));
+	return 0;
+}
+
+/* One request and its answer; SIGCHLD (no SA_RESTART in libevent) may interrupt either. */
+static int
+helper_call(struct ns *ns, const struct helper_req *req, struct helper_rep *rep)
+{
+	ssize_t n;
+
+	while ((n = send(ns->sock, req, sizeof(*req), MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(*req))
+		return -1;
+	while ((n = recv(ns->sock, rep, sizeof(*rep), 0)) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(*rep)) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* One request to the namespace's helper, which is made on first use. */
+static int
+helper_ask(struct ns *ns, struct helper_req *req, int32_t *old)
+{
+	struct helper_rep rep;
+	int err;
+
+	if (ns->helper == 0 && (err = pid_helper_spawn(ns)) != 0)
+		return err;
+	if (helper_call(ns, req, &rep) < 0) {
+		err = errno ? errno : EIO;
+		log_warn("pid namespace helper %d", ns->helper);
+		kill(ns->helper, SIGKILL);
+		return err;
+	}
+	if (old != NULL)
+		*old = rep.old;
+	return rep.rc;
+}
+
+/* Returns 0 or an errno: EEXIST when want is taken in that namespace. *old
+ * gets the value ns_last_pid had, for ns_put_back_last_pid(). */
+int
+ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old)
+{
+	struct helper_req req = {HELPER_SET, want, 0};
+
+	return helper_ask(ns, &req, old);
+}
+
+/* The fork that ns_set_last_pid() prepared failed: ns_last_pid gets old
+ * back, unless a fork took the value meanwhile. */
+void
+ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
+{
+	struct helper_req req = {HELPER_PUT_BACK, want, old};
+	int err;
+
+	if (old < 0 || ns == NULL)
+		return;
+	if ((err = helper_ask(ns, &req, NULL)) != 0)
+		log_warnx("cannot put ns_last_pid back to %d in pid namespace %lu: %s", old,
+		          ns_ino(ns), strerror(err));
+}
+
+/* True if pid (in nsdd's namespace) is one of the pid namespace helpers. */
+bool
+ns_is_helper(pid_t pid)
+{
+	struct ns *ns;
+
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->helper == pid)
+		return true;
+	return false;
+}
+
+/* A helper died (its namespace ended, or ns_gc killed it); true if pid was one. */
+bool
+ns_helper_reaped(pid_t pid)
+{
+	struct ns *ns;
+
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->helper == pid) {
+		ns->helper = 0;
+		close(ns->sock);
+		ns->sock = -1;
+		return true;
+	}
+	return false;
+}
+
+/* No plan is running: let every helper and unlocked namespace go. */
+void
+ns_gc(void)
+{
+	struct ns *ns, *next;
+
+	TAILQ_FOREACH_SAFE(ns, &namespaces, entry, next)
+	{
+		if (ns->holder != NULL)
+			continue;
+		if (ns->helper > 0)
+			kill(ns->helper, SIGKILL); /* reaped by tracer_reap() */
+		if (ns->sock >= 0)
+			close(ns->sock);
+		close(ns->fd);
+		TAILQ_REMOVE(&namespaces, ns, entry);
+		free(ns);
+	}
+}

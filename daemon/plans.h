@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The plan room's own header: the structs of a plan, its tasks, its events
+ * and its Watches. Only plans.c, supervisor.c and events.c include it; every
+ * other file goes through the functions nsdd.h declares for the room.
+ */
+#ifndef NSDD_PLANS_H
+#define NSDD_PLANS_H
+
+#include "nsdd.h"
+
+struct kept; /* supervisor.c */
+
+enum plan_state { PLAN_RUNNING, PLAN_COMPLETED, PLAN_FAILED, PLAN_CANCELLED };
+
+enum ptask_state { PT_WAITING, PT_TRACED, PT_DONE, PT_EXITED, PT_FAILED, PT_DETACHED };
+
+/* A task the plan names ("target" or a planned pid) and its progress. */
+struct ptask {
+	struct plan *plan;
+	const struct nsd_task_plan *model;
+	enum ptask_state state;
+	pid_t pid;   /* in nsdd's pid namespace, 0 until the task exists */
+	size_t next; /* steps applied: the head step's index */
+	char *error;
+	json_t *unsupported;     /* "step N call: field" the kernel could not set */
+	struct nsd_step any_as;  /* an `any` head step, as the syscall's kind */
+	int32_t any_pid;         /* its pid, for a one-level fork */
+	const struct task *task; /* bound to it, or NULL */
+};
+
+enum ev_kind {
+	EV_ATTACHED,
+	EV_APPLIED,
+	EV_FAILED,
+	EV_UNSUPPORTED,
+	EV_EXITED,
+	EV_DETACHED,
+	EV_COMPLETED,
+	EV_PLAN_FAILED,
+	EV_CANCELLED
+};
+
+/* One event of a plan; the varlink Event, made JSON by events_json(). */
+struct event {
+	uint64_t usec;
+	long long want, got; /* got < 0: none */
+	uint32_t task;       /* 1 + the ptask's index; 0: the plan's own event */
+	uint32_t step;
+	uint8_t kind;      /* enum ev_kind */
+	int8_t call;       /* the step's enum nsd_call; -1: no step */
+	uint8_t mechanism; /* enum mechanism, of an applied step */
+	char syscall[18];  /* "": none */
+	char *error;
+};
+
+struct event_log {
+	struct event *ev;
+	size_t n, cap;
+	size_t first; /* the index of ev[0] over the plan's life */
+};
+
+struct watch {
+	TAILQ_ENTRY(watch) entry;
+	struct plan *plan;
+	size_t next; /* index of the next event to deliver, over the plan's life */
+	watch_fn fn;
+	void *arg;
+};
+
+struct plan {
+	TAILQ_ENTRY(plan) entry;
+	char id[17];
+	struct nsd_plan *model;
+	uid_t owner;
+	enum plan_state state;
+	bool ending;       /* a final state is chosen; tasks are being let go */
+	bool hidden;       /* failed at Submit: never listed, freed when it ends */
+	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
+	enum plan_state final;
+	bool kill; /* end by SIGKILL rather than detach */
+	char *error;
+	struct ptask *ptasks; /* model->ntasks */
+	size_t applied;
+	uint64_t stops; /* ptrace stops of its tasks: the cost of the plan */
+	unsigned calls; /* 1 << enum nsd_call for each call its steps make */
+	enum backend backend;
+	uint64_t created_usec, finished_usec;
+	struct event_log events;
+	size_t ntracees;   /* the tracer's records of its tasks */
+	struct kept *kept; /* on_failure kill: processes the plan made or took */
+	size_t nkept;
+	struct event *timer;
+	TAILQ_HEAD(, watch) watches;
+};
+
+TAILQ_HEAD(plan_list, plan);
+extern struct plan_list plans;
+extern const char *const plan_states[];
+
+/* plans.c */
+struct plan *plan_alloc(void);
+void plan_build_index(struct plan *plan);
+void plan_free(struct plan *plan);
+/* A finished plan lets go of its steps and index, and of old events. */
+void plan_shrink(struct plan *plan);
+/* Drops the oldest finished plans past what is kept. */
+void plan_prune(void);
+/* The plan's newest events go to its Watches. */
+void plan_emit(struct plan *plan);
+
+/* events.c */
+struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);
+size_t events_end(const struct event_log *log);
+/* NULL when i was trimmed away or is not there yet. */
+const struct event *events_get(const struct event_log *log, size_t i);
+json_t *events_json(const struct plan *plan, const struct event *e);
+void events_trim(struct event_log *log);
+void events_free(struct event_log *log);
+
+#endif

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tracees: nsdd's records of the tasks it ptraces, found by tid in a
+ * tsearch(3) tree, and the ptrace driver, which is what a step handler may
+ * do to a tracee stopped at a syscall (struct driver in nsdd.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tracer.h"
+
+struct tracee_list tracees = TAILQ_HEAD_INITIALIZER(tracees);
+struct tracee_list orphans = TAILQ_HEAD_INITIALIZER(orphans);
+struct tracee_list held = TAILQ_HEAD_INITIALIZER(held);
+struct tracee_list adopted = TAILQ_HEAD_INITIALIZER(adopted);
+
+static void *tree; /* tid -> tracee */
+static size_t ntracees;
+
+static int
+cmp_tid(const void *a, const void *b)
+{
+	pid_t x = ((const struct tracee *)a)->task.tid, y = ((const struct tracee *)b)->task.tid;
+
+	return (x > y) - (x < y);
+}
+
+struct tracee *
+tracee_find(pid_t tid)
+{
+	struct tracee key = {.task.tid = tid};
+	struct tracee **hit = tfind(&key, &tree, cmp_tid);
+
+	return hit != NULL ? *hit : NULL;
+}
+
+size_t
+tracee_count(void)
+{
+	return ntracees;
+}
+
+struct tracee *
+tracee_new(pid_t tid, struct plan *plan, unsigned options)
+{
+	struct tracee *t = xcalloc(1, sizeof(*t));
+
+	t->task.tid = tid;
+	t->task.plan = plan;
+	t->task.drv = &ptrace_driver;
+	t->initial = true;
+	t->options = options;
+	if (tsearch(t, &tree, cmp_tid) == NULL)
+		fatalx("out of memory");
+	ntracees++;
+	TAILQ_INSERT_TAIL(plan != NULL ? &tracees : &orphans, t, entry);
+	return t;
+}
+
+void
+tracee_free(struct tracee *t)
+{
+	if (t->task.step != NULL)
+		t->task.step->ops->abandon(&t->task);
+	if (t->held)
+		TAILQ_REMOVE(&held, t, hold_entry);
+	if (t->adopted)
+		TAILQ_REMOVE(&adopted, t, hold_entry);
+	mem_forget(t->task.tid);
+	tdelete(t, &tree, cmp_tid);
+	ntracees--;
+	TAILQ_REMOVE(t->task.plan != NULL ? &tracees : &orphans, t, entry);
+	free(t);
+}
+
+/* execve(2) by a non-leader thread: its record takes the leader's tid. */
+void
+tracee_retid(struct tracee *t, pid_t tid)
+{
+	tdelete(t, &tree, cmp_tid);
+	t->task.tid = tid;
+	if (tsearch(t, &tree, cmp_tid) == NULL)
+		fatalx("out of memory");
+}
+
+struct tracee *
+tracee_child(struct tracee *parent, pid_t child)
+{
+	struct tracee *c = tracee_find(child);
+
+	if (c == NULL) {
+		c = tracee_new(child, parent->task.plan, parent->options);
+	} else if (c->task.plan == NULL) {
+		TAILQ_REMOVE(&orphans, c, entry);
+		c->task.plan = parent->task.plan;
+		TAILQ_INSERT_TAIL(&tracees, c, entry);
+		c->options = parent->options;
+	} else {
+		return c;
+	}
+	/* A child has its parent's credentials: set_tid is refused to it too. */
+	c->task.no_set_tid = parent->task.no_set_tid;
+	if (parent->fix_children) {
+		c->fix_regs = true;
+		c->regs = parent->children_regs;
+	}
+	return c;
+}
+
+void
+tracee_set_options(struct tracee *t, unsigned options)
+{
+	if (t->options == options)
+		return;
+	if (ptrace(PTRACE_SETOPTIONS, t->task.tid, NULL, (void *)(long)options) == 0)
+		t->options = options;
+	else if (errno != ESRCH)
+		log_warn("PTRACE_SETOPTIONS %d", t->task.tid);
+}
+
+/*
+ * A child made by a rewritten call starts with the parent's registers as nsdd
+ * set them; give it the ones a native fork would have left (rax stays 0).
+ */
+void
+tracee_fix_regs(struct tracee *c)
+{
+	struct user_regs_struct r;
+	int i;
+
+	c->fix_regs = false;
+	if (arch_get_regs(c->task.tid, &r) == 0) {
+		for (i = 0; i < 6; i++)
+			arch_set_arg(&r, i, arch_arg(&c->regs, i));
+		arch_set_nr(&r, arch_nr(&c->regs));
+		if (arch_set_regs(c->task.tid, &r) == 0)
+			return;
+	}
+	log_warn("cannot restore the registers of child %d", c->task.tid);
+}
+
+/* --- the ptrace driver ------------------------------------------------ */
+
+static struct tracee *
+tracee_of(struct task *t)
+{
+	return (struct tracee *)t; /* struct task is a tracee's first member */
+}
+
+static int
+get_regs(struct task *t, struct user_regs_struct *r)
+{
+	return arch_get_regs(t->tid, r);
+}
+
+static int
+set_regs(struct task *t, const struct user_regs_struct *r)
+{
+	if (arch_set_regs(t->tid, r) == 0)
+		return 0;
+	if (errno != ESRCH)
+		log_warn("PTRACE_SETREGS %d", t->tid);
+	return -1;
+}
+
+static int
+mem(struct task *t, struct mem_op *ops, size_t n)
+{
+	return mem_access(t->tid, ops, n);
+}
+
+/* From the exit stop: rewound onto the `syscall` instruction with nr's
+ * number and arguments. Its entry stop is nsdd's, and its exit the step's. */
+static int
+run_syscall(struct task *t, const struct user_regs_struct *at, long nr, unsigned long long a0,
+            unsigned long long a1, unsigned long long a2)
+{
+	struct user_regs_struct r = *at;
+
+	arch_inject(&r, nr, a0, a1, a2);
+	if (arch_set_regs(t->tid, &r) < 0)
+		return -1;
+	tracee_of(t)->injecting = true;
+	return 0;
+}
+
+#define PTRACE_GETSIGMASK_ 0x420a
+#define PTRACE_SETSIGMASK_ 0x420b
+
+/* PTRACE_GETSIGMASK and PTRACE_SETSIGMASK (Linux 3.11). */
+static int
+set_sigmask(struct task *t, const uint64_t *set, uint64_t *old)
+{
+	if (old != NULL && ptrace(PTRACE_GETSIGMASK_, t->tid, (void *)sizeof(*old), old) < 0)
+		return -1;
+	if (set != NULL && ptrace(PTRACE_SETSIGMASK_, t->tid, (void *)sizeof(*set), set) < 0) {
+		if (errno != ESRCH)
+			log_warn("PTRACE_SETSIGMASK %d", t->tid);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+hold(struct task *task)
+{
+	struct tracee *t = tracee_of(task);
+
+	if (!t->held) {
+		t->held = true;
+		TAILQ_INSERT_TAIL(&held, t, hold_entry);
+	}
+}
+
+static void
+trace_forks(struct task *task, bool on)
+{
+	struct tracee *t = tracee_of(task);
+
+	tracee_set_options(t, on ? t->options | OPT_FORK : t->options & ~(unsigned)OPT_FORK);
+}
+
+static void
+child_regs(struct task *task, const struct user_regs_struct *r)
+{
+	struct tracee *t = tracee_of(task);
+
+	t->fix_children = r != NULL;
+	if (r != NULL)
+		t->children_regs = *r;
+}
+
+static void
+let_go(struct task *child)
+{
+	tracee_of(child)->detach_wanted = true;
+}
+
+const struct driver ptrace_driver = {
+    get_regs, set_regs, mem, run_syscall, set_sigmask, hold, trace_forks, child_regs, let_go,
+};

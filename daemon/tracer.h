@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tracer room's own header: a tracee, nsdd's ptrace record of a task.
+ * Only tracer.c, tracee.c and attach.c include it. The step handlers see a
+ * tracee as its struct task and act on it through ptrace_driver.
+ */
+#ifndef NSDD_TRACER_H
+#define NSDD_TRACER_H
+
+#include <sys/ptrace.h>
+
+#include "nsdd.h"
+
+/*
+ * A syscall that a seized task was blocked in: the kernel restarts it after
+ * the attach stop, and its new entry is not a call the task made after its
+ * step became pending, so the step is not its.
+ */
+struct restart {
+	bool pending;
+	bool in_handler; /* a signal was delivered: a handler may run first */
+	long nr;
+	unsigned long long ip;
+};
+
+struct tracee {
+	struct task task;               /* first: the step handlers' view */
+	TAILQ_ENTRY(tracee) entry;      /* tracees, or orphans */
+	TAILQ_ENTRY(tracee) hold_entry; /* held, or adopted */
+	bool stopped;                   /* in a ptrace-stop we have not resumed */
+	bool initial;                   /* its first stop has not been seen */
+	bool seized;     /* attached, not born traced: its first stop may be in a syscall */
+	bool group_stop; /* resume with PTRACE_LISTEN */
+	bool held;       /* kept at syscall entry until a lock frees */
+	bool adopted;    /* an orphan whose parked first stop is to be handled */
+	bool injecting;  /* in a syscall that a step made it run */
+	bool detach_wanted;
+	bool killed;
+	bool gone;         /* removed by the kernel unreported; being freed */
+	bool fix_regs;     /* at its first stop, it gets regs' syscall and arguments */
+	bool fix_children; /* its children get children_regs so */
+	int inject_sig;
+	int parked_status; /* an orphan's first stop, replayed on adoption */
+	unsigned options;
+	struct user_regs_struct regs, children_regs;
+	struct restart restart;
+};
+
+/*
+ * PTRACE_O_TRACEEXIT: a tracee's exit is seen while it is still there, which
+ * is the only report of a leader that another thread's execve(2) removes.
+ * Tracees are detached once their steps are done, so it costs a stop only
+ * for a task that exits with work left.
+ */
+#define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
+#define OPT_FORK (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
+
+TAILQ_HEAD(tracee_list, tracee);
+/* Every tracee whose plan is known; children whose parent's fork event has
+ * not come yet; tasks waiting for a namespace lock; orphans adopted, whose
+ * first stop is to be handled. */
+extern struct tracee_list tracees, orphans, held, adopted;
+
+extern const struct driver ptrace_driver;
+
+/* tracee.c: the records. */
+struct tracee *tracee_new(pid_t tid, struct plan *plan, unsigned options);
+/* The record goes; its step, if any, is abandoned first. */
+void tracee_free(struct tracee *t);
+struct tracee *tracee_find(pid_t tid);
+void tracee_retid(struct tracee *t, pid_t tid);
+size_t tracee_count(void);
+/* The record of a child that a fork event names (an orphan is adopted). */
+struct tracee *tracee_child(struct tracee *parent, pid_t child);
+void tracee_set_options(struct tracee *t, unsigned options);
+/* The first stop of a child of a rewritten call: its registers as the parent made the call. */
+void tracee_fix_regs(struct tracee *t);
+
+#endif
