@@ -290,13 +290,14 @@ plan_watch_resume(struct watch *w)
 	while (w->next < n) {
 		const struct event *e = events_get(&plan->events, w->next++);
 		bool last = over && w->next == n;
+		json_t *ev = events_json(plan, e); /* before a detach trims the events */
 		if (last) {
 			watch_detach(w);
-			w->fn(w->arg, events_json(plan, e), true);
+			w->fn(w->arg, ev, true);
 			free(w);
 			return;
 		}
-		if (!w->fn(w->arg, events_json(plan, e), false))
+		if (!w->fn(w->arg, ev, false))
 			return;
 	}
 }
