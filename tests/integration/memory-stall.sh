@@ -39,10 +39,10 @@ ms=$((($(date +%s%N) - start) / 1000000))
 ctl --json status "$id" | grep -q 'cannot read the path it opens: Connection timed out' ||
 	fail "not failed for the timeout: $(ctl --json status "$id")"
 for _ in $(seq 40); do
-	pgrep -x nsdd-memio >/dev/null || break
+	pgrep -P "$NSDD_PID" -x nsdd-memio >/dev/null || break
 	sleep 0.05
 done
-! pgrep -x nsdd-memio >/dev/null || fail "the helper that missed its deadline is still there"
+! pgrep -P "$NSDD_PID" -x nsdd-memio >/dev/null || fail "the helper that missed its deadline is still there"
 # Let go of it: it waits in its own fault now, not nsdd.
 for _ in $(seq 100); do
 	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$prog/status" && break
@@ -58,5 +58,5 @@ p2=$(plan ldcache <<'J'
 J
 )
 out=$(ctl run "$p2" -- /bin/true 2>&1) || fail "a path in a file-backed page: $out"
-pgrep -x nsdd-memio >/dev/null || fail "no helper made for the file-backed page"
+pgrep -P "$NSDD_PID" -x nsdd-memio >/dev/null || fail "no helper made for the file-backed page"
 pass "a path nobody can read: the step fails in $ms ms (ETIMEDOUT) and nsdd answers; the next helper works"
