@@ -133,57 +133,44 @@ child(int go, char **cmd, bool newns)
 	_exit(127);
 }
 
-int
-cmd_run(int argc, char **argv)
-{
-	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
-	                                     {NULL, 0, NULL, 0}};
-	struct nsd_client *c;
-	bool newns = false;
-	long long steps = 0;
-	const char *final = NULL;
-	int ch, go[2], status, rc;
-	char *id, **cmd;
-	json_t *doc;
-	pid_t pid;
+#define RUN_USAGE "usage: nsdctl run [--new-ns] [--next-syscall-data] [PLAN] -- CMD [ARG...]"
 
-	while ((ch = getopt_long(argc, argv, "+n", opts, NULL)) != -1) {
-		if (ch != 'n') {
-			ctl_err("usage: nsdctl run [--new-ns] PLAN -- CMD [ARG...]");
-			return EXIT_USAGE;
-		}
-		newns = true;
-	}
-	cmd = argv + optind + 1;
-	if (optind + 1 < argc && strcmp(*cmd, "--") == 0)
-		cmd++;
-	if (optind + 1 >= argc || *cmd == NULL) {
-		ctl_err("usage: nsdctl run [--new-ns] PLAN -- CMD [ARG...]");
-		return EXIT_USAGE;
-	}
-	if ((doc = load_plan(argv[optind], 0)) == NULL)
-		return EXIT_PLAN_FAILED;
+/* The plan of a run: PLAN, or with --next-syscall-data alone, an empty one. */
+static json_t *
+run_plan(const char *path, bool next_data)
+{
+	json_t *doc;
+
+	if (path == NULL)
+		doc = json_pack("{s:i, s:{}}", "version", 1, "tasks");
+	else if ((doc = load_plan(path, 0)) == NULL)
+		return NULL;
 	if (json_object_get(doc, "target") != NULL) {
 		ctl_err("%s: $.target: run starts the target itself; remove it or use submit",
-		        argv[optind]);
+		        path ? path : "-");
 		json_decref(doc);
-		return EXIT_PLAN_FAILED;
+		return NULL;
 	}
-	if ((c = ctl_connect()) == NULL) {
-		json_decref(doc);
-		return EXIT_PLAN_FAILED;
-	}
+	if (next_data)
+		json_object_set_new(doc, "next_syscall_data", json_true());
+	return doc;
+}
+
+/* Starts cmd traced under doc: the child's pid; -2 if nsdd refused the
+ * plan, -1 if nsdctl could not start it. */
+static pid_t
+start_traced(struct nsd_client *c, json_t *doc, char **cmd, bool newns, char **id, long long *steps)
+{
+	int go[2];
+	pid_t pid;
+
 	if (newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
 		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
-		json_decref(doc);
-		nsd_client_close(c);
-		return EXIT_PLAN_FAILED;
+		return -1;
 	}
 	if (pipe2(go, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		ctl_err("cannot start %s: %s", cmd[0], strerror(errno));
-		json_decref(doc);
-		nsd_client_close(c);
-		return EXIT_PLAN_FAILED;
+		return -1;
 	}
 	if (pid == 0) {
 		close(go[1]);
@@ -193,17 +180,61 @@ cmd_run(int argc, char **argv)
 	json_object_set_new(doc, "target",
 	                    json_pack("{s:i, s:I}", "pid", pid, "start_time",
 	                              (json_int_t)nsd_proc_start_time(pid)));
-	id = submit(c, doc, &steps);
-	json_decref(doc);
-	if (id == NULL) {
+	if ((*id = submit(c, doc, steps)) == NULL) {
 		close(go[1]); /* the child exits 127 without running CMD */
 		waitpid(pid, NULL, 0);
-		nsd_client_close(c);
-		return EXIT_RUN_FAILED;
+		return -2;
 	}
 	if (write(go[1], "g", 1) != 1)
 		ctl_err("cannot release %s: %s", cmd[0], strerror(errno));
 	close(go[1]);
+	return pid;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
+	                                     {"next-syscall-data", no_argument, NULL, 'd'},
+	                                     {NULL, 0, NULL, 0}};
+	struct nsd_client *c;
+	bool newns = false, next_data = false;
+	long long steps = 0;
+	const char *final = NULL, *path = NULL;
+	int ch, status, rc;
+	char *id = NULL, **cmd;
+	json_t *doc;
+	pid_t pid;
+
+	while ((ch = getopt_long(argc, argv, "+nd", opts, NULL)) != -1) {
+		if (ch != 'n' && ch != 'd') {
+			ctl_err(RUN_USAGE);
+			return EXIT_USAGE;
+		}
+		*(ch == 'n' ? &newns : &next_data) = true;
+	}
+	/* getopt took a "--" right after the options: no PLAN. */
+	cmd = argv + optind;
+	if (!(optind > 1 && strcmp(argv[optind - 1], "--") == 0) && *cmd != NULL)
+		path = *cmd++;
+	if (*cmd != NULL && strcmp(*cmd, "--") == 0)
+		cmd++;
+	if (*cmd == NULL || (path == NULL && !next_data)) {
+		ctl_err(RUN_USAGE);
+		return EXIT_USAGE;
+	}
+	if ((doc = run_plan(path, next_data)) == NULL)
+		return EXIT_PLAN_FAILED;
+	if ((c = ctl_connect()) == NULL) {
+		json_decref(doc);
+		return EXIT_PLAN_FAILED;
+	}
+	pid = start_traced(c, doc, cmd, newns, &id, &steps);
+	json_decref(doc);
+	if (pid < 0) {
+		nsd_client_close(c);
+		return pid == -2 ? EXIT_RUN_FAILED : EXIT_PLAN_FAILED;
+	}
 	if (ctl.json) {
 		json_t *started = json_pack("{s:s, s:i}", "id", id, "pid", pid);
 		ctl_print_json(started);

@@ -26,6 +26,8 @@ ctl_print_event(json_t *ev)
 		printf(" task %s", task);
 	if (json_object_get(ev, "step") != NULL)
 		printf(" step %lld %s", I(ev, "step"), S(ev, "call") ?: "?");
+	else if (json_is_true(json_object_get(ev, "next_syscall_data")))
+		printf(" next_syscall_data %s", S(ev, "call") ?: "?");
 	if (S(ev, "syscall") != NULL)
 		printf(" (%s)", S(ev, "syscall"));
 	if (json_object_get(ev, "want") != NULL)
@@ -72,8 +74,9 @@ ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
 			return NULL;
 		}
 		ev = json_object_get(r.parameters, "event");
-		if (S(ev, "kind") != NULL && strcmp(S(ev, "kind"), "applied") == 0)
-			applied++;
+		if (S(ev, "kind") != NULL && strcmp(S(ev, "kind"), "applied") == 0 &&
+		    json_object_get(ev, "step") != NULL)
+			applied++; /* a plan step, not a use of next_syscall_data */
 		progress_end();
 		ctl_print_event(ev);
 		progress_start(steps_total);

@@ -41,9 +41,12 @@ seize(struct plan *plan, pid_t tid, size_t *seized)
 {
 	struct tracee *t;
 
-	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)OPT_BASE) < 0)
+	/* A tree served next_syscall_data is followed whole: every child too. */
+	unsigned options = OPT_BASE | (plan_emulates(plan) ? OPT_FORK : 0);
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)options) < 0)
 		return NULL;
-	t = tracee_new(tid, plan, OPT_BASE);
+	t = tracee_new(tid, plan, options);
 	t->seized = true;
 	(*seized)++;
 	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,8 +74,15 @@ events_json(const struct plan *plan, const struct event *e)
 		return NULL;
 	if (e->task > 0)
 		json_object_set_new(ev, "task", json_string(plan->ptasks[e->task - 1].model->key));
-	if (e->call >= 0) {
+	if (e->next_data) {
+		char tid[16];
+		snprintf(tid, sizeof(tid), "%u", e->step);
+		json_object_set_new(ev, "task", json_string(tid));
+		json_object_set_new(ev, "next_syscall_data", json_true());
+	} else if (e->call >= 0) {
 		json_object_set_new(ev, "step", json_integer((json_int_t)e->step));
+	}
+	if (e->call >= 0) {
 		json_object_set_new(ev, "call", json_string(nsd_call_name((enum nsd_call)e->call)));
 		if (e->syscall[0] != '\0')
 			json_object_set_new(ev, "syscall", json_string(e->syscall));

@@ -28,17 +28,7 @@
 #include "log.h"
 #include "nsdd.h"
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_DETACHED
-#define CLONE_DETACHED 0x00400000
-#endif
 #define CSIGNAL_MASK 0xffULL
-
-#define CLONE_ARGS_VER0 64
-#define CLONE_ARGS_VER2 88
-#define PAGE_MAX        4096
 
 /* How a fork step is being made to happen. */
 enum fork_how {
@@ -95,80 +85,6 @@ refuse(struct task *t, struct fork_step *fs, int err)
 	fs->refuse_errno = err;
 	arch_set_nr(&r, -1);
 	set_regs(t, fs, &r);
-}
-
-/*
- * Reads the task's own struct clone_args, bounded by PAGE_SIZE as the kernel
- * bounds it: 0, -1 when the kernel itself would refuse them (let it), or the
- * errno when nsdd cannot tell (its memory did not answer in time).
- */
-static int
-read_clone3_args(struct task *t, const unsigned long long args[6], struct clone_args_v2 *ca)
-{
-	unsigned long long addr = args[0], size = args[1];
-	unsigned char rest[PAGE_MAX - CLONE_ARGS_VER2];
-	struct mem_op ops[2] = {{MEM_READ, addr, ca, size < sizeof(*ca) ? size : sizeof(*ca)},
-	                        {MEM_READ, addr + sizeof(*ca), rest, 0}};
-	size_t i;
-
-	memset(ca, 0, sizeof(*ca));
-	if (size < CLONE_ARGS_VER0 || size > PAGE_MAX)
-		return -1;
-	if (size > sizeof(*ca))
-		ops[1].len = size - sizeof(*ca);
-	if (t->drv->mem(t, ops, ops[1].len > 0 ? 2 : 1) < 0)
-		return errno == EFAULT || errno == ESRCH ? -1 : errno;
-	/* copy_struct_from_user(): bytes beyond what we know must be zero. */
-	for (i = 0; i < ops[1].len; i++)
-		if (rest[i] != 0)
-			return -1;
-	return 0;
-}
-
-/* The clone3 arguments equivalent to the task's fork, vfork or clone. */
-bool
-fork_clone3_args(enum sc_kind kind, const unsigned long long args[6], struct clone_args_v2 *ca)
-{
-	uint64_t flags;
-
-	memset(ca, 0, sizeof(*ca));
-	switch (kind) {
-	case SC_FORK:
-		ca->exit_signal = SIGCHLD;
-		return true;
-	case SC_VFORK:
-		ca->flags = CLONE_VM | CLONE_VFORK;
-		ca->exit_signal = SIGCHLD;
-		return true;
-	case SC_CLONE:
-		/* clone(2) on x86_64: flags, stack, parent_tid, child_tid, tls. */
-		flags = args[0] & 0xffffffffULL;
-		if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
-			return false; /* clone() refuses this itself */
-		if ((flags & CSIGNAL_MASK) > 64)
-			return false;
-		/* Legacy clone ignores CLONE_DETACHED (musl's pthread_create
-		 * passes it); clone3 refuses it with EINVAL. */
-		ca->flags = flags & ~(CSIGNAL_MASK | CLONE_DETACHED);
-		ca->exit_signal = flags & CSIGNAL_MASK;
-		if (ca->flags & (CLONE_THREAD | CLONE_PARENT))
-			ca->exit_signal = 0; /* ignored by clone(), refused by clone3() */
-		if (args[1] != 0) {
-			/* clone3 takes the stack as base + size; the new sp is their sum. */
-			if (args[1] < 2)
-				return false;
-			ca->stack = args[1] - 1;
-			ca->stack_size = 1;
-		}
-		ca->parent_tid = args[2];
-		if (flags & CLONE_PIDFD)
-			ca->pidfd = args[2];
-		ca->child_tid = args[3];
-		ca->tls = args[4];
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* Puts back the task's bytes that the clone3 arguments covered, in who's memory. */
@@ -293,24 +209,17 @@ via_last_pid(struct task *t, struct fork_step *fs)
 	log_debug("task %d: ns_last_pid set for pid %d", t->tid, s->pids[0]);
 }
 
-/* The call's clone flags, in *ca; 0, or 1: the kernel refuses it, nothing to apply. */
+/* The call's clone flags, in *ca: 0, -1 when the kernel refuses the call
+ * (nothing to apply), or an errno when nsdd cannot read them. */
 static int
 flags_of(struct task *t, const struct sc_info *sc, const unsigned long long args[6],
          struct clone_args_v2 *ca)
 {
-	const struct nsd_step *s = supervisor_head(t->ptask);
-	int err;
-
-	if (sc->kind != SC_CLONE3) {
-		if (!fork_clone3_args(sc->kind, args, ca))
-			ca->flags = args[0] & ~CSIGNAL_MASK;
-		return 0;
-	}
-	if ((err = read_clone3_args(t, args, ca)) > 0 &&
-	    (s->call == NSD_CALL_ANY || nsd_call_creates_task(s->call)))
-		supervisor_step_failed(t->ptask, sc->name, s->npids ? s->pids[0] : s->id, -1,
-		                       "cannot read its clone3 arguments: %s", strerror(err));
-	return err != 0;
+	if (sc->kind == SC_CLONE3)
+		return fork_read_clone3_args(t, args, ca);
+	if (!fork_clone3_args(sc->kind, args, ca))
+		ca->flags = args[0] & ~CSIGNAL_MASK;
+	return 0;
 }
 
 /* How the step is to be applied, now that the call is its own. */
@@ -348,6 +257,27 @@ apply(struct task *t, struct fork_step *fs, bool own_args, struct clone_args_v2 
 	via_last_pid(t, fs);
 }
 
+/* The task makes its call again after the rewritten clone3 failed: the
+ * same step, this time with ns_last_pid. */
+static void
+again(struct task *t, struct fork_step *fs, const struct sc_info *sc,
+      const unsigned long long args[6])
+{
+	int fallback = fs->fallback;
+	struct clone_args_v2 ca;
+
+	memset((char *)fs + sizeof(fs->f), 0, sizeof(*fs) - sizeof(fs->f));
+	fs->fallback = fallback;
+	fs->f.sc = sc;
+	if (!step_still_wanted(t) || flags_of(t, sc, args, &ca) != 0 ||
+	    t->drv->get_regs(t, &fs->regs) < 0) {
+		step_end(t);
+		return;
+	}
+	fs->flags = ca.flags | ca.exit_signal;
+	apply(t, fs, sc->kind == SC_CLONE3, &ca, args);
+}
+
 /*
  * At entry of a fork-kind syscall of a task whose plan task has pending
  * steps. sc == NULL retries a task that was held for a namespace lock.
@@ -358,42 +288,45 @@ fork_entry(struct task *t, const struct sc_info *sc, const unsigned long long ar
 	struct fork_step *fs = fork_step(t);
 	const struct nsd_step *s;
 	struct clone_args_v2 ca;
-	int fallback = 0;
 	char made[32];
 	bool thread;
+	int err;
 
 	if (sc == NULL) {
 		/* Retry after a lock wait: the entry was already examined. */
-		if (supervisor_head(t->ptask) == NULL)
-			step_end(t);
-		else
+		if (step_still_wanted(t))
 			via_last_pid(t, fs);
+		else
+			step_end(t);
 		return;
 	}
-	if (fs != NULL && fs->how == FORK_RETRY)
-		fallback = fs->fallback;
-	if (supervisor_head(t->ptask) == NULL || flags_of(t, sc, args, &ca) != 0) {
-		if (fs != NULL)
+	if (fs != NULL && fs->how == FORK_RETRY) {
+		again(t, fs, sc, args);
+		return;
+	}
+	if ((s = step_peek(t)) == NULL || (err = flags_of(t, sc, args, &ca)) < 0)
+		return; /* no step, or the kernel refuses the call */
+	if (err > 0) {
+		if (s->call == NSD_CALL_ANY || nsd_call_creates_task(s->call)) {
+			fs = step_start(t, &fork_steps, sizeof(*fs), sc, s);
+			step_failed(t, fs->f.s, sc->name, s->npids ? s->pids[0] : s->id, -1,
+			            "cannot read its clone3 arguments: %s", strerror(err));
 			step_end(t);
+		}
 		return;
 	}
 	thread = ca.flags & CLONE_THREAD;
 	snprintf(made, sizeof(made), "%s (a %s)", sc->name, thread ? "thread" : "fork");
 	s = step_head(t, sc, thread ? NSD_CALL_THREAD : NSD_CALL_FORK, made);
-	if (s == NULL) {
-		if (fs != NULL)
-			step_end(t);
-		t->drv->trace_forks(t, false);
+	t->drv->trace_forks(t, s != NULL);
+	if (s == NULL)
 		return;
-	}
-	t->drv->trace_forks(t, true);
 	fs = step_start(t, &fork_steps, sizeof(*fs), sc, s);
 	if (t->drv->get_regs(t, &fs->regs) < 0) {
 		step_end(t);
 		return;
 	}
 	fs->flags = ca.flags | ca.exit_signal;
-	fs->fallback = fallback;
 	apply(t, fs, sc->kind == SC_CLONE3, &ca, args);
 }
 
@@ -425,28 +358,27 @@ verify(struct task *t, struct fork_step *fs, struct task *c)
 	if (nsdd_nspids(c->tid, got, NSD_MAX_LEVELS, &ngot) < 0) {
 		/* nsdd's own failure (out of fds, say), never a wrong pid. */
 		c->drv->let_go(c);
-		supervisor_step_failed(t->ptask, name, s->pids[0], -1,
-		                       "nsdd cannot read the pids of child %d: %s", c->tid,
-		                       nsdd_errno_text(errno, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->pids[0], -1, "nsdd cannot read the pids of child %d: %s",
+		            c->tid, nsdd_errno_text(errno, ebuf, sizeof(ebuf)));
 		return;
 	}
 	for (i = 0; i < s->npids; i++)
 		if (i >= ngot || got[i] != s->pids[i])
 			break;
 	if (s->call == NSD_CALL_FORK)
-		supervisor_keep(t->plan, c->tid);
+		plan_keep(t->plan, c->tid);
 	if (i < s->npids) {
 		long long g = i < ngot ? got[i] : -1;
 		c->drv->let_go(c);
-		supervisor_step_failed(t->ptask, name, s->pids[i], g,
-		                       "mismatch: wanted pid %d, got %lld (namespace level %zu)",
-		                       s->pids[i], g, i);
+		step_failed(t, s, name, s->pids[i], g,
+		            "mismatch: wanted pid %d, got %lld (namespace level %zu)", s->pids[i],
+		            g, i);
 		return;
 	}
 	/* The child is a task the plan names, with steps of its own, or is let go. */
 	if (!supervisor_bind(supervisor_ptask(t->plan, s->pids[0]), c))
 		c->drv->let_go(c);
-	supervisor_applied(t->ptask, name, mechanism_of(t, fs), s->pids[0], s->pids[0]);
+	step_applied(t, s, name, mechanism_of(t, fs), s->pids[0], s->pids[0]);
 }
 
 /*
@@ -531,7 +463,7 @@ undecided_exit(struct task *t, struct fork_step *fs, long long rval, bool is_err
 		/* Interrupted before a child existed; the kernel will make the call again. */
 		log_debug("task %d: %s interrupted (%lld); it restarts", t->tid, name, rval);
 		restore(t, fs, rval);
-		step_end(t);
+		step_again(t);
 		return;
 	}
 	if (fs->how == FORK_CLONE3 && is_error) {
@@ -545,11 +477,11 @@ undecided_exit(struct task *t, struct fork_step *fs, long long rval, bool is_err
 	restore(t, fs, rval);
 	step_end(t);
 	if (err != 0)
-		supervisor_step_failed(t->ptask, name, s->pids[0], -1, "%s",
-		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->pids[0], -1, "%s",
+		            nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 	else /* success without a fork event: the child escaped tracing */
-		supervisor_step_failed(t->ptask, name, s->pids[0], rval,
-		                       "the kernel reported no new task to nsdd");
+		step_failed(t, s, name, s->pids[0], rval,
+		            "the kernel reported no new task to nsdd");
 }
 
 static void

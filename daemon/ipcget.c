@@ -176,9 +176,8 @@ write_id(struct task *t, struct ipcget_step *is)
 	if ((err = next_id(is->ns, s->call, NULL, s->id)) != 0) {
 		const char *name = is->f.sc->name;
 		finish(t, is);
-		supervisor_step_failed(t->ptask, name, s->id, -1, "cannot write %s: %s",
-		                       next_id_file(s->call),
-		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->id, -1, "cannot write %s: %s", next_id_file(s->call),
+		            nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 		return;
 	}
 	is->active = true;
@@ -195,10 +194,10 @@ ipcget_entry(struct task *t, const struct sc_info *sc, const unsigned long long 
 	int err = 0;
 
 	if (sc == NULL) {
-		if (supervisor_head(t->ptask) == NULL)
-			finish(t, is);
-		else
+		if (step_still_wanted(t))
 			write_id(t, is);
+		else
+			finish(t, is);
 		return;
 	}
 	if ((s = step_head(t, sc, sc->call, NULL)) == NULL)
@@ -216,9 +215,8 @@ ipcget_entry(struct task *t, const struct sc_info *sc, const unsigned long long 
 	is = step_start(t, &ipcget_steps, sizeof(*is), sc, s);
 	if ((is->ns = ns_ipc_of(t->tid, &err)) == NULL) {
 		step_end(t);
-		supervisor_step_failed(t->ptask, sc->name, s->id, -1,
-		                       "cannot open its IPC namespace: %s",
-		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		step_failed(t, is->f.s, sc->name, s->id, -1, "cannot open its IPC namespace: %s",
+		            nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 		return;
 	}
 	write_id(t, is);
@@ -241,14 +239,13 @@ ipcget_exit(struct task *t, long long rval, bool is_error)
 		reset(is->ns, s->call);
 	finish(t, is);
 	if (!is_error && rval == s->id)
-		supervisor_applied(t->ptask, name, how, s->id, rval);
+		step_applied(t, s, name, how, s->id, rval);
 	else if (is_error)
-		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
-		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->id, -1, "%s",
+		            nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
 	else
-		supervisor_step_failed(t->ptask, name, s->id, rval,
-		                       "mismatch: wanted IPC id %lld, got %lld%s", (long long)s->id,
-		                       rval, " (the key already had an object?)");
+		step_failed(t, s, name, s->id, rval, "mismatch: wanted IPC id %lld, got %lld%s",
+		            (long long)s->id, rval, " (the key already had an object?)");
 }
 
 /* The task dies or is let go with an id written: take it back. */

@@ -55,7 +55,7 @@ start(struct task *t, const struct sc_info *sc, const struct nsd_step *s)
 static void
 ipcset_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
 {
-	const struct nsd_step *s = supervisor_head(t->ptask);
+	const struct nsd_step *s = step_peek(t);
 	/* msgctl(id, cmd, buf), shmctl(id, cmd, buf), semctl(id, semnum, cmd, arg);
 	 * IPC_64 (0x100) may be or-ed into cmd. */
 	bool set = ((sc->kind == SC_SEMCTL ? args[2] : args[1]) & ~0x100ULL) == IPC_SET;
@@ -126,9 +126,9 @@ restore_qbytes(struct task *t, const char *name, const struct nsd_step *s)
 		err = ns_run(ns, set_qbytes, &q);
 	if (err == 0)
 		return true;
-	supervisor_step_failed(t->ptask, name, s->id, -1, "qbytes %lld: %s%s", q.value,
-	                       nsdd_errno_text(err, ebuf, sizeof(ebuf)),
-	                       err == EPERM ? " (above msgmnb without CAP_SYS_RESOURCE)" : "");
+	step_failed(t, s, name, s->id, -1, "qbytes %lld: %s%s", q.value,
+	            nsdd_errno_text(err, ebuf, sizeof(ebuf)),
+	            err == EPERM ? " (above msgmnb without CAP_SYS_RESOURCE)" : "");
 	return false;
 }
 
@@ -142,32 +142,34 @@ ipcset_exit(struct task *t, long long rval, bool is_error)
 	char ebuf[64];
 	int f;
 
+	if (is_error && nsdd_restarts(rval)) {
+		step_again(t); /* restarted: the step waits */
+		return;
+	}
 	step_end(t);
-	if (is_error && nsdd_restarts(rval))
-		return; /* restarted: the step waits */
 	if (is_error) {
-		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
-		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->id, -1, "%s",
+		            nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
 		return;
 	}
 	if (procfs) {
 		/* The kernel restored every field from the task's own IPC_SET. */
-		supervisor_applied(t->ptask, name, MECH_PROCFS, s->id, s->id);
+		step_applied(t, s, name, MECH_PROCFS, s->id, s->id);
 		return;
 	}
 	if (s->call == NSD_CALL_ANY && s->id == 1)
-		supervisor_unsupported(t->ptask, name, "times and last-operation pids",
-		                       "LONG1 1: the running kernel offers no way to set them");
+		step_unsupported(t, s, name, "times and last-operation pids",
+		                 "LONG1 1: the running kernel offers no way to set them");
 	for (f = 0; s->call != NSD_CALL_ANY && s->set != NULL && f < NSD_SET_COUNT; f++) {
 		if (!(s->set->mask & (1u << f)))
 			continue;
 		if (f != NSD_SET_QBYTES)
-			supervisor_unsupported(t->ptask, name, field_names[f],
-			                       "the running kernel offers no way to set it");
+			step_unsupported(t, s, name, field_names[f],
+			                 "the running kernel offers no way to set it");
 		else if (!restore_qbytes(t, name, s))
 			return;
 	}
-	supervisor_applied(t->ptask, name, MECH_IPC_SET, s->id, s->id);
+	step_applied(t, s, name, MECH_IPC_SET, s->id, s->id);
 }
 
 const struct step_ops ipcset_steps = {ipcset_entry, NULL, ipcset_exit, step_end};

@@ -192,6 +192,10 @@ enum backend plan_backend(const struct plan *plan);
 /* 1 << enum nsd_call for each call its steps make. */
 unsigned plan_calls(const struct plan *plan);
 void plan_count_stop(struct plan *plan);
+/* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
+void plan_keep(struct plan *plan, pid_t pid);
+/* Its tasks see the emulated next_syscall_data file (nsdfile.c). */
+bool plan_emulates(const struct plan *plan);
 
 /* supervisor.c: a plan's life. Takes model, whatever the outcome. */
 struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
@@ -223,8 +227,11 @@ bool supervisor_diverged(struct ptask *pt, const char *syscall, const char *made
                          const struct nsd_step *s);
 void supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
                             const char *why);
-/* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
-void supervisor_keep(struct plan *plan, pid_t pid);
+/* A use of the emulated next_syscall_data by task tid: an event of plan's. */
+enum outcome { OUTCOME_APPLIED, OUTCOME_FAILED, OUTCOME_UNSUPPORTED };
+void supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const struct nsd_step *s,
+                          const char *syscall, enum mechanism how, long long want, long long got,
+                          const char *error);
 /* The tracer's reports: t (bound to pt, or not) exited or was let go; a
  * tracee of plan was made or freed. */
 void supervisor_exited(struct ptask *pt, const struct task *t, int status);
@@ -246,8 +253,15 @@ struct task {
 	struct plan *plan;   /* NULL: a child whose parent is not known yet */
 	struct ptask *ptask; /* NULL: the plan does not name it */
 	const struct driver *drv;
-	struct inflight *step; /* the one step in flight, or NULL */
-	bool no_set_tid;       /* clone3 with set_tid is refused to it */
+	struct inflight *step;  /* the one step in flight, or NULL */
+	struct inflight *ended; /* the last one, kept until the next ends: its
+	                           step may still be reported */
+	bool no_set_tid;        /* clone3 with set_tid is refused to it */
+	/* What the task wrote to its emulated next_syscall_data (nsdfile.c), not
+	 * yet taken; and whether the step at hand is that value, not the plan's.
+	 * next_data and ended are plain allocations, freed with the task. */
+	struct next_data *next_data;
+	bool from_next_data;
 };
 
 /* A step in flight: each handler's own record begins with this. */
@@ -255,6 +269,9 @@ struct inflight {
 	const struct step_ops *ops;
 	const struct sc_info *sc; /* the syscall the task made */
 	const struct nsd_step *s; /* the step, as resolved at entry */
+	/* A next_syscall_data value is the record's own: s points here. */
+	struct nsd_step own;
+	int32_t own_pids[NSD_MAX_LEVELS];
 };
 
 enum mem_kind { MEM_READ, MEM_WRITE, MEM_STRING };
@@ -315,12 +332,31 @@ struct step_ops {
 
 extern const struct step_ops fork_steps, ipcget_steps, open_steps, ipcset_steps;
 
-/* steps.c: what every handler does alike. */
+/* steps.c: what every handler does alike. A step is the plan's head step
+ * for the task, or a value the task wrote to its emulated next_syscall_data
+ * (which comes first); the handlers report either the same way. */
+/* The task's head step as it stands (an `any` unresolved), or NULL. */
+const struct nsd_step *step_peek(struct task *t);
+/* A held step, tried again: its value is still wanted (the plan goes on). */
+bool step_still_wanted(struct task *t);
+void step_applied(struct task *t, const struct nsd_step *s, const char *syscall, enum mechanism how,
+                  long long want, long long got);
+void step_failed(struct task *t, const struct nsd_step *s, const char *syscall, long long want,
+                 long long got, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void step_unsupported(struct task *t, const struct nsd_step *s, const char *syscall,
+                      const char *field, const char *why);
+/* The task's next_syscall_data value: LONGn values[0..n). */
+void step_set_next_data(struct task *t, const int64_t *values, size_t n);
+/* Its text, as a read of the file gives it ("" if none); the length. */
+size_t step_next_data_text(const struct task *t, char *buf, size_t len);
 /* A new in-flight record of size bytes (beginning with struct inflight). */
 void *step_start(struct task *t, const struct step_ops *ops, size_t size, const struct sc_info *sc,
                  const struct nsd_step *s);
-/* The step in flight is over: its record is freed. */
+/* The step in flight is over (its record lives until the next one ends). */
 void step_end(struct task *t);
+/* The call was interrupted and will be made again: the step ends, and a
+ * next_syscall_data value it took is pending again (unless a newer one is). */
+void step_again(struct task *t);
 /* The procfs backend: writes next_syscall_data; false (the step failed) if
  * it could not. */
 bool step_procfs_write(struct task *t, const char *syscall, const struct nsd_step *s,
@@ -354,10 +390,20 @@ enum sc_kind {
 	SC_SHMCTL
 };
 
-/* fork.c: the clone3 arguments equivalent to a fork, vfork or clone with
+/* clone3.c: the clone3 arguments equivalent to a fork, vfork or clone with
  * args; false for a clone that clone3 cannot express (or clone refuses). */
 bool fork_clone3_args(enum sc_kind kind, const unsigned long long args[6],
                       struct clone_args_v2 *ca);
+/* The task's own clone3 arguments (args[0], args[1]): 0, -1 when the kernel
+ * itself would refuse them, or the errno when nsdd cannot read them. */
+int fork_read_clone3_args(struct task *t, const unsigned long long args[6],
+                          struct clone_args_v2 *ca);
+
+/* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
+
+/* At a syscall entry of a task of a plan that emulates the file: true if
+ * the call was the file's (its open, or a read or write of it). */
+bool nsdfile_entry(struct task *t, long nr, const unsigned long long args[6]);
 
 /* --- syscalls.c: the syscall table ------------------------------------- */
 
@@ -384,8 +430,10 @@ int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct task **l
 void tracer_reap(void);
 /* Lets go of every tracee of plan: detached, or with kill, killed. */
 void tracer_let_go(struct plan *plan, bool kill);
-/* A task nsdd traces, in any plan. */
+/* tracee.c: a task nsdd traces, in any plan; one of plan's whose pid in a
+ * namespace depth levels below nsdd's own (1: nsdd's) is nr. */
 struct task *tracer_find_task(pid_t tid);
+struct task *tracer_find_nspid(const struct plan *plan, size_t depth, pid_t nr);
 size_t tracer_count(void);
 /* Held tasks try again: a namespace lock was freed (ns_on_release). */
 void tracer_unhold_all(void);

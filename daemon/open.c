@@ -89,9 +89,8 @@ is_the_path(struct task *t, const struct sc_info *sc, const struct nsd_step *s,
 		return true;
 	if (t->drv->mem(t, &op, 1) < 0) {
 		if (errno != EFAULT && errno != ENAMETOOLONG && errno != ESRCH)
-			supervisor_step_failed(t->ptask, sc->name, s->id, -1,
-			                       "cannot read the path it opens: %s",
-			                       strerror(errno));
+			step_failed(t, s, sc->name, s->id, -1, "cannot read the path it opens: %s",
+			            strerror(errno));
 		return false; /* the open fails for its own reasons */
 	}
 	return strcmp(path, s->path) == 0; /* another file: the step waits for its path */
@@ -106,15 +105,19 @@ open_entry(struct task *t, const struct sc_info *sc, const unsigned long long ar
 
 	if (s == NULL || !is_the_path(t, sc, s, args))
 		return;
+	os = step_start(t, &open_steps, sizeof(*os), sc, s);
+	s = os->f.s;
 	if ((cloexec = asked_cloexec(t, sc, args)) < 0) {
-		supervisor_step_failed(t->ptask, sc->name, s->id, -1,
-		                       "cannot read its struct open_how: %s", strerror(-cloexec));
+		step_failed(t, s, sc->name, s->id, -1, "cannot read its struct open_how: %s",
+		            strerror(-cloexec));
+		step_end(t);
 		return;
 	}
 	if (plan_backend(t->plan) == BACKEND_PROCFS &&
-	    !step_procfs_write(t, sc->name, s, &s->id, 1))
+	    !step_procfs_write(t, sc->name, s, &s->id, 1)) {
+		step_end(t);
 		return;
-	os = step_start(t, &open_steps, sizeof(*os), sc, s);
+	}
 	os->state = OPENING;
 	os->cloexec = cloexec;
 	os->procfs = plan_backend(t->plan) == BACKEND_PROCFS;
@@ -157,14 +160,12 @@ finish(struct task *t, struct open_step *os)
 	t->drv->set_sigmask(t, &os->sigmask, NULL);
 	step_end(t);
 	if (err == EBUSY)
-		supervisor_step_failed(t->ptask, name, s->id, -1, "%s: fd %lld is already open",
-		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)), (long long)s->id);
+		step_failed(t, s, name, s->id, -1, "%s: fd %lld is already open",
+		            nsdd_errno_text(err, ebuf, sizeof(ebuf)), (long long)s->id);
 	else if (err != 0)
-		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
-		                       nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->id, -1, "%s", nsdd_errno_text(err, ebuf, sizeof(ebuf)));
 	else
-		supervisor_applied(t->ptask, name, s->replace ? MECH_DUP3 : MECH_FCNTL, s->id,
-		                   result);
+		step_applied(t, s, name, s->replace ? MECH_DUP3 : MECH_FCNTL, s->id, result);
 }
 
 /*
@@ -201,10 +202,10 @@ move_fd(struct task *t, struct open_step *os, long long newfd)
 	if (!ok) {
 		/* The open keeps what the kernel gave it: the task is not changed. */
 		step_end(t);
-		supervisor_step_failed(t->ptask, name, want, newfd,
-		                       "mismatch: wanted fd %lld, got %lld; the task's seccomp "
-		                       "filter forbids the %s and close that would move it",
-		                       want, newfd, s->replace ? "dup3" : "fcntl");
+		step_failed(t, s, name, want, newfd,
+		            "mismatch: wanted fd %lld, got %lld; the task's seccomp filter forbids "
+		            "the %s and close that would move it",
+		            want, newfd, s->replace ? "dup3" : "fcntl");
 		return;
 	}
 	if (!block_signals(t, os)) {
@@ -244,20 +245,19 @@ opened(struct task *t, struct open_step *os, long long rval, bool is_error)
 
 	if ((is_error && nsdd_restarts(rval)) || plan_ending(t->plan)) {
 		/* Restarted (the step waits), or the plan is being let go. */
-		step_end(t);
+		step_again(t);
 	} else if (is_error) {
 		step_end(t);
-		supervisor_step_failed(t->ptask, name, s->id, -1, "%s",
-		                       nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+		step_failed(t, s, name, s->id, -1, "%s",
+		            nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
 	} else if (rval == s->id) {
 		step_end(t);
-		supervisor_applied(t->ptask, name, how, s->id, rval);
+		step_applied(t, s, name, how, s->id, rval);
 	} else if (procfs) {
 		/* The kernel was to give the fd: verify only. */
 		step_end(t);
-		supervisor_step_failed(t->ptask, name, s->id, rval,
-		                       "mismatch: wanted fd %lld, got %lld", (long long)s->id,
-		                       rval);
+		step_failed(t, s, name, s->id, rval, "mismatch: wanted fd %lld, got %lld",
+		            (long long)s->id, rval);
 	} else {
 		move_fd(t, os, rval);
 	}

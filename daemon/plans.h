@@ -9,7 +9,7 @@
 
 #include "nsdd.h"
 
-struct kept; /* supervisor.c */
+struct kept; /* plans.c */
 
 enum plan_state { PLAN_RUNNING, PLAN_COMPLETED, PLAN_FAILED, PLAN_CANCELLED };
 
@@ -46,11 +46,12 @@ struct event {
 	uint64_t usec;
 	long long want, got; /* got < 0: none */
 	uint32_t task;       /* 1 + the ptask's index; 0: the plan's own event */
-	uint32_t step;
-	uint8_t kind;      /* enum ev_kind */
-	int8_t call;       /* the step's enum nsd_call; -1: no step */
-	uint8_t mechanism; /* enum mechanism, of an applied step */
-	char syscall[18];  /* "": none */
+	uint32_t step;       /* next_data: the tid that used the value */
+	uint8_t kind;        /* enum ev_kind */
+	int8_t call;         /* the step's enum nsd_call; -1: no step */
+	uint8_t mechanism;   /* enum mechanism, of an applied step */
+	bool next_data;      /* a use of the emulated next_syscall_data, not a step */
+	char syscall[16];    /* "": none */
 	char *error;
 };
 
@@ -76,6 +77,7 @@ struct plan {
 	enum plan_state state;
 	bool ending;       /* a final state is chosen; tasks are being let go */
 	bool hidden;       /* failed at Submit: never listed, freed when it ends */
+	bool emulate;      /* serves the emulated next_syscall_data file */
 	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
@@ -108,6 +110,8 @@ void plan_shrink(struct plan *plan);
 void plan_prune(void);
 /* The plan's newest events go to its Watches. */
 void plan_emit(struct plan *plan);
+/* SIGKILLs every kept process that is still the one the plan made. */
+void plan_kill_kept(struct plan *plan);
 
 /* events.c */
 struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);

@@ -26,6 +26,10 @@
 #include "log.h"
 #include "plans.h"
 
+static void end(struct plan *plan, enum plan_state final, bool kill, char *error);
+static void supervisor_fail(struct plan *plan, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 unsigned long nsdd_max_plans_per_owner = 32;
 unsigned long nsdd_max_steps_per_owner = 1000000;
 
@@ -94,42 +98,6 @@ supervisor_head_as(struct ptask *pt, enum nsd_call call)
 	return &pt->any_as;
 }
 
-/* A process to kill if the plan fails, named by pid and start time: no fd
- * is held for it, so a plan of any size holds none. */
-struct kept {
-	pid_t pid;
-	uint64_t start_time;
-};
-
-void
-supervisor_keep(struct plan *plan, pid_t pid)
-{
-	struct kept *k;
-
-	if (plan->model->on_failure != NSD_ON_FAILURE_KILL)
-		return;
-	k = xreallocarray(plan->kept, plan->nkept + 1, sizeof(*k));
-	plan->kept = k;
-	k[plan->nkept++] = (struct kept){pid, nsd_proc_start_time(pid)};
-}
-
-/* SIGKILLs every kept process that is still the one the plan made: its pidfd
- * is opened first, so the start time read after it is that process's. */
-static void
-kill_kept(struct plan *plan)
-{
-	size_t i;
-
-	for (i = 0; i < plan->nkept; i++) {
-		int fd = (int)syscall(SYS_pidfd_open, plan->kept[i].pid, 0);
-		if (fd < 0)
-			continue;
-		if (nsd_proc_start_time(plan->kept[i].pid) == plan->kept[i].start_time)
-			syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-		close(fd);
-	}
-}
-
 static void
 finalize(struct plan *plan)
 {
@@ -173,8 +141,16 @@ void
 supervisor_tracee_gone(struct plan *plan)
 {
 	plan->ntracees--;
-	if (plan->ending && plan->ntracees == 0 && plan->state == PLAN_RUNNING)
+	if (plan->ntracees > 0 || plan->state != PLAN_RUNNING)
+		return;
+	if (plan->ending)
 		finalize(plan);
+	else if (plan->emulate && plan->applied == plan->model->nsteps)
+		end(plan, PLAN_COMPLETED, false, NULL); /* the tree is gone */
+	else if (plan->emulate)
+		supervisor_fail(plan, "the tree exited with %zu step%s not applied",
+		                plan->model->nsteps - plan->applied,
+		                plan->model->nsteps - plan->applied == 1 ? "" : "s");
 }
 
 /* Chooses the plan's final state and lets go of every task: detach, or kill. */
@@ -192,7 +168,7 @@ end(struct plan *plan, enum plan_state final, bool kill, char *error)
 	if (plan->timer != NULL)
 		event_del(plan->timer);
 	if (kill)
-		kill_kept(plan);
+		plan_kill_kept(plan);
 	plan->ntracees++; /* the plan must not end while its tasks are let go */
 	tracer_let_go(plan, kill);
 	supervisor_tracee_gone(plan);
@@ -263,7 +239,8 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, lo
 	plan->applied++;
 	if (pt->next == pt->model->nsteps)
 		pt->state = PT_DONE;
-	if (plan->applied == plan->model->nsteps)
+	/* A plan that serves next_syscall_data runs as long as its tree. */
+	if (plan->applied == plan->model->nsteps && !plan->emulate)
 		end(plan, PLAN_COMPLETED, false, NULL);
 }
 
@@ -330,6 +307,27 @@ supervisor_diverged(struct ptask *pt, const char *syscall, const char *made,
 	                       "the task made %s while its next step is %s", made,
 	                       nsd_call_name(s->call));
 	return true;
+}
+
+void
+supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const struct nsd_step *s,
+                     const char *syscall, enum mechanism how, long long want, long long got,
+                     const char *error)
+{
+	static const enum ev_kind kinds[] = {EV_APPLIED, EV_FAILED, EV_UNSUPPORTED};
+	struct event *e = plan_event(plan, kinds[what], NULL);
+
+	e->next_data = true;
+	e->step = (uint32_t)tid;
+	e->call = (int8_t)s->call;
+	e->mechanism = (uint8_t)how;
+	e->want = want;
+	e->got = got;
+	if (syscall != NULL)
+		snprintf(e->syscall, sizeof(e->syscall), "%s", syscall);
+	if (error != NULL)
+		e->error = xstrdup(error);
+	plan_emit(plan);
 }
 
 void
@@ -475,13 +473,47 @@ within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 	return false;
 }
 
+/* A new plan for model: its id, its tasks, what it targets, its backend. */
+static struct plan *
+plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
+{
+	struct plan *plan = plan_alloc();
+	unsigned char rnd[8];
+	size_t i, j;
+
+	plan->model = model;
+	plan->owner = owner;
+	plan->setnext_tid = setnext_tid;
+	plan->created_usec = nsdd_now_usec();
+	TAILQ_INIT(&plan->watches);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		fatal("getrandom");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
+	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
+	plan_build_index(plan);
+	for (i = 0; i < model->ntasks; i++)
+		for (j = 0; j < model->tasks[i].nsteps; j++)
+			plan->calls |= 1u << model->tasks[i].steps[j].call;
+	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
+	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
+	                                                                         : BACKEND_KERNEL;
+	/* With the real file, the kernel serves it: nsdd leaves it alone. */
+	plan->emulate = model->next_syscall_data && plan->backend != BACKEND_PROCFS;
+	for (i = 0; i < model->ntasks; i++) {
+		plan->ptasks[i].plan = plan;
+		plan->ptasks[i].model = &model->tasks[i];
+		plan->ptasks[i].state = PT_WAITING;
+	}
+	return plan;
+}
+
 static struct plan *
 start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error *e)
 {
-	unsigned char rnd[8];
 	struct plan *plan;
 	struct task *leader = NULL;
-	size_t i, j, seized = 0;
+	size_t seized = 0;
 	int rc;
 
 	if (model->mode == NSD_MODE_SECCOMP) {
@@ -495,33 +527,11 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		nsd_plan_free(model);
 		return NULL;
 	}
-	plan = plan_alloc();
-	plan->model = model;
-	plan->owner = owner;
-	plan->setnext_tid = setnext_tid;
-	plan->created_usec = nsdd_now_usec();
-	TAILQ_INIT(&plan->watches);
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		fatal("getrandom");
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
-	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
-	plan_build_index(plan);
+	plan = plan_new(model, owner, setnext_tid);
 	if (setnext_tid != 0 && tracer_find_task(setnext_tid) != NULL) {
 		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
 		               setnext_tid);
 		goto fail;
-	}
-	for (i = 0; i < model->ntasks; i++)
-		for (j = 0; j < model->tasks[i].nsteps; j++)
-			plan->calls |= 1u << model->tasks[i].steps[j].call;
-	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
-	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
-	                                                                         : BACKEND_KERNEL;
-	for (i = 0; i < model->ntasks; i++) {
-		plan->ptasks[i].plan = plan;
-		plan->ptasks[i].model = &model->tasks[i];
-		plan->ptasks[i].state = PT_WAITING;
 	}
 	rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
 	plan->ntracees += seized;
@@ -536,7 +546,7 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 	}
 	if (leader != NULL)
 		supervisor_bind(supervisor_ptask(plan, 0), leader);
-	supervisor_keep(plan, model->target_pid);
+	plan_keep(plan, model->target_pid);
 	TAILQ_INSERT_TAIL(&plans, plan, entry);
 	if (model->timeout_ms > 0) {
 		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
@@ -547,14 +557,11 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 	log_info("plan %s%s%s: attached to %d, %zu tasks, %zu steps", plan->id,
 	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
 	         model->ntasks, model->nsteps);
-	if (model->nsteps == 0)
+	if (model->nsteps == 0 && !plan->emulate)
 		end(plan, PLAN_COMPLETED, false, NULL);
 	supervisor_notify_status();
 	return plan;
 fail:
-	if (plan != NULL)
-		plan_free(plan);
-	else
-		nsd_plan_free(model);
+	plan_free(plan);
 	return NULL;
 }

@@ -40,9 +40,35 @@ tracee_find(pid_t tid)
 }
 
 size_t
-tracee_count(void)
+tracer_count(void)
 {
 	return ntracees;
+}
+
+struct task *
+tracer_find_task(pid_t tid)
+{
+	struct tracee *t = tracee_find(tid);
+
+	return t != NULL ? &t->task : NULL;
+}
+
+struct task *
+tracer_find_nspid(const struct plan *plan, size_t depth, pid_t nr)
+{
+	int32_t ids[NSD_MAX_LEVELS + 1];
+	struct tracee *t;
+	size_t n;
+
+	TAILQ_FOREACH(t, &tracees, entry)
+	{
+		if (t->task.plan != plan ||
+		    nsdd_nspids(t->task.tid, ids, NSD_MAX_LEVELS + 1, &n) < 0)
+			continue;
+		if (n >= depth && ids[n - depth] == nr)
+			return &t->task;
+	}
+	return NULL;
 }
 
 struct tracee *
@@ -67,6 +93,8 @@ tracee_free(struct tracee *t)
 {
 	if (t->task.step != NULL)
 		t->task.step->ops->abandon(&t->task);
+	free(t->task.ended); /* plain allocations: see struct task */
+	free(t->task.next_data);
 	if (t->held)
 		TAILQ_REMOVE(&held, t, hold_entry);
 	if (t->adopted)
@@ -222,6 +250,8 @@ trace_forks(struct task *task, bool on)
 {
 	struct tracee *t = tracee_of(task);
 
+	/* A tree served next_syscall_data is followed whole. */
+	on |= plan_emulates(task->plan);
 	tracee_set_options(t, on ? t->options | OPT_FORK : t->options & ~(unsigned)OPT_FORK);
 }
 
@@ -238,7 +268,8 @@ child_regs(struct task *task, const struct user_regs_struct *r)
 static void
 let_go(struct task *child)
 {
-	tracee_of(child)->detach_wanted = true;
+	if (!plan_emulates(child->plan))
+		tracee_of(child)->detach_wanted = true;
 }
 
 const struct driver ptrace_driver = {

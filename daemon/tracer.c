@@ -38,20 +38,6 @@ static void tracer_resume(struct tracee *t);
 static bool vanished(const struct tracee *t);
 static void tracee_gone(struct tracee *t, int status);
 
-struct task *
-tracer_find_task(pid_t tid)
-{
-	struct tracee *t = tracee_find(tid);
-
-	return t != NULL ? &t->task : NULL;
-}
-
-size_t
-tracer_count(void)
-{
-	return tracee_count();
-}
-
 /* The record goes, and its plan hears of it. */
 static void
 drop(struct tracee *t)
@@ -70,6 +56,8 @@ wants_syscalls(const struct tracee *t)
 {
 	if (t->task.step != NULL)
 		return true;
+	if (plan_emulates(t->task.plan) && !plan_ending(t->task.plan))
+		return true; /* its writes, reads and opens may be the file's */
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
 }
 
@@ -421,8 +409,13 @@ syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 		return;
 	if (info->arch != AUDIT_ARCH_X86_64)
 		return; /* compat syscalls: not targeted (see nsdd(8)) */
+	if (plan_emulates(t->task.plan) &&
+	    nsdfile_entry(&t->task, (long)info->entry.nr,
+	                  (const unsigned long long *)info->entry.args))
+		return; /* the emulated next_syscall_data file's */
 	sc = syscall_find((long)info->entry.nr);
-	if (sc == NULL || !syscall_targeted(sc, plan_calls(t->task.plan)) || !wants_syscalls(t))
+	if (sc == NULL || !wants_syscalls(t) ||
+	    !(t->task.next_data != NULL || syscall_targeted(sc, plan_calls(t->task.plan))))
 		return;
 	if (step != NULL && step->ops != sc->ops)
 		step->ops->abandon(&t->task); /* it waited for its call to be made again */
@@ -458,7 +451,7 @@ handle_fork(struct tracee *t)
 	if (t->task.step != NULL && t->task.step->ops->event != NULL)
 		t->task.step->ops->event(&t->task, &c->task);
 	else
-		c->detach_wanted = true; /* a fork no step applies to: not ours */
+		c->task.drv->let_go(&c->task); /* a fork no step applies to */
 	if (c->stopped)
 		adopt_orphan(c);
 }

@@ -69,7 +69,6 @@ struct tracee *tracee_new(pid_t tid, struct plan *plan, unsigned options);
 void tracee_free(struct tracee *t);
 struct tracee *tracee_find(pid_t tid);
 void tracee_retid(struct tracee *t, pid_t tid);
-size_t tracee_count(void);
 /* The record of a child that a fork event names (an orphan is adopted). */
 struct tracee *tracee_child(struct tracee *parent, pid_t child);
 void tracee_set_options(struct tracee *t, unsigned options);

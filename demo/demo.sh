@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The demonstration: start nsdd on a private socket, run a small process tree
 # (/bin/sh, its child, and a grandchild in a subshell) under a plan in fresh
-# pid and IPC namespaces, and show the progress and the pids the tree got.
+# pid and IPC namespaces, and show the progress and the pids the tree got;
+# then a shell that asks for its child's pid through next_syscall_data.
 set -eu
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -26,6 +27,12 @@ echo "== nsdctl run --new-ns demo/tree.json -- /bin/sh -c '$script'"
 echo
 echo "== nsdctl status: each task's pid as nsdd sees it, from the host"
 ./client/nsdctl status "$(./client/nsdctl --json list | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p')"
+echo
+echo "== The proposal's own interface, for a program that knows nothing of nsdd:"
+echo "   it writes LONG1 XX to its next_syscall_data, and its next fork gets XX."
+script2='echo "LONG1 4242" > /proc/self/task/$$/next_syscall_data; sh -c "echo \"forked      pid \$\$\""; true'
+echo "== nsdctl run --new-ns --next-syscall-data -- /bin/sh -c '$script2'"
+./client/nsdctl run --new-ns --next-syscall-data -- /bin/sh -c "$script2"
 echo
 echo "== nsdd's log"
 cat "$dir/nsdd.log"

@@ -96,7 +96,8 @@ struct nsd_plan {
 	enum nsd_mode mode;
 	enum nsd_on_failure on_failure;
 	bool strict;
-	int64_t timeout_ms; /* 0: none */
+	bool next_syscall_data; /* serve the emulated next_syscall_data file */
+	int64_t timeout_ms;     /* 0: none */
 	size_t ntasks;
 	struct nsd_task_plan *tasks;
 	size_t nsteps;
