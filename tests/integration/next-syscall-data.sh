@@ -110,3 +110,36 @@ ctl --json status "$id" | grep -q '"state": *"completed"' ||
 	fail "the plan did not complete with its tree: $(ctl status "$id")"
 nothing_left
 pass "Submit with next_syscall_data: the running program's fork takes its value"
+
+# 7. python3: a /proc dirfd, thread-self, dup, a child's inherited fd, exec
+#    with and without O_CLOEXEC, and LONG2 (a pid in each of two namespaces).
+command -v python3 >/dev/null || skip "python3 is not installed"
+for up in $(seq 31000 32000); do [ -d /proc/$up ] || break; done
+ctl run --new-ns --next-syscall-data -- python3 -u "$top_srcdir/tests/integration/next-syscall-data.py" \
+	"$up" >"$T/py" 2>&1 &
+run=$!
+for _ in $(seq 100); do
+	grep -q "^long2 " "$T/py" && break
+	sleep 0.05
+done
+grep -qE "^NSpid:[[:space:]]+$up[[:space:]]+604$" "/proc/$up/status" 2>/dev/null ||
+	fail "LONG2 604 $up: no such task: $(cat "$T/py")"
+wait $run || fail "python3: $(cat "$T/py")"
+for want in 'dirfd 601' 'dup 602' 'inherited 603' 'exec closed True' 'long2 604'; do
+	grep -qx "$want" "$T/py" || fail "no '$want' in: $(cat "$T/py")"
+done
+nothing_left
+pass "python3: dirfd, thread-self, dup, inherited fd, O_CLOEXEC at exec, LONG2"
+
+# 8. Where the kernel has the file (the procfs backend), nsdd leaves it to
+#    the kernel: it serves no file of its own. This kernel has none, so the
+#    open fails as it would without nsdd.
+stop_nsdd || exit 1
+mv "$T/nsdd.log" "$T/nsdd-emulating.log" # start_nsdd waits for a new "ready"
+start_nsdd --backend procfs
+ctl run --next-syscall-data -- dash -c \
+	'echo "LONG1 4000" > /proc/self/task/$$/next_syscall_data; echo "rc: $?"' >"$T/procfs" 2>&1 ||
+	fail "procfs: $(cat "$T/procfs")"
+grep -qx 'rc: 2' "$T/procfs" && grep -q 'nonexistent' "$T/procfs" ||
+	fail "nsdd served the file beside the kernel's: $(cat "$T/procfs")"
+pass "with the kernel's own file (the procfs backend), nsdd serves none"
