@@ -232,6 +232,7 @@ open_file(struct task *t, pid_t owner, uint64_t flags)
 {
 	struct nsdfile_step *fs;
 	struct user_regs_struct r;
+	uint64_t args[6] = {0};
 	char name[64];
 	unsigned long long addr;
 	struct mem_op ops[2];
@@ -242,11 +243,21 @@ open_file(struct task *t, pid_t owner, uint64_t flags)
 	}
 	if (t->drv->get_regs(t, &r) < 0)
 		return;
+	addr = arch_scratch(&r, sizeof(fs->saved));
+	args[0] = addr;
+	args[1] = (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0;
+	if (filter_allows(t->tid, &r, SYS_memfd_create, args) == FILTER_DENIES) {
+		/* Its seccomp filter would refuse (or kill it for) memfd_create. */
+		log_warnx("task %d: its seccomp filter forbids the memfd that serves "
+		          "next_syscall_data",
+		          t->tid);
+		skip(t, -EACCES);
+		return;
+	}
 	t->from_next_data = false;
 	fs = step_start(t, &nsdfile_steps, sizeof(*fs), NULL, NULL);
 	fs->regs = r;
 	file_name(t->plan, owner, name, sizeof(name));
-	addr = arch_scratch(&r, sizeof(fs->saved));
 	ops[0] = (struct mem_op){MEM_READ, addr, fs->saved, sizeof(fs->saved)};
 	ops[1] = (struct mem_op){MEM_WRITE, addr, name, strlen(name) + 1};
 	if (t->drv->mem(t, ops, 2) < 0) {
@@ -257,8 +268,8 @@ open_file(struct task *t, pid_t owner, uint64_t flags)
 	fs->saved_addr = addr;
 	fs->saved_len = sizeof(fs->saved);
 	arch_set_nr(&r, SYS_memfd_create);
-	arch_set_arg(&r, 0, addr);
-	arch_set_arg(&r, 1, (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+	arch_set_arg(&r, 0, args[0]);
+	arch_set_arg(&r, 1, args[1]);
 	if (t->drv->set_regs(t, &r) < 0)
 		step_end(t);
 }

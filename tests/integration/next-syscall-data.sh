@@ -131,7 +131,15 @@ done
 nothing_left
 pass "python3: dirfd, thread-self, dup, inherited fd, O_CLOEXEC at exec, LONG2"
 
-# 8. Where the kernel has the file (the procfs backend), nsdd leaves it to
+# 8. A task whose own seccomp filter kills memfd_create: the file cannot be
+#    opened (EACCES), and the task lives on.
+ctl run --next-syscall-data -- "$PROGS/filtered" memfd_create=kill \
+	open /proc/thread-self/next_syscall_data >"$T/filtered" 2>&1 ||
+	fail "filtered: $(cat "$T/filtered")"
+grep -qx 'fd=-13' "$T/filtered" || fail "filtered: $(cat "$T/filtered")"
+pass "a seccomp filter that forbids memfd_create: EACCES, not a killed task"
+
+# 9. Where the kernel has the file (the procfs backend), nsdd leaves it to
 #    the kernel: it serves no file of its own. This kernel has none, so the
 #    open fails as it would without nsdd.
 stop_nsdd || exit 1
