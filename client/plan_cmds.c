@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <seccomp.h>
+
 #include "nsd/plan.h"
 #include "nsdctl.h"
 
@@ -43,14 +45,17 @@ load_plan(const char *path, int flags)
 	return doc;
 }
 
-/* Submits doc; on success returns the plan id (malloc'd) and its step count. */
+/* Submits doc; on success returns the plan id (malloc'd) and its step count.
+ * listener >= 0: the target's seccomp listener fd, for nsdd to take. */
 static char *
-submit(struct nsd_client *c, json_t *doc, long long *steps)
+submit(struct nsd_client *c, json_t *doc, int listener, long long *steps)
 {
 	struct nsd_reply r;
 	json_t *p = json_pack("{s:O}", "plan", doc);
 	char *id = NULL;
 
+	if (listener >= 0)
+		json_object_set_new(p, "listener", json_integer(listener));
 	if (ctl_call(c, NSD_INTERFACE ".Submit", p, &r) == 0) {
 		id = strdup(json_string_value(json_object_get(r.parameters, "id")) ?: "");
 		*steps = (long long)json_integer_value(json_object_get(r.parameters, "steps"));
@@ -89,7 +94,7 @@ cmd_submit(int argc, char **argv)
 		json_decref(doc);
 		return EXIT_PLAN_FAILED;
 	}
-	if ((id = submit(c, doc, &steps)) != NULL) {
+	if ((id = submit(c, doc, -1, &steps)) != NULL) {
 		printf("%s\n", id);
 		fflush(stdout);
 		rc = 0;
@@ -106,14 +111,52 @@ cmd_submit(int argc, char **argv)
 }
 
 /*
+ * Mode "seccomp": a filter that sends nsdd a notification for exactly the
+ * syscalls the plan's steps may apply to (calls: 1 << enum nsd_call each),
+ * in x86_64, i386 and x32 alike, and lets everything else through. Returns
+ * its listener (close-on-exec: CMD never has it), or -errno.
+ */
+static int
+install_filter(unsigned calls)
+{
+	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	const char *const *name;
+	int call, rc, fd;
+	size_t i;
+
+	if (ctx == NULL)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		seccomp_arch_add(ctx, arches[i]);
+	for (call = 0; call < NSD_CALL_COUNT; call++)
+		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
+			seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(*name),
+			                 0);
+	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if ((rc = seccomp_load(ctx)) == -EACCES) {
+		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+		rc = seccomp_load(ctx);
+	}
+	fd = rc == 0 ? seccomp_notify_fd(ctx) : rc;
+	seccomp_release(ctx);
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return fd;
+}
+
+/*
  * The child waits on a pipe until nsdd has seized it, so that nsdd sees CMD
  * from its first instruction: the wait is a blocking read, which nsdd's
- * PTRACE_INTERRUPT turns into a stop before the read can return.
+ * PTRACE_INTERRUPT turns into a stop before the read can return. In mode
+ * seccomp it installs its filter first and tells nsdctl its listener's fd.
  */
 __attribute__((noreturn)) static void
-child(int go, char **cmd, bool newns)
+child(int go, int ready, unsigned calls, char **cmd, bool newns)
 {
 	char byte;
+	int fd;
 
 	/* pid 1 of the new pid namespace mounts its own /proc in a private
 	 * mount namespace (nsdctl keeps the host's, where the pid it submits
@@ -125,6 +168,12 @@ child(int go, char **cmd, bool newns)
 		        strerror(errno));
 		_exit(127);
 	}
+	if (ready >= 0) {
+		fd = install_filter(calls);
+		if (write(ready, &fd, sizeof(fd)) != sizeof(fd) || fd < 0)
+			_exit(127);
+		close(ready);
+	}
 	if (read(go, &byte, 1) != 1)
 		_exit(127); /* nsdctl gave up: never run CMD untraced */
 	close(go);
@@ -133,7 +182,9 @@ child(int go, char **cmd, bool newns)
 	_exit(127);
 }
 
-#define RUN_USAGE "usage: nsdctl run [--new-ns] [--next-syscall-data] [PLAN] -- CMD [ARG...]"
+#define RUN_USAGE                                                                                  \
+	"usage: nsdctl run [--new-ns] [--mode ptrace|seccomp] [--next-syscall-data] [PLAN] -- "    \
+	"CMD [ARG...]"
 
 /* The plan of a run: PLAN, or with --next-syscall-data alone, an empty one. */
 static json_t *
@@ -156,31 +207,66 @@ run_plan(const char *path, bool next_data)
 	return doc;
 }
 
+/* The calls the steps of doc make: 1 << enum nsd_call each. */
+static unsigned
+calls_of(json_t *doc)
+{
+	struct nsd_plan_error err;
+	struct nsd_plan *m;
+	unsigned calls = 0;
+	size_t i, j;
+
+	if (nsd_plan_from_json(doc, 0, &m, &err) < 0)
+		return 0;
+	for (i = 0; i < m->ntasks; i++)
+		for (j = 0; j < m->tasks[i].nsteps; j++)
+			calls |= 1u << m->tasks[i].steps[j].call;
+	nsd_plan_free(m);
+	return calls;
+}
+
 /* Starts cmd traced under doc: the child's pid; -2 if nsdd refused the
  * plan, -1 if nsdctl could not start it. */
 static pid_t
 start_traced(struct nsd_client *c, json_t *doc, char **cmd, bool newns, char **id, long long *steps)
 {
-	int go[2];
+	json_t *mode = json_object_get(doc, "mode");
+	bool seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0;
+	int go[2], ready[2] = {-1, -1}, listener = -1;
 	pid_t pid;
 
 	if (newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
 		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
 		return -1;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (pipe2(go, O_CLOEXEC) < 0 || (seccomp && pipe2(ready, O_CLOEXEC) < 0) ||
+	    (pid = fork()) < 0) {
 		ctl_err("cannot start %s: %s", cmd[0], strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
 		close(go[1]);
-		child(go[0], cmd, newns);
+		if (seccomp)
+			close(ready[0]);
+		child(go[0], ready[1], calls_of(doc), cmd, newns);
 	}
 	close(go[0]);
+	if (seccomp) {
+		close(ready[1]);
+		if (read(ready[0], &listener, sizeof(listener)) != sizeof(listener) ||
+		    listener < 0) {
+			ctl_err("cannot install the seccomp filter for %s: %s", cmd[0],
+			        listener < 0 ? strerror(-listener) : "the child died");
+			close(go[1]);
+			waitpid(pid, NULL, 0);
+			return -1;
+		}
+		close(ready[0]);
+	}
 	json_object_set_new(doc, "target",
 	                    json_pack("{s:i, s:I}", "pid", pid, "start_time",
 	                              (json_int_t)nsd_proc_start_time(pid)));
-	if ((*id = submit(c, doc, steps)) == NULL) {
+	if ((*id = submit(c, doc, listener, steps)) == NULL) {
 		close(go[1]); /* the child exits 127 without running CMD */
 		waitpid(pid, NULL, 0);
 		return -2;
@@ -196,7 +282,9 @@ cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
 	                                     {"next-syscall-data", no_argument, NULL, 'd'},
+	                                     {"mode", required_argument, NULL, 'm'},
 	                                     {NULL, 0, NULL, 0}};
+	const char *mode = NULL;
 	struct nsd_client *c;
 	bool newns = false, next_data = false;
 	long long steps = 0;
@@ -206,7 +294,12 @@ cmd_run(int argc, char **argv)
 	json_t *doc;
 	pid_t pid;
 
-	while ((ch = getopt_long(argc, argv, "+nd", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+ndm:", opts, NULL)) != -1) {
+		if (ch == 'm' &&
+		    (strcmp(optarg, "ptrace") == 0 || strcmp(optarg, "seccomp") == 0)) {
+			mode = optarg;
+			continue;
+		}
 		if (ch != 'n' && ch != 'd') {
 			ctl_err(RUN_USAGE);
 			return EXIT_USAGE;
@@ -225,6 +318,8 @@ cmd_run(int argc, char **argv)
 	}
 	if ((doc = run_plan(path, next_data)) == NULL)
 		return EXIT_PLAN_FAILED;
+	if (mode != NULL)
+		json_object_set_new(doc, "mode", json_string(mode));
 	if ((c = ctl_connect()) == NULL) {
 		json_decref(doc);
 		return EXIT_PLAN_FAILED;

@@ -155,6 +155,7 @@ m_submit(struct conn *c, json_t *params)
 	struct nsd_plan *model;
 	struct nsdd_error e = {0};
 	struct plan *plan;
+	json_t *listener;
 
 	if (nsd_plan_from_json(json_object_get(params, "plan"), NSD_PLAN_REQUIRE_TARGET, &model,
 	                       &perr) < 0) {
@@ -167,7 +168,10 @@ m_submit(struct conn *c, json_t *params)
 		reply_nsdd_error(c, &e);
 		return;
 	}
-	if ((plan = supervisor_submit(model, server_peer_uid(c), &e)) == NULL) {
+	listener = json_object_get(params, "listener");
+	if ((plan = supervisor_submit(model, server_peer_uid(c),
+	                              listener ? (int)json_integer_value(listener) : -1, &e)) ==
+	    NULL) {
 		reply_nsdd_error(c, &e);
 		return;
 	}
@@ -288,7 +292,7 @@ static const struct method {
 } methods[] = {
     {SVC ".GetInfo", m_get_info, "", ROLE_OTHER},
     {SVC ".GetInterfaceDescription", m_get_interface_description, "interface:s", ROLE_MEMBER},
-    {IFACE ".Submit", m_submit, "plan:o", ROLE_MEMBER},
+    {IFACE ".Submit", m_submit, "plan:o listener:i?", ROLE_MEMBER},
     {IFACE ".Get", m_get, "id:s", ROLE_MEMBER},
     {IFACE ".List", m_list, "", ROLE_MEMBER},
     {IFACE ".Watch", m_watch, "id:s", ROLE_MEMBER},

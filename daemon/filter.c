@@ -246,7 +246,11 @@ filter_allows(pid_t tid, const struct user_regs_struct *regs, long nr, const uin
 		}
 		action = run(prog, (size_t)n, &d) & SECCOMP_RET_ACTION_FULL;
 		free(prog);
-		if (action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG)
+		/* A notification is answered by a supervisor (nsdd itself, in mode
+		 * seccomp, lets it through); an error it returns undoes the
+		 * rewrite, as any failure of a rewritten call does. */
+		if (action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG &&
+		    action != SECCOMP_RET_USER_NOTIF)
 			return FILTER_DENIES;
 	}
 }

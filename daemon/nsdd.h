@@ -192,13 +192,17 @@ enum backend plan_backend(const struct plan *plan);
 /* 1 << enum nsd_call for each call its steps make. */
 unsigned plan_calls(const struct plan *plan);
 void plan_count_stop(struct plan *plan);
+void plan_count_notification(struct plan *plan);
+bool plan_seccomp(const struct plan *plan);
 /* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
 void plan_keep(struct plan *plan, pid_t pid);
 /* Its tasks see the emulated next_syscall_data file (nsdfile.c). */
 bool plan_emulates(const struct plan *plan);
 
 /* supervisor.c: a plan's life. Takes model, whatever the outcome. */
-struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
+/* listener: mode seccomp, the target's filter listener fd; else -1. */
+struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, int listener,
+                               struct nsdd_error *e);
 /* SetNext: the next targeted syscall of thread tid produces values[0] (a pid
  * array of n levels for a fork); replaces a value not yet used. */
 int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,
@@ -238,6 +242,11 @@ void supervisor_exited(struct ptask *pt, const struct task *t, int status);
 void supervisor_detached(struct ptask *pt, const struct task *t);
 void supervisor_moved(struct ptask *pt, pid_t tid);
 void supervisor_tracee_added(struct plan *plan);
+/* Mode seccomp: the task of a plan task, seized for a notification; the
+ * plan task of nsdd's pid, or NULL; the last task under the filter is gone. */
+void supervisor_seized(struct ptask *pt, struct task *t);
+struct ptask *supervisor_ptask_by_pid(struct plan *plan, pid_t pid);
+void supervisor_tree_gone(struct plan *plan);
 void supervisor_tracee_gone(struct plan *plan);
 
 /* --- the task, as the step handlers see it, and its driver ------------ */
@@ -399,6 +408,19 @@ bool fork_clone3_args(enum sc_kind kind, const unsigned long long args[6],
 int fork_read_clone3_args(struct task *t, const unsigned long long args[6],
                           struct clone_args_v2 *ca);
 
+/* --- seccomp.c: mode "seccomp", the listener of the target's filter ------- */
+
+/* A notification of syscall nr (of arch) by task pid: true if the callee
+ * took it (it will not be answered), false to answer it CONTINUE. */
+typedef bool (*seccomp_notified_fn)(struct plan *plan, pid_t pid, int nr, uint32_t arch);
+typedef void (*seccomp_gone_fn)(struct plan *plan);
+/* Takes the listener fd of pid for plan (pidfd_getfd) and answers it;
+ * gone: no task is under the filter any more. */
+int seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
+                 seccomp_gone_fn gone, struct nsdd_error *e);
+/* The plan is over: its listener is answered CONTINUE until it hangs up. */
+void seccomp_plan_ended(struct plan *plan);
+
 /* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
 
 /* At a syscall entry of a task of a plan that emulates the file: true if
@@ -437,6 +459,11 @@ struct task *tracer_find_nspid(const struct plan *plan, size_t depth, pid_t nr);
 size_t tracer_count(void);
 /* Held tasks try again: a namespace lock was freed (ns_on_release). */
 void tracer_unhold_all(void);
+/* Mode seccomp: takes the target's filter listener (fd in pid); a
+ * notification whose task has a pending step brings the task under ptrace
+ * for that call. The plan is over: its listener only lets calls through. */
+int tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e);
+void tracer_plan_ended(struct plan *plan);
 
 /* --- arch.c: registers (x86_64) ------------------------------------------ */
 

@@ -254,6 +254,9 @@ plan_status(const struct plan *plan)
 	if (plan->model->name != NULL)
 		json_object_set_new(st, "name", json_string(plan->model->name));
 	json_object_set_new(st, "ptrace_stops", json_integer((json_int_t)plan->stops));
+	if (plan->model->mode == NSD_MODE_SECCOMP)
+		json_object_set_new(st, "notifications",
+		                    json_integer((json_int_t)plan->notifications));
 	if (plan->error != NULL && plan->state != PLAN_RUNNING)
 		json_object_set_new(st, "error", json_string(plan->error));
 	if (plan->state != PLAN_RUNNING)
@@ -410,6 +413,18 @@ bool
 plan_emulates(const struct plan *plan)
 {
 	return plan->emulate;
+}
+
+void
+plan_count_notification(struct plan *plan)
+{
+	plan->notifications++;
+}
+
+bool
+plan_seccomp(const struct plan *plan)
+{
+	return plan->model->mode == NSD_MODE_SECCOMP;
 }
 
 void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The plan room's own header: the structs of a plan, its tasks, its events
- * and its Watches. Only plans.c, supervisor.c and events.c include it; every
+ * and its Watches. Only plans.c, supervisor.c, setnext.c and events.c include it; every
  * other file goes through the functions nsdd.h declares for the room.
  */
 #ifndef NSDD_PLANS_H
@@ -84,8 +84,9 @@ struct plan {
 	char *error;
 	struct ptask *ptasks; /* model->ntasks */
 	size_t applied;
-	uint64_t stops; /* ptrace stops of its tasks: the cost of the plan */
-	unsigned calls; /* 1 << enum nsd_call for each call its steps make */
+	uint64_t stops;         /* ptrace stops of its tasks: the cost of the plan */
+	uint64_t notifications; /* mode seccomp: notifications of its filter */
+	unsigned calls;         /* 1 << enum nsd_call for each call its steps make */
 	enum backend backend;
 	uint64_t created_usec, finished_usec;
 	struct event_log events;
@@ -112,6 +113,11 @@ void plan_prune(void);
 void plan_emit(struct plan *plan);
 /* SIGKILLs every kept process that is still the one the plan made. */
 void plan_kill_kept(struct plan *plan);
+
+/* supervisor.c: a new plan for model, attached to its target (setnext_tid:
+ * a SetNext plan's thread; listener: mode seccomp); NULL with e. */
+struct plan *supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
+                              struct nsdd_error *e);
 
 /* events.c */
 struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);

@@ -106,6 +106,7 @@ finalize(struct plan *plan)
 	struct event *ev;
 
 	plan->state = plan->final;
+	tracer_plan_ended(plan);
 	plan->finished_usec = nsdd_now_usec();
 	free(plan->kept);
 	plan->kept = NULL;
@@ -129,6 +130,38 @@ finalize(struct plan *plan)
 	}
 	plan_prune();
 	supervisor_notify_status();
+}
+
+void
+supervisor_seized(struct ptask *pt, struct task *t)
+{
+	pt->task = t;
+	t->ptask = pt;
+}
+
+struct ptask *
+supervisor_ptask_by_pid(struct plan *plan, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < plan->model->ntasks; i++)
+		if (plan->ptasks[i].pid == pid)
+			return &plan->ptasks[i];
+	return NULL;
+}
+
+void
+supervisor_tree_gone(struct plan *plan)
+{
+	size_t left = plan->model->nsteps - plan->applied;
+
+	if (plan->state != PLAN_RUNNING || plan->ending)
+		return;
+	if (left == 0)
+		end(plan, PLAN_COMPLETED, false, NULL);
+	else
+		supervisor_fail(plan, "the tree exited with %zu step%s not applied", left,
+		                left == 1 ? "" : "s");
 }
 
 void
@@ -363,7 +396,8 @@ supervisor_detached(struct ptask *pt, const struct task *t)
 {
 	if (pt == NULL || pt->task != t)
 		return;
-	if (pt->state == PT_TRACED)
+	/* Mode seccomp lets a task go after each step: its next is still its. */
+	if (pt->state == PT_TRACED && pt->plan->model->mode != NSD_MODE_SECCOMP)
 		pt->state = PT_DETACHED;
 	pt->task = NULL;
 	plan_event(pt->plan, EV_DETACHED, pt);
@@ -378,71 +412,10 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 	supervisor_fail(arg, "timeout");
 }
 
-static struct plan *start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid,
-                          struct nsdd_error *e);
-
 struct plan *
-supervisor_submit(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
+supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, struct nsdd_error *e)
 {
-	return start(model, owner, 0, e);
-}
-
-/* A one-step plan on one thread: an `any` step with the LONGn values. */
-int
-supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, struct nsdd_error *e)
-{
-	struct nsd_plan *m;
-	struct nsd_step *s;
-	struct plan *plan;
-	const struct task *t;
-	int32_t *pids = NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX))
-			return nsdd_error_set(e, ERR_INVALID_PLAN, 0,
-			                      "value %zu is out of range %d..%d", i + 1,
-			                      n > 1 ? 1 : 0, n > 1 ? NSD_PID_MAX : INT32_MAX);
-	if (n > 1) {
-		pids = xcalloc(n, sizeof(*pids));
-		for (i = 0; i < n; i++)
-			pids[i] = (int32_t)values[i];
-	}
-	/* Written again before it was used: the new value replaces it. */
-	TAILQ_FOREACH(plan, &plans, entry)
-	{
-		if (plan->setnext_tid != tid || plan->state != PLAN_RUNNING || plan->ending)
-			continue;
-		t = plan->ptasks[0].task;
-		if (t != NULL && t->step != NULL) {
-			free(pids);
-			return nsdd_error_set(e, ERR_TASK_BUSY, tid,
-			                      "its value is in use by the syscall it is making");
-		}
-		s = &plan->model->tasks[0].steps[0];
-		free(s->pids);
-		s->pids = pids;
-		s->npids = n > 1 ? n : 0;
-		s->id = values[0];
-		return 0;
-	}
-	m = xcalloc(1, sizeof(*m));
-	m->tasks = xcalloc(1, sizeof(*m->tasks));
-	m->tasks[0].steps = xcalloc(1, sizeof(*s));
-	m->name = xasprintf("setnext-%d", tid);
-	m->has_target = true;
-	m->target_pid = tid;
-	m->ntasks = 1;
-	m->nsteps = 1;
-	snprintf(m->tasks[0].key, sizeof(m->tasks[0].key), "target");
-	m->tasks[0].creator = -1;
-	m->tasks[0].nsteps = 1;
-	s = &m->tasks[0].steps[0];
-	s->call = NSD_CALL_ANY;
-	s->id = values[0];
-	s->pids = pids;
-	s->npids = n > 1 ? n : 0;
-	return start(m, owner, tid, e) != NULL ? 0 : -1;
+	return supervisor_start(model, owner, 0, listener, e);
 }
 
 /*
@@ -508,22 +481,52 @@ plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 	return plan;
 }
 
-static struct plan *
-start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error *e)
+/* Mode seccomp needs the target's listener, and only it takes one. */
+static bool
+mode_ok(const struct nsd_plan *model, int listener, struct nsdd_error *e)
+{
+	if (model->mode == NSD_MODE_SECCOMP && listener < 0) {
+		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0,
+		               "mode \"seccomp\" for a running target: nsdd does not install the "
+		               "filter itself yet; nsdctl run --mode seccomp does");
+		snprintf(e->feature, sizeof(e->feature), "seccomp");
+		return false;
+	}
+	if (model->mode != NSD_MODE_SECCOMP && listener >= 0) {
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "listener: only a plan in mode \"seccomp\" "
+		               "takes one");
+		return false;
+	}
+	return true;
+}
+
+/* Mode seccomp: the target is not traced; its filter's listener is taken. */
+static int
+listen_to(struct plan *plan, int listener, struct nsdd_error *e)
+{
+	struct ptask *pt = supervisor_ptask(plan, 0);
+
+	if (tracer_listen(plan, plan->model->target_pid, listener, e) < 0)
+		return -1;
+	if (pt != NULL) {
+		pt->pid = plan->model->target_pid;
+		pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
+		plan_event(plan, EV_ATTACHED, pt);
+	}
+	return 0;
+}
+
+struct plan *
+supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
+                 struct nsdd_error *e)
 {
 	struct plan *plan;
 	struct task *leader = NULL;
 	size_t seized = 0;
 	int rc;
 
-	if (model->mode == NSD_MODE_SECCOMP) {
-		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0,
-		               "mode \"seccomp\" is not implemented by this nsdd; use \"ptrace\"");
-		snprintf(e->feature, sizeof(e->feature), "seccomp");
-		nsd_plan_free(model);
-		return NULL;
-	}
-	if (!within_limits(model, owner, e)) {
+	if (!mode_ok(model, listener, e) || !within_limits(model, owner, e)) {
 		nsd_plan_free(model);
 		return NULL;
 	}
@@ -533,7 +536,13 @@ start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, struct nsdd_error 
 		               setnext_tid);
 		goto fail;
 	}
-	rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
+	if (model->mode == NSD_MODE_SECCOMP) {
+		if (listen_to(plan, listener, e) < 0)
+			goto fail;
+		rc = 0;
+	} else {
+		rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
+	}
 	plan->ntracees += seized;
 	if (rc < 0) {
 		if (plan->ntracees == 0)

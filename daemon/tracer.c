@@ -54,8 +54,10 @@ drop(struct tracee *t)
 static bool
 wants_syscalls(const struct tracee *t)
 {
-	if (t->task.step != NULL)
+	if (t->task.step != NULL || t->armed || t->to_exit)
 		return true;
+	if (plan_seccomp(t->task.plan))
+		return false; /* a notification brings the task back for its next step */
 	if (plan_emulates(t->task.plan) && !plan_ending(t->task.plan))
 		return true; /* its writes, reads and opens may be the file's */
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
@@ -419,6 +421,12 @@ syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 		return;
 	if (step != NULL && step->ops != sc->ops)
 		step->ops->abandon(&t->task); /* it waited for its call to be made again */
+	if (t->armed) {
+		/* Let go at its exit, not now: let go at its entry, the call would
+		 * notify again and be seized again, for ever. */
+		t->armed = false;
+		t->to_exit = true;
+	}
 	sc->ops->entry(&t->task, sc, (const unsigned long long *)info->entry.args);
 }
 
@@ -432,7 +440,10 @@ handle_syscall(struct tracee *t)
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 		syscall_entry(t, &info);
-	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->task.step != NULL) {
+	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		t->to_exit = false;
+		if (t->task.step == NULL)
+			return;
 		t->injecting = false;
 		t->task.step->ops->exit(&t->task, info.exit.rval, info.exit.is_error);
 	}
@@ -468,8 +479,8 @@ first_stop(struct tracee *t)
 	t->initial = false;
 	if (t->fix_regs)
 		tracee_fix_regs(t);
-	if (t->seized)
-		note_restart(t);
+	if (t->seized && !t->armed)
+		note_restart(t); /* an armed task's restarted call is the one to apply */
 }
 
 static void
@@ -506,6 +517,48 @@ handle_stop(struct tracee *t, int status)
 	}
 	in_hand = NULL;
 	tracer_resume(t);
+}
+
+/* A notification of syscall nr of task pid. True if a step of the task's
+ * applies to it: the task is seized and interrupted, which cancels the
+ * notification; false: it is to be answered CONTINUE. */
+static bool
+notified(struct plan *plan, pid_t pid, int nr, uint32_t arch)
+{
+	const struct sc_info *sc = syscall_find(nr);
+	struct ptask *pt;
+	struct tracee *t;
+
+	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */
+	if (arch != AUDIT_ARCH_X86_64 || sc == NULL || tracee_find(pid) != NULL ||
+	    plan_ending(plan) || !syscall_targeted(sc, plan_calls(plan)))
+		return false;
+	if (!supervisor_pending(pt = supervisor_ptask_by_pid(plan, pid)))
+		return false;
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
+		log_warn("cannot seize task %d for its %s", pid, sc->name);
+		return false;
+	}
+	t = tracee_new(pid, plan, OPT_BASE);
+	t->seized = t->armed = true;
+	supervisor_tracee_added(plan);
+	supervisor_seized(pt, &t->task);
+	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
+		log_warn("PTRACE_INTERRUPT %d", pid);
+	log_debug("task %d: seized for its %s", pid, sc->name);
+	return true;
+}
+
+int
+tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e)
+{
+	return seccomp_take(plan, pid, fd, notified, supervisor_tree_gone, e);
+}
+
+void
+tracer_plan_ended(struct plan *plan)
+{
+	seccomp_plan_ended(plan);
 }
 
 /* Collects every pending wait status; runs on SIGCHLD. */

@@ -33,6 +33,9 @@ struct tracee {
 	bool group_stop; /* resume with PTRACE_LISTEN */
 	bool held;       /* kept at syscall entry until a lock frees */
 	bool adopted;    /* an orphan whose parked first stop is to be handled */
+	bool armed;      /* mode seccomp: seized for the notified call, made again */
+	bool to_exit;    /* mode seccomp: kept to that call's exit (its own notification is let
+	                    through) */
 	bool injecting;  /* in a syscall that a step made it run */
 	bool detach_wanted;
 	bool killed;

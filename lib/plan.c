@@ -58,6 +58,35 @@ nsd_call_name(enum nsd_call call)
 	return call < NSD_CALL_COUNT ? call_names[call] : "?";
 }
 
+const char *const *
+nsd_call_syscalls(enum nsd_call call)
+{
+	static const char *const forks[] = {"fork", "vfork", "clone", "clone3", NULL};
+	static const char *const threads[] = {"clone", "clone3", NULL};
+	static const char *const opens[] = {"open", "openat", "openat2", "creat", NULL};
+	static const char *const every[] = {"fork",   "vfork",  "clone",  "clone3", "msgget",
+	                                    "semget", "shmget", "open",   "openat", "openat2",
+	                                    "creat",  "msgctl", "semctl", "shmctl", NULL};
+	static const char *const one[NSD_CALL_COUNT][2] = {
+	    [NSD_CALL_MSGGET] = {"msgget", NULL}, [NSD_CALL_SEMGET] = {"semget", NULL},
+	    [NSD_CALL_SHMGET] = {"shmget", NULL}, [NSD_CALL_MSGCTL] = {"msgctl", NULL},
+	    [NSD_CALL_SEMCTL] = {"semctl", NULL}, [NSD_CALL_SHMCTL] = {"shmctl", NULL},
+	};
+
+	switch (call) {
+	case NSD_CALL_FORK:
+		return forks;
+	case NSD_CALL_THREAD:
+		return threads;
+	case NSD_CALL_OPEN:
+		return opens;
+	case NSD_CALL_ANY:
+		return every;
+	default:
+		return one[call];
+	}
+}
+
 const char *
 nsd_mode_name(enum nsd_mode mode)
 {

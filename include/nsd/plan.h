@@ -127,6 +127,10 @@ void nsd_plan_drop_steps(struct nsd_plan *plan);
 void nsd_plan_free(struct nsd_plan *plan);
 
 const char *nsd_call_name(enum nsd_call call);
+/* The x86_64 syscalls, by name, whose next call a step of call may apply
+ * to (an `any` step: every one); NULL-terminated. nsdd's syscall table
+ * agrees (tests/unit/check_syscalls). */
+const char *const *nsd_call_syscalls(enum nsd_call call);
 const char *nsd_mode_name(enum nsd_mode mode);
 
 /* Index of the task with this key, or -1. */

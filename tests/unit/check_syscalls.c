@@ -83,6 +83,30 @@ kinds_of(enum nsd_call c, bool thread_too)
 	return mask;
 }
 
+/* libnsd's list of syscalls per call (nsdctl's seccomp filter) and the table agree. */
+START_TEST(test_call_syscalls)
+{
+	const char *const *name;
+	size_t i, n;
+	int c;
+
+	for (c = 0; c < NSD_CALL_COUNT; c++) {
+		n = 0;
+		for (name = nsd_call_syscalls(c); *name != NULL; name++, n++) {
+			for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+				if (strcmp(rows[i].name, *name) == 0)
+					break;
+			ck_assert_msg(i < sizeof(rows) / sizeof(rows[0]), "%s: no row", *name);
+			ck_assert(c == NSD_CALL_ANY ||
+			          (syscall_find(rows[i].nr)->calls & (1u << c)));
+		}
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			n -= c == NSD_CALL_ANY || (syscall_find(rows[i].nr)->calls & (1u << c));
+		ck_assert_uint_eq(n, 0); /* and no row is missing from the list */
+	}
+}
+END_TEST
+
 START_TEST(test_targets)
 {
 	ck_assert_uint_eq(targets_of_one(NSD_CALL_FORK), kinds_of(NSD_CALL_FORK, false));
@@ -109,6 +133,7 @@ main(void)
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_test(tc, test_untargeted);
 	tcase_add_test(tc, test_targets);
+	tcase_add_test(tc, test_call_syscalls);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

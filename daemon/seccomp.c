@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Mode "seccomp": the target runs under a seccomp filter (nsdctl run
+ * installs it in the child before exec) that sends nsdd a notification for
+ * exactly the syscalls the plan's steps may apply to, and lets every other
+ * syscall through untouched: a task costs nsdd nothing between them.
+ *
+ * nsdd takes the filter's listener from the target with pidfd_getfd(2).
+ * A notification whose task has no pending step is answered at once with
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE. One whose task has a pending step is the
+ * trigger for ptrace (the tracer's callback says which): it seizes and
+ * interrupts the task, which
+ * cancels the notification and restarts the syscall, and the restarted call
+ * is handled at its syscall-entry stop as in ptrace mode (the seccomp filter
+ * runs after that stop, so it sees the call as nsdd rewrote it, and the
+ * task is let go once the step is done).
+ *
+ * The filter stays in the tasks for their whole life, so the listener is
+ * answered until the last of them is gone (the listener hangs up), after
+ * the plan's end too. Were it closed, their targeted syscalls would fail
+ * with ENOSYS.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nsdd.h"
+
+struct listener {
+	TAILQ_ENTRY(listener) entry;
+	int fd;
+	seccomp_notified_fn notified;
+	seccomp_gone_fn gone;
+	struct event *ev;
+	struct plan *plan; /* NULL once the plan has ended */
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+};
+
+static TAILQ_HEAD(, listener) listeners = TAILQ_HEAD_INITIALIZER(listeners);
+
+static void
+listener_free(struct listener *l)
+{
+	TAILQ_REMOVE(&listeners, l, entry);
+	event_free(l->ev);
+	close(l->fd);
+	free(l->req);
+	free(l->resp);
+	free(l);
+}
+
+/* No task is under the filter any more. */
+static bool
+hung_up(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLIN);
+}
+
+static void
+answer_continue(struct listener *l)
+{
+	memset(l->resp, 0, l->resp_size);
+	l->resp->id = l->req->id;
+	l->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, l->resp) < 0 && errno != ENOENT)
+		log_warn("SECCOMP_IOCTL_NOTIF_SEND");
+}
+
+static void
+notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)what;
+	if (hung_up(fd)) {
+		struct plan *plan = l->plan;
+		seccomp_gone_fn gone = l->gone;
+		listener_free(l);
+		if (plan != NULL)
+			gone(plan);
+		return;
+	}
+	memset(l->req, 0, l->req_size);
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, l->req) < 0) {
+		if (errno != ENOENT && errno != EINTR)
+			log_warn("SECCOMP_IOCTL_NOTIF_RECV");
+		return; /* the task went away before nsdd took the notification */
+	}
+	if (l->plan != NULL)
+		plan_count_notification(l->plan);
+	if (l->plan == NULL ||
+	    !l->notified(l->plan, (pid_t)l->req->pid, l->req->data.nr, l->req->data.arch))
+		answer_continue(l);
+}
+
+/* The listener is the filter's: its /proc/self/fd link says so. */
+static bool
+is_listener(int fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, link, sizeof(link) - 1)) < 0)
+		return false;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:seccomp notify") == 0;
+}
+
+int
+seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
+             seccomp_gone_fn gone, struct nsdd_error *e)
+{
+	struct seccomp_notif_sizes sizes;
+	struct listener *l;
+	int pidfd, lfd;
+
+	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
+	lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (lfd < 0 || !is_listener(lfd)) {
+		if (lfd >= 0)
+			close(lfd);
+		return nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		                      "listener: fd %d of pid %d is not a seccomp listener", fd,
+		                      pid);
+	}
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		fatal("SECCOMP_GET_NOTIF_SIZES");
+	l = xcalloc(1, sizeof(*l));
+	l->fd = lfd;
+	l->plan = plan;
+	l->notified = notified;
+	l->gone = gone;
+	l->req_size = sizes.seccomp_notif > sizeof(*l->req) ? sizes.seccomp_notif : sizeof(*l->req);
+	l->resp_size = sizes.seccomp_notif_resp > sizeof(*l->resp) ? sizes.seccomp_notif_resp
+	                                                           : sizeof(*l->resp);
+	l->req = xcalloc(1, l->req_size);
+	l->resp = xcalloc(1, l->resp_size);
+	if ((l->ev = event_new(nsdd_base, lfd, EV_READ | EV_PERSIST, notify_cb, l)) == NULL ||
+	    event_add(l->ev, NULL) < 0)
+		fatalx("out of memory");
+	TAILQ_INSERT_TAIL(&listeners, l, entry);
+	return 0;
+}
+
+void
+seccomp_plan_ended(struct plan *plan)
+{
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &listeners, entry)
+	if (l->plan == plan)
+		l->plan = NULL;
+}

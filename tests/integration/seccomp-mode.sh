@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Mode "seccomp" (nsdctl run --mode seccomp): the task runs under a filter
+# that notifies nsdd of the targeted syscalls only; the plan's steps apply
+# as in ptrace mode, at a fraction of the ptrace stops, and every other
+# call, and every call after the plan, runs as if nsdd were not there.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+start_nsdd
+
+last_id() { ctl --json list | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p' | tail -1; }
+field() { ctl --json status "$1" | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"; }
+expect() { grep -qx -- "$1" "$T/out" || fail "$2: no '$1' in: $(cat "$T/out")"; }
+
+# 1. The 3-level tree with threads, in both modes: the same ids; in mode
+#    seccomp the tasks stop only at the calls the steps take.
+p=$(plan tree <<'J'
+{"version": 1, "name": "tree", "tasks": {
+  "target": [{"call": "fork", "pid": 4000}],
+  "4000": [{"call": "thread", "pid": 4001}, {"call": "fork", "pid": 4100}],
+  "4100": [{"call": "thread", "pid": 4101}, {"call": "fork", "pid": 4200}]}}
+J
+)
+for mode in ptrace seccomp; do
+	ctl run --new-ns --mode $mode "$p" -- "$PROGS/forktree" 4000 4001 4100 4101 4200 \
+		>"$T/out" 2>&1 || fail "$mode: $(cat "$T/out")"
+	for id in A=4000 A1=4001 B=4100 B1=4101 C=4200; do expect "$id" "$mode"; done
+	[ "$(grep -c '^applied .* by clone3$' "$T/out")" = 5 ] || fail "$mode: $(cat "$T/out")"
+	id=$(last_id)
+	eval "stops_$mode=\$(field $id ptrace_stops)"
+done
+notes=$(field "$id" notifications)
+[ -n "$notes" ] && [ "$notes" -ge 5 ] || fail "notifications: '$notes'"
+# shellcheck disable=SC2154
+[ $((stops_seccomp * 3)) -lt "$stops_ptrace" ] ||
+	fail "ptrace stops: seccomp $stops_seccomp, ptrace $stops_ptrace"
+pass "the tree's pids in mode seccomp: $stops_seccomp ptrace stops and $notes notifications, against $stops_ptrace stops in ptrace mode"
+
+# 2. IPC ids and fds, as root and as nobody (the filter then needs
+#    no_new_privs, which nsdctl sets).
+p=$(plan ipc <<'J'
+{"version": 1, "tasks": {"target": [
+  {"call": "msgget", "id": 98304}, {"call": "msgget", "id": 32769, "key": 4660},
+  {"call": "semget", "id": 5}, {"call": "shmget", "id": 65536, "key": 22136}]}}
+J
+)
+for pre in "" "$NOBODY"; do
+	ctl run --new-ns --mode seccomp "$p" -- $pre "$PROGS/ipcrestore" m:0 m:4660 s:0 h:22136 \
+		>"$T/out" 2>&1 || fail "ipc ${pre:+as nobody}: $(cat "$T/out")"
+	expect 'm:0=98304' "private msgget"
+	expect 'm:4660=32769' "keyed msgget"
+	expect 's:0=5' "semget"
+	expect 'h:22136=65536' "keyed shmget"
+	expect 'next=-1,-1,-1' "next_id"
+done
+cd "$T"
+# Only 0, 1 and 2 go to the restorer: close what this shell inherited.
+for f in /proc/$$/fd/*; do
+	n=${f##*/}
+	[ "$n" -gt 2 ] && eval "exec $n>&-"
+done
+p=$(plan fds <<'J'
+{"version": 1, "tasks": {"target": [
+  {"call": "open", "fd": 10, "path": "a"}, {"call": "open", "fd": 11, "path": "b"},
+  {"call": "open", "fd": 12, "path": "c"}]}}
+J
+)
+ctl run --new-ns --mode seccomp "$p" -- "$PROGS/fdrestore" o:a oc:b 2:c >"$T/out" 2>&1 ||
+	fail "fds: $(cat "$T/out")"
+expect 'o:a=10 cloexec=0' "open"
+expect 'oc:b=11 cloexec=1' "open O_CLOEXEC"
+expect '2:c=12 cloexec=0' "openat2"
+pass "IPC ids (as root and as nobody) and fds in mode seccomp"
+
+# 3. After the plan: the filter stays, and nsdd lets every call through
+#    until the last task is gone (a closed listener would fail them ENOSYS).
+p=$(plan after <<'J'
+{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}]}}
+J
+)
+ctl run --new-ns --mode seccomp "$p" -- dash -c \
+	'sh -c "echo first \$\$"; sleep 0.5; for i in 1 2 3; do sh -c "echo more \$\$"; done;
+	 cat /etc/hostname >/dev/null && echo opened; echo ipc $(ipcmk -Q | wc -l)' \
+	>"$T/out" 2>&1 || fail "after: $(cat "$T/out")"
+expect 'first 300' "the planned fork"
+[ "$(grep -c '^more ' "$T/out")" = 3 ] || fail "after: $(cat "$T/out")"
+expect 'opened' "an open after the plan"
+expect 'ipc 1' "an msgget after the plan"
+pass "forks, opens and msgget after the plan run untouched"
+
+# 4. An i386 fork (int $0x80, eax 2 = open on x86_64) is not an open.
+p=$(plan int80 <<'J'
+{"version": 1, "tasks": {"target": [{"call": "open", "fd": 20, "path": "/dev/null"}]}}
+J
+)
+"$PROGS/int80" /dev/null >/dev/null 2>&1 || skip "no i386 syscall entry (int \$0x80) here"
+for mode in ptrace seccomp; do
+	ctl run --mode $mode "$p" -- "$PROGS/int80" /dev/null >"$T/out" 2>&1 ||
+		fail "int80 $mode: $(cat "$T/out")"
+	grep -qE '^child=[0-9]+$' "$T/out" || fail "int80 $mode: the fork: $(cat "$T/out")"
+	expect 'fd=20' "int80 $mode: the x86_64 open"
+done
+pass "an int \$0x80 fork is a fork in both modes; the x86_64 open gets its fd"
+
+# 5. Submit to a running target in mode seccomp: not built yet, said so.
+sleep 30 &
+sleeper=$!
+printf '{"version": 1, "mode": "seccomp", "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 300}]}}\n' \
+	$sleeper >"$T/running.json"
+ctl submit "$T/running.json" >"$T/out" 2>&1 && fail "a running target was taken in mode seccomp"
+grep -q 'not supported: seccomp: .*nsdctl run --mode seccomp does' "$T/out" || fail "submit: $(cat "$T/out")"
+check_free $sleeper
+kill $sleeper
+pass "Submit in mode seccomp for a running target: NotSupported, the target untouched"
