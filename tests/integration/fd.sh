@@ -8,11 +8,7 @@
 need_root
 start_nsdd
 cd "$T"
-# Only 0, 1 and 2 go to the restorers: close what this shell inherited.
-for f in /proc/$$/fd/*; do
-	n=${f##*/}
-	[ "$n" -gt 2 ] && eval "exec $n>&-"
-done
+close_inherited_fds
 
 expect() { grep -qx -- "$1" "$T/out" || fail "$2: no '$1' in: $(cat "$T/out")"; }
 fds() { sed -n 's/^fds=//p' "$T/out" | tr , '\n' | sort -n | paste -sd,; }

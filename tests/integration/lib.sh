@@ -120,6 +120,15 @@ trap cleanup EXIT
 
 ctl() { timeout 30 "$NSDCTL" "$@"; }
 
+# Only 0, 1 and 2 go to the programs a test runs: close what its shell inherited.
+close_inherited_fds() {
+	local f n
+	for f in /proc/$$/fd/*; do
+		n=${f##*/}
+		[ "$n" -gt 2 ] && eval "exec $n>&-"
+	done
+}
+
 # The task runs untraced and is not stopped by anyone (ptrace(2): State t).
 check_free() {
 	local pid=$1 state tracer

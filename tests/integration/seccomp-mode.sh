@@ -54,11 +54,7 @@ for pre in "" "$NOBODY"; do
 	expect 'next=-1,-1,-1' "next_id"
 done
 cd "$T"
-# Only 0, 1 and 2 go to the restorer: close what this shell inherited.
-for f in /proc/$$/fd/*; do
-	n=${f##*/}
-	[ "$n" -gt 2 ] && eval "exec $n>&-"
-done
+close_inherited_fds
 p=$(plan fds <<'J'
 {"version": 1, "tasks": {"target": [
   {"call": "open", "fd": 10, "path": "a"}, {"call": "open", "fd": 11, "path": "b"},
