@@ -10,6 +10,8 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "log.h"
 #include "tracer.h"
@@ -170,6 +172,55 @@ tracee_fix_regs(struct tracee *c)
 			return;
 	}
 	log_warn("cannot restore the registers of child %d", c->task.tid);
+}
+
+/* At a seized task's first stop: was it in a syscall that will be restarted? */
+void
+tracee_note_restart(struct tracee *t)
+{
+	struct user_regs_struct regs;
+
+	if (arch_get_regs(t->task.tid, &regs) < 0)
+		return;
+	t->restart.nr = arch_restarting(&regs, &t->restart.ip);
+	t->restart.pending = t->restart.nr >= 0;
+}
+
+/*
+ * A syscall entry while a restart is due: the restart itself (same number,
+ * same rip) is skipped once. Any other entry means there is no restart left,
+ * except entries from a signal handler, which run before it.
+ */
+bool
+tracee_restarted(struct tracee *t, const struct __ptrace_syscall_info *info)
+{
+	if ((long)info->entry.nr == t->restart.nr && info->instruction_pointer == t->restart.ip) {
+		t->restart.pending = false;
+		return true;
+	}
+	if (!t->restart.in_handler)
+		t->restart.pending = false;
+	else if (info->entry.nr == __NR_rt_sigreturn)
+		t->restart.in_handler = false;
+	return false;
+}
+
+/*
+ * A tracee that is no longer nsdd's to wait for: a leader that the kernel
+ * removed when a thread nsdd does not trace called execve(2) (de_thread()
+ * releases it with no report to the tracer). Its PTRACE_EVENT_EXIT stop is
+ * skipped when a second SIGKILL is already pending, so this stays as the
+ * fallback. waitid() with WNOWAIT says ECHILD for it, and nothing is taken
+ * from a tracee that is still there.
+ */
+bool
+tracee_vanished(const struct tracee *t)
+{
+	siginfo_t si;
+
+	return waitid(P_PID, (id_t)t->task.tid, &si,
+	              WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0 &&
+	       errno == ECHILD;
 }
 
 /* --- the ptrace driver ------------------------------------------------ */

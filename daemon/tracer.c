@@ -35,7 +35,6 @@ static struct tracee *in_hand;
 
 static void handle_stop(struct tracee *t, int status);
 static void tracer_resume(struct tracee *t);
-static bool vanished(const struct tracee *t);
 static void tracee_gone(struct tracee *t, int status);
 
 /* The record goes, and its plan hears of it. */
@@ -63,6 +62,18 @@ wants_syscalls(const struct tracee *t)
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
 }
 
+/*
+ * Mode seccomp: a task with steps left stays seized between them, running
+ * with no syscall stops (PTRACE_CONT): its notifications bring it back, and
+ * its exec and exit are still seen.
+ */
+static bool
+resting(const struct tracee *t)
+{
+	return plan_seccomp(t->task.plan) && !t->detach_wanted && !plan_ending(t->task.plan) &&
+	       supervisor_pending(t->task.ptask);
+}
+
 static void
 detach(struct tracee *t, int sig)
 {
@@ -78,6 +89,7 @@ static void
 tracer_resume(struct tracee *t)
 {
 	int sig = t->inject_sig, req;
+	bool syscalls;
 
 	/* Only handle_stop() may run a task's first stop (it restores registers). */
 	if (!t->stopped || t->held || t->task.plan == NULL || t->initial)
@@ -88,7 +100,8 @@ tracer_resume(struct tracee *t)
 		ptrace(PTRACE_CONT, t->task.tid, NULL, NULL);
 		return;
 	}
-	if (!wants_syscalls(t) && !t->fix_regs) {
+	syscalls = wants_syscalls(t) || t->fix_regs;
+	if (!syscalls && !resting(t)) {
 		detach(t, sig);
 		return;
 	}
@@ -99,7 +112,7 @@ tracer_resume(struct tracee *t)
 		req = PTRACE_LISTEN;
 		sig = 0;
 	} else {
-		req = PTRACE_SYSCALL;
+		req = syscalls ? PTRACE_SYSCALL : PTRACE_CONT;
 	}
 	if (ptrace(req, t->task.tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH) {
 		/* Never leave a task stopped: if it cannot be restarted, let it go. */
@@ -156,7 +169,7 @@ release(struct tracee *t)
 		if (ptrace(PTRACE_INTERRUPT, t->task.tid, NULL, NULL) < 0) {
 			if (errno != ESRCH)
 				log_warn("PTRACE_INTERRUPT %d", t->task.tid);
-			else if (vanished(t))
+			else if (tracee_vanished(t))
 				tracee_gone(t, 0); /* no stop will ever come */
 		}
 	}
@@ -172,7 +185,7 @@ kill_tracee(struct tracee *t)
 	kill(t->task.tid, SIGKILL);
 	if (t->stopped && t != in_hand)
 		tracer_resume(t);
-	else if (!t->stopped && vanished(t))
+	else if (!t->stopped && tracee_vanished(t))
 		tracee_gone(t, 0);
 }
 
@@ -304,24 +317,6 @@ tracee_exiting(struct tracee *t)
 	tracee_exited(t, (int)status);
 }
 
-/*
- * A tracee that is no longer nsdd's to wait for: a leader that the kernel
- * removed when a thread nsdd does not trace called execve(2) (de_thread()
- * releases it with no report to the tracer). Its PTRACE_EVENT_EXIT stop is
- * skipped when a second SIGKILL is already pending, so this stays as the
- * fallback. waitid() with WNOWAIT says ECHILD for it, and nothing is taken
- * from a tracee that is still there.
- */
-static bool
-vanished(const struct tracee *t)
-{
-	siginfo_t si;
-
-	return waitid(P_PID, (id_t)t->task.tid, &si,
-	              WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0 &&
-	       errno == ECHILD;
-}
-
 /* SIGCHLD came with no status to collect: a tracee may have been removed. */
 static void
 sweep(void)
@@ -333,7 +328,7 @@ sweep(void)
 	while (again) {
 		again = false;
 		TAILQ_FOREACH(t, &tracees, entry)
-		if (t != in_hand && !t->gone && vanished(t)) {
+		if (t != in_hand && !t->gone && tracee_vanished(t)) {
 			log_debug("task %d vanished: replaced by another thread's execve",
 			          t->task.tid);
 			tracee_gone(t, 0);
@@ -368,37 +363,6 @@ handle_exec(struct tracee *leader, pid_t tid)
 	return t;
 }
 
-/* At a seized task's first stop: was it in a syscall that will be restarted? */
-static void
-note_restart(struct tracee *t)
-{
-	struct user_regs_struct regs;
-
-	if (arch_get_regs(t->task.tid, &regs) < 0)
-		return;
-	t->restart.nr = arch_restarting(&regs, &t->restart.ip);
-	t->restart.pending = t->restart.nr >= 0;
-}
-
-/*
- * A syscall entry while a restart is due: the restart itself (same number,
- * same rip) is skipped once. Any other entry means there is no restart left,
- * except entries from a signal handler, which run before it.
- */
-static bool
-restarted(struct tracee *t, const struct __ptrace_syscall_info *info)
-{
-	if ((long)info->entry.nr == t->restart.nr && info->instruction_pointer == t->restart.ip) {
-		t->restart.pending = false;
-		return true;
-	}
-	if (!t->restart.in_handler)
-		t->restart.pending = false;
-	else if (info->entry.nr == __NR_rt_sigreturn)
-		t->restart.in_handler = false;
-	return false;
-}
-
 static void
 syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 {
@@ -407,7 +371,7 @@ syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 
 	if (t->injecting)
 		return; /* a syscall nsdd makes the task run */
-	if (t->restart.pending && restarted(t, info))
+	if (t->restart.pending && tracee_restarted(t, info))
 		return;
 	if (info->arch != AUDIT_ARCH_X86_64)
 		return; /* compat syscalls: not targeted (see nsdd(8)) */
@@ -480,7 +444,7 @@ first_stop(struct tracee *t)
 	if (t->fix_regs)
 		tracee_fix_regs(t);
 	if (t->seized && !t->armed)
-		note_restart(t); /* an armed task's restarted call is the one to apply */
+		tracee_note_restart(t); /* an armed task's restarted call is the one to apply */
 }
 
 static void
@@ -530,9 +494,19 @@ notified(struct plan *plan, pid_t pid, int nr, uint32_t arch)
 	struct tracee *t;
 
 	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */
-	if (arch != AUDIT_ARCH_X86_64 || sc == NULL || tracee_find(pid) != NULL ||
-	    plan_ending(plan) || !syscall_targeted(sc, plan_calls(plan)))
+	if (arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
+	    !syscall_targeted(sc, plan_calls(plan)))
 		return false;
+	if ((t = tracee_find(pid)) != NULL) {
+		/* Its own call, made again under ptrace: let through. A task
+		 * resting between its steps is interrupted for this one. */
+		if (t->task.step != NULL || t->armed || t->to_exit || !resting(t) || t->stopped)
+			return false;
+		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
+			return false;
+		t->armed = true;
+		return true;
+	}
 	if (!supervisor_pending(pt = supervisor_ptask_by_pid(plan, pid)))
 		return false;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {

@@ -75,6 +75,12 @@ void tracee_retid(struct tracee *t, pid_t tid);
 /* The record of a child that a fork event names (an orphan is adopted). */
 struct tracee *tracee_child(struct tracee *parent, pid_t child);
 void tracee_set_options(struct tracee *t, unsigned options);
+/* A seized task's first stop: the syscall it was in, which the kernel will
+ * make again; then at an entry, true if it is that restart (skipped once). */
+void tracee_note_restart(struct tracee *t);
+bool tracee_restarted(struct tracee *t, const struct __ptrace_syscall_info *info);
+/* The kernel removed it unreported: nothing is left to wait for. */
+bool tracee_vanished(const struct tracee *t);
 /* The first stop of a child of a rewritten call: its registers as the parent made the call. */
 void tracee_fix_regs(struct tracee *t);
 

@@ -118,7 +118,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ctl() { timeout 30 "$NSDCTL" "$@"; }
+# NSDD_MODE=seccomp runs a test's `ctl run` plans in mode seccomp (seccomp-all.sh).
+ctl() {
+	if [ -n "${NSDD_MODE:-}" ] && [ "${1:-}" = run ]; then
+		shift
+		set -- run --mode "$NSDD_MODE" "$@"
+		[ -z "${NSDD_MODE_LOG:-}" ] || echo run >>"$NSDD_MODE_LOG"
+	fi
+	timeout 30 "$NSDCTL" "$@"
+}
 
 # Only 0, 1 and 2 go to the programs a test runs: close what its shell inherited.
 close_inherited_fds() {

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Every fork, thread, IPC, open and IPC_SET test that runs its program with
+# `nsdctl run`, run again in mode seccomp: the same ids, the same events and
+# errors, with the tasks stopping only at the calls their steps take.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+tests="forktree ns-last-pid nested-ns regs vfork-exec sh-pipeline real-programs exec
+	ipc ipc-existing fd fd-race ipcset plan-options ns-lock clone-fallback low-stack"
+for t in $tests; do
+	: >"$T/modes"
+	NSDD_MODE=seccomp NSDD_MODE_LOG=$T/modes bash "$top_srcdir/tests/integration/$t.sh" \
+		>"$T/$t.log" 2>&1
+	rc=$?
+	[ $rc = 77 ] && { echo "($t: $(grep -m1 SKIP "$T/$t.log"))"; continue; }
+	[ $rc = 0 ] || fail "$t in mode seccomp: $(grep -v '^nsdd:' "$T/$t.log" | tail -15)"
+	[ -s "$T/modes" ] || fail "$t ran nothing in mode seccomp"
+	pass "$t in mode seccomp ($(wc -l <"$T/modes") runs)"
+done
