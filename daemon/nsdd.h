@@ -410,9 +410,10 @@ int fork_read_clone3_args(struct task *t, const unsigned long long args[6],
 
 /* --- seccomp.c: mode "seccomp", the listener of the target's filter ------- */
 
-/* A notification of syscall nr (of arch) by task pid: true if the callee
- * took it (it will not be answered), false to answer it CONTINUE. */
-typedef bool (*seccomp_notified_fn)(struct plan *plan, pid_t pid, int nr, uint32_t arch);
+struct seccomp_notif;
+/* A notification of listener fd: true if the callee took it (it will not be
+ * answered), false to answer it CONTINUE. */
+typedef bool (*seccomp_notified_fn)(struct plan *plan, const struct seccomp_notif *req, int fd);
 typedef void (*seccomp_gone_fn)(struct plan *plan);
 /* Takes the listener fd of pid for plan (pidfd_getfd) and answers it;
  * gone: no task is under the filter any more. */
@@ -420,6 +421,9 @@ int seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notif
                  seccomp_gone_fn gone, struct nsdd_error *e);
 /* The plan is over: its listener is answered CONTINUE until it hangs up. */
 void seccomp_plan_ended(struct plan *plan);
+/* The notification id of listener fd is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):
+ * what was read of its task's memory since it came is what the call uses. */
+bool seccomp_id_valid(int fd, uint64_t id);
 
 /* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
 

@@ -102,8 +102,7 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (l->plan != NULL)
 		plan_count_notification(l->plan);
-	if (l->plan == NULL ||
-	    !l->notified(l->plan, (pid_t)l->req->pid, l->req->data.nr, l->req->data.arch))
+	if (l->plan == NULL || !l->notified(l->plan, l->req, l->fd))
 		answer_continue(l);
 }
 
@@ -157,6 +156,12 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 		fatalx("out of memory");
 	TAILQ_INSERT_TAIL(&listeners, l, entry);
 	return 0;
+}
+
+bool
+seccomp_id_valid(int fd, uint64_t id)
+{
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 void

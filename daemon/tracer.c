@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,31 +484,57 @@ handle_stop(struct tracee *t, int status)
 	tracer_resume(t);
 }
 
-/* A notification of syscall nr of task pid. True if a step of the task's
+/*
+ * An open step that names its path: a notified open of another path is not
+ * its, and is let through without stopping the task. The path is read from
+ * the waiting task and trusted only if the notification is still pending
+ * after the read; when nsdd cannot tell, the task is stopped as for a match
+ * (at its entry stop the path is read again, from the stopped task).
+ */
+static bool
+other_path(const struct ptask *pt, const struct sc_info *sc, const struct seccomp_notif *req,
+           int fd)
+{
+	const struct nsd_step *s = supervisor_head(pt);
+	char path[4096];
+	struct mem_op op = {MEM_STRING, 0, path, sizeof(path)};
+
+	if (s == NULL || s->call != NSD_CALL_OPEN || s->path == NULL || sc->path_arg < 0)
+		return false;
+	op.addr = req->data.args[sc->path_arg];
+	if (mem_access((pid_t)req->pid, &op, 1) < 0 || !seccomp_id_valid(fd, req->id))
+		return false;
+	return strcmp(path, s->path) != 0;
+}
+
+/* A notification of a syscall of task pid. True if a step of the task's
  * applies to it: the task is seized and interrupted, which cancels the
  * notification; false: it is to be answered CONTINUE. */
 static bool
-notified(struct plan *plan, pid_t pid, int nr, uint32_t arch)
+notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 {
-	const struct sc_info *sc = syscall_find(nr);
+	const struct sc_info *sc = syscall_find(req->data.nr);
+	pid_t pid = (pid_t)req->pid;
 	struct ptask *pt;
 	struct tracee *t;
 
 	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */
-	if (arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
+	if (req->data.arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
 	    !syscall_targeted(sc, plan_calls(plan)))
 		return false;
 	if ((t = tracee_find(pid)) != NULL) {
 		/* Its own call, made again under ptrace: let through. A task
 		 * resting between its steps is interrupted for this one. */
-		if (t->task.step != NULL || t->armed || t->to_exit || !resting(t) || t->stopped)
+		if (t->task.step != NULL || t->armed || t->to_exit || !resting(t) || t->stopped ||
+		    other_path(t->task.ptask, sc, req, fd))
 			return false;
 		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
 			return false;
 		t->armed = true;
 		return true;
 	}
-	if (!supervisor_pending(pt = supervisor_ptask_by_pid(plan, pid)))
+	pt = supervisor_ptask_by_pid(plan, pid);
+	if (!supervisor_pending(pt) || other_path(pt, sc, req, fd))
 		return false;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
 		log_warn("cannot seize task %d for its %s", pid, sc->name);
