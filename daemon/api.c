@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,13 @@ m_submit(struct conn *c, json_t *params)
 		return;
 	}
 	listener = json_object_get(params, "listener");
+	if (listener != NULL &&
+	    (json_integer_value(listener) < 0 || json_integer_value(listener) > INT_MAX)) {
+		nsd_plan_free(model);
+		server_error(c, "org.varlink.service.InvalidParameter",
+		             json_pack("{s:s}", "parameter", "listener"));
+		return;
+	}
 	if ((plan = supervisor_submit(model, server_peer_uid(c),
 	                              listener ? (int)json_integer_value(listener) : -1, &e)) ==
 	    NULL) {

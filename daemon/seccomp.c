@@ -128,10 +128,20 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 	struct listener *l;
 	int pidfd, lfd;
 
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
+		/* nsdd under a filter of its own (systemd's SystemCallFilter=). */
+		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0, "nsdd cannot use seccomp(2) here: %s",
+		               strerror(errno));
+		snprintf(e->feature, sizeof(e->feature), "seccomp");
+		return -1;
+	}
 	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
 		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
 	lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	close(pidfd);
+	if (lfd < 0 && errno != EBADF)
+		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
+		                      "cannot take fd %d of pid %d: %s", fd, pid, strerror(errno));
 	if (lfd < 0 || !is_listener(lfd)) {
 		if (lfd >= 0)
 			close(lfd);
@@ -139,8 +149,6 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 		                      "listener: fd %d of pid %d is not a seccomp listener", fd,
 		                      pid);
 	}
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
-		fatal("SECCOMP_GET_NOTIF_SIZES");
 	l = xcalloc(1, sizeof(*l));
 	l->fd = lfd;
 	l->plan = plan;

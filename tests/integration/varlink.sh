@@ -82,6 +82,16 @@ errors = [
     ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "tasks": {}}}, "io.nsdd.supervisor.InvalidPlan", "path"),
     ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": 1}, "tasks": {}}},
      "io.nsdd.supervisor.NotSupported", "feature"),
+    # listener: an fd number (not 2**32 + 3, which an int cast makes 3), in
+    # mode seccomp only, and a seccomp listener's.
+    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},
+     "tasks": {}}, "listener": 2**32 + 3}, "org.varlink.service.InvalidParameter", "parameter"),
+    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},
+     "tasks": {}}, "listener": -1}, "org.varlink.service.InvalidParameter", "parameter"),
+    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "target": {"pid": os.getpid()}, "tasks": {}},
+     "listener": 0}, "io.nsdd.supervisor.InvalidPlan", "reason"),
+    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},
+     "tasks": {}}, "listener": 0}, "io.nsdd.supervisor.InvalidPlan", "reason"),
 ]
 for method, params, err, member in errors:
     call(s, method, params)
