@@ -131,8 +131,12 @@ install_filter(unsigned calls)
 		seccomp_arch_add(ctx, arches[i]);
 	for (call = 0; call < NSD_CALL_COUNT; call++)
 		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
-			seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(*name),
-			                 0);
+			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+			                           seccomp_syscall_resolve_name(*name), 0)) < 0) {
+				/* A targeted call the filter missed would go unplanned. */
+				seccomp_release(ctx);
+				return rc;
+			}
 	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if ((rc = seccomp_load(ctx)) == -EACCES) {
@@ -213,14 +217,11 @@ calls_of(json_t *doc)
 {
 	struct nsd_plan_error err;
 	struct nsd_plan *m;
-	unsigned calls = 0;
-	size_t i, j;
+	unsigned calls;
 
 	if (nsd_plan_from_json(doc, 0, &m, &err) < 0)
 		return 0;
-	for (i = 0; i < m->ntasks; i++)
-		for (j = 0; j < m->tasks[i].nsteps; j++)
-			calls |= 1u << m->tasks[i].steps[j].call;
+	calls = nsd_plan_calls(m);
 	nsd_plan_free(m);
 	return calls;
 }

@@ -77,6 +77,9 @@ int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 long nsdd_proc_status_long(pid_t pid, const char *key);
 /* fn(arg), run with nsdd in the namespace of fd, then back in own_fd's. */
 int nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg);
+/* The index of the first of a LONGn value's n values out of range (a pid,
+ * 1..NSD_PID_MAX, for n > 1; an id 0..INT32_MAX for LONG1), or n. */
+size_t nsdd_longn_bad(const int64_t *values, size_t n);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 

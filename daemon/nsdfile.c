@@ -282,7 +282,7 @@ write_file(struct task *t, pid_t owner, unsigned long long buf, unsigned long lo
 	struct mem_op op = {MEM_READ, buf, text, (size_t)count};
 	int64_t values[NSD_MAX_LEVELS];
 	struct task *o = tracer_find_task(owner);
-	size_t n, i;
+	size_t n;
 
 	if (o == NULL || o->plan != t->plan) {
 		skip(t, -ESRCH);
@@ -302,11 +302,10 @@ write_file(struct task *t, pid_t owner, unsigned long long buf, unsigned long lo
 		skip(t, -EINVAL);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX)) {
-			skip(t, -EINVAL);
-			return;
-		}
+	if (nsdd_longn_bad(values, n) < n) {
+		skip(t, -EINVAL);
+		return;
+	}
 	step_set_next_data(o, values, n);
 	log_debug("task %d: next_syscall_data of %d set to %lld", t->tid, owner,
 	          (long long)values[0]);

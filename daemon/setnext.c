@@ -22,11 +22,9 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 	int32_t *pids = NULL;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX))
-			return nsdd_error_set(e, ERR_INVALID_PLAN, 0,
-			                      "value %zu is out of range %d..%d", i + 1,
-			                      n > 1 ? 1 : 0, n > 1 ? NSD_PID_MAX : INT32_MAX);
+	if ((i = nsdd_longn_bad(values, n)) < n)
+		return nsdd_error_set(e, ERR_INVALID_PLAN, 0, "value %zu is out of range %d..%d",
+		                      i + 1, n > 1 ? 1 : 0, n > 1 ? NSD_PID_MAX : INT32_MAX);
 	if (n > 1) {
 		pids = xcalloc(n, sizeof(*pids));
 		for (i = 0; i < n; i++)

@@ -30,6 +30,9 @@ static void end(struct plan *plan, enum plan_state final, bool kill, char *error
 static void supervisor_fail(struct plan *plan, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Events a plan serving next_syscall_data keeps while it runs. */
+#define NEXT_DATA_EVENTS_MAX 65536
+
 unsigned long nsdd_max_plans_per_owner = 32;
 unsigned long nsdd_max_steps_per_owner = 1000000;
 
@@ -361,6 +364,10 @@ supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const stru
 	if (error != NULL)
 		e->error = xstrdup(error);
 	plan_emit(plan);
+	/* A tree may use its file without end: once its Watches have had them
+	 * (plan_emit delivers at once), old events go, as a finished plan's do. */
+	if (plan->events.n > NEXT_DATA_EVENTS_MAX)
+		events_trim(&plan->events);
 }
 
 void
@@ -452,7 +459,7 @@ plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 {
 	struct plan *plan = plan_alloc();
 	unsigned char rnd[8];
-	size_t i, j;
+	size_t i;
 
 	plan->model = model;
 	plan->owner = owner;
@@ -465,9 +472,7 @@ plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
 	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
 	plan_build_index(plan);
-	for (i = 0; i < model->ntasks; i++)
-		for (j = 0; j < model->tasks[i].nsteps; j++)
-			plan->calls |= 1u << model->tasks[i].steps[j].call;
+	plan->calls = nsd_plan_calls(model);
 	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
 	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
 	                                                                         : BACKEND_KERNEL;

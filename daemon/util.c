@@ -195,3 +195,14 @@ nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n)
 	*n = i;
 	return 0;
 }
+
+size_t
+nsdd_longn_bad(const int64_t *values, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX))
+			break;
+	return i;
+}

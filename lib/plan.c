@@ -87,6 +87,18 @@ nsd_call_syscalls(enum nsd_call call)
 	}
 }
 
+unsigned
+nsd_plan_calls(const struct nsd_plan *plan)
+{
+	unsigned calls = 0;
+	size_t i, j;
+
+	for (i = 0; i < plan->ntasks; i++)
+		for (j = 0; j < plan->tasks[i].nsteps; j++)
+			calls |= 1u << plan->tasks[i].steps[j].call;
+	return calls;
+}
+
 const char *
 nsd_mode_name(enum nsd_mode mode)
 {

@@ -131,6 +131,8 @@ const char *nsd_call_name(enum nsd_call call);
  * to (an `any` step: every one); NULL-terminated. nsdd's syscall table
  * agrees (tests/unit/check_syscalls). */
 const char *const *nsd_call_syscalls(enum nsd_call call);
+/* The calls plan's steps make: 1 << enum nsd_call each. */
+unsigned nsd_plan_calls(const struct nsd_plan *plan);
 const char *nsd_mode_name(enum nsd_mode mode);
 
 /* Index of the task with this key, or -1. */
