@@ -14,8 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <seccomp.h>
-
+#include "../lib/filter.h"
 #include "nsd/plan.h"
 #include "nsdctl.h"
 
@@ -111,32 +110,17 @@ cmd_submit(int argc, char **argv)
 }
 
 /*
- * Mode "seccomp": a filter that sends nsdd a notification for exactly the
- * syscalls the plan's steps may apply to (calls: 1 << enum nsd_call each),
- * in x86_64, i386 and x32 alike, and lets everything else through. Returns
- * its listener (close-on-exec: CMD never has it), or -errno.
+ * Mode "seccomp": loads the plan's filter (nsd_filter_new) in this process.
+ * Returns its listener (close-on-exec: CMD never has it), or -errno.
  */
 static int
 install_filter(unsigned calls)
 {
-	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	const char *const *name;
-	int call, rc, fd;
-	size_t i;
+	scmp_filter_ctx ctx;
+	int rc, fd;
 
-	if (ctx == NULL)
-		return -ENOMEM;
-	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
-		seccomp_arch_add(ctx, arches[i]);
-	for (call = 0; call < NSD_CALL_COUNT; call++)
-		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
-			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
-			                           seccomp_syscall_resolve_name(*name), 0)) < 0) {
-				/* A targeted call the filter missed would go unplanned. */
-				seccomp_release(ctx);
-				return rc;
-			}
+	if ((ctx = nsd_filter_new(calls, &rc)) == NULL)
+		return rc;
 	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if ((rc = seccomp_load(ctx)) == -EACCES) {
@@ -232,7 +216,12 @@ static pid_t
 start_traced(struct nsd_client *c, json_t *doc, char **cmd, bool newns, char **id, long long *steps)
 {
 	json_t *mode = json_object_get(doc, "mode");
-	bool seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0;
+	unsigned calls = calls_of(doc);
+	/* No filter for a plan with no call to filter, or one that serves
+	 * next_syscall_data (nsdd traces its tree, or installs the filter
+	 * itself where the kernel has the file). */
+	bool seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0 &&
+	               calls != 0 && !json_is_true(json_object_get(doc, "next_syscall_data"));
 	int go[2], ready[2] = {-1, -1}, listener = -1;
 	pid_t pid;
 
@@ -249,7 +238,7 @@ start_traced(struct nsd_client *c, json_t *doc, char **cmd, bool newns, char **i
 		close(go[1]);
 		if (seccomp)
 			close(ready[0]);
-		child(go[0], ready[1], calls_of(doc), cmd, newns);
+		child(go[0], ready[1], calls, cmd, newns);
 	}
 	close(go[0]);
 	if (seccomp) {

@@ -92,6 +92,21 @@ arch_restarting(const struct user_regs_struct *r, unsigned long long *ip)
 	return (long)r->orig_rax;
 }
 
+/* The kernel's own codes (include/linux/errno.h), never seen by programs. */
+#define ERESTARTSYS_    512
+#define ERESTARTNOINTR_ 513
+
+/* -ERESTARTSYS becomes -ERESTARTNOINTR: made again even after a handler
+ * without SA_RESTART. */
+bool
+arch_restart_always(struct user_regs_struct *r)
+{
+	if ((long)r->orig_rax < 0 || (long)r->rax != -ERESTARTSYS_)
+		return false;
+	r->rax = (unsigned long long)-ERESTARTNOINTR_;
+	return true;
+}
+
 /*
  * Below the 128-byte red zone the System V ABI gives no guarantee: signal
  * delivery may clobber it at any time, so no correct program keeps data there.

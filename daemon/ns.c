@@ -201,6 +201,12 @@ ns_lock(struct ns *const *ns, size_t n, const void *owner)
 }
 
 void
+ns_wake(void)
+{
+	event_active(wake, 0, 0);
+}
+
+void
 ns_unlock(struct ns *const *ns, size_t n, const void *owner)
 {
 	bool freed = false;

@@ -197,6 +197,14 @@ unsigned plan_calls(const struct plan *plan);
 void plan_count_stop(struct plan *plan);
 void plan_count_notification(struct plan *plan);
 bool plan_seccomp(const struct plan *plan);
+/* Mode seccomp for a running target: the filter nsdd installs in it
+ * (install.c); NULL once it is in, or when nsdd installs none. */
+struct filter_job {
+	void *prog; /* struct sock_filter[len] */
+	unsigned short len;
+	pid_t installer; /* the task installing it now, or 0 */
+};
+struct filter_job *plan_filter(const struct plan *plan);
 /* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
 void plan_keep(struct plan *plan, pid_t pid);
 /* Its tasks see the emulated next_syscall_data file (nsdfile.c). */
@@ -250,6 +258,11 @@ void supervisor_tracee_added(struct plan *plan);
 void supervisor_seized(struct ptask *pt, struct task *t);
 struct ptask *supervisor_ptask_by_pid(struct plan *plan, pid_t pid);
 void supervisor_tree_gone(struct plan *plan);
+/* install.c: the filter is in, and fd is its listener in the target (nsdd
+ * takes it: false if it cannot, and the plan failed); or it cannot be. */
+bool supervisor_filter_in(struct plan *plan, int fd);
+void supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void supervisor_tracee_gone(struct plan *plan);
 
 /* --- the task, as the step handlers see it, and its driver ------------ */
@@ -343,6 +356,9 @@ struct step_ops {
 };
 
 extern const struct step_ops fork_steps, ipcget_steps, open_steps, ipcset_steps;
+/* install.c: not a plan step; its entry takes the task at any syscall entry
+ * while its plan's filter is to be installed. */
+extern const struct step_ops install_steps;
 
 /* steps.c: what every handler does alike. A step is the plan's head step
  * for the task, or a value the task wrote to its emulated next_syscall_data
@@ -427,6 +443,10 @@ void seccomp_plan_ended(struct plan *plan);
 /* The notification id of listener fd is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):
  * what was read of its task's memory since it came is what the call uses. */
 bool seccomp_id_valid(int fd, uint64_t id);
+/* The filter for a plan whose steps make calls, as BPF, for nsdd to install
+ * in a running target (install.c); NULL and e if it cannot be made. */
+struct filter_job *seccomp_filter_new(unsigned calls, struct nsdd_error *e);
+void seccomp_filter_free(struct filter_job *job);
 
 /* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
 
@@ -486,6 +506,9 @@ void arch_rewind(struct user_regs_struct *r, long nr);
 /* The syscall the task stopped in that the kernel will restart, or -1. */
 long arch_restarting(const struct user_regs_struct *r, unsigned long long *ip);
 /* A scratch area below the stack pointer and red zone, n bytes, aligned. */
+/* A syscall cut short by a signal (-ERESTARTSYS) is made to restart
+ * whatever the handler's SA_RESTART; false if r is not one. */
+bool arch_restart_always(struct user_regs_struct *r);
 unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
 /* Sets r up to make syscall nr(a0, a1, a2) from the `syscall` instruction just run. */
 void arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, unsigned long long a1,
@@ -521,8 +544,10 @@ bool mem_is_helper(pid_t pid);
 /* --- ns.c: the namespace room ------------------------------------------ */
 
 int ns_init(void);
-/* fn runs from the event loop after a lock was freed. */
+/* fn runs from the event loop after a lock was freed, or ns_wake(). */
 void ns_on_release(void (*fn)(void));
+/* Held tasks try again soon: what they waited for is done (not a lock). */
+void ns_wake(void);
 unsigned long ns_ino(const struct ns *ns);
 struct ns *ns_ipc_of(pid_t tid, int *err);
 /* The pid namespaces a new child of tid lands in, innermost first. */

@@ -9,7 +9,9 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -424,7 +426,15 @@ plan_count_notification(struct plan *plan)
 bool
 plan_seccomp(const struct plan *plan)
 {
-	return plan->model->mode == NSD_MODE_SECCOMP;
+	/* The emulated file's writes and reads are calls no filter can pick
+	 * out: such a plan's tree is traced as in mode ptrace. */
+	return plan->model->mode == NSD_MODE_SECCOMP && !plan->emulate;
+}
+
+struct filter_job *
+plan_filter(const struct plan *plan)
+{
+	return plan->ending ? NULL : plan->filter;
 }
 
 void
@@ -467,4 +477,81 @@ plan_kill_kept(struct plan *plan)
 			syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
 		close(fd);
 	}
+}
+
+unsigned long nsdd_max_plans_per_owner = 32;
+unsigned long nsdd_max_steps_per_owner = 1000000;
+
+/*
+ * What one user may hold: running plans and their steps. Root is not
+ * limited. A plan that is ending still counts until its tasks are let go.
+ */
+bool
+plan_within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
+{
+	const struct plan *plan;
+	size_t held = 1, steps = model->nsteps;
+
+	if (owner == 0)
+		return true;
+	TAILQ_FOREACH(plan, &plans, entry)
+	if (plan->owner == owner && plan->state == PLAN_RUNNING) {
+		held++;
+		steps += plan->model->nsteps;
+	}
+	if (held > nsdd_max_plans_per_owner)
+		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_plans_per_owner,
+		               "running plans per user");
+	else if (steps > nsdd_max_steps_per_owner)
+		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_steps_per_owner,
+		               "steps of running plans per user");
+	else
+		return true;
+	return false;
+}
+
+/* A new plan for model: its id, its tasks, what it targets, its backend. */
+struct plan *
+plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
+{
+	struct plan *plan = plan_alloc();
+	unsigned char rnd[8];
+	size_t i;
+
+	plan->model = model;
+	plan->owner = owner;
+	plan->setnext_tid = setnext_tid;
+	plan->created_usec = nsdd_now_usec();
+	TAILQ_INIT(&plan->watches);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		fatal("getrandom");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
+	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
+	plan_build_index(plan);
+	plan->calls = nsd_plan_calls(model);
+	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
+	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
+	                                                                         : BACKEND_KERNEL;
+	/* With the real file, the kernel serves it: nsdd leaves it alone. */
+	plan->emulate = model->next_syscall_data && plan->backend != BACKEND_PROCFS;
+	for (i = 0; i < model->ntasks; i++) {
+		plan->ptasks[i].plan = plan;
+		plan->ptasks[i].model = &model->tasks[i];
+		plan->ptasks[i].state = PT_WAITING;
+	}
+	return plan;
+}
+
+/* Only mode seccomp takes a listener; without one nsdd installs the filter. */
+bool
+plan_mode_ok(const struct nsd_plan *model, int listener, struct nsdd_error *e)
+{
+	if (model->mode != NSD_MODE_SECCOMP && listener >= 0) {
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "listener: only a plan in mode \"seccomp\" "
+		               "takes one");
+		return false;
+	}
+	return true;
 }

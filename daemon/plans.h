@@ -88,6 +88,8 @@ struct plan {
 	uint64_t notifications; /* mode seccomp: notifications of its filter */
 	unsigned calls;         /* 1 << enum nsd_call for each call its steps make */
 	enum backend backend;
+	struct filter_job *filter; /* mode seccomp: to install in a running target;
+	                              freed (by supervisor.c) when it is in or the plan ends */
 	uint64_t created_usec, finished_usec;
 	struct event_log events;
 	size_t ntracees;   /* the tracer's records of its tasks */
@@ -103,6 +105,11 @@ extern const char *const plan_states[];
 
 /* plans.c */
 struct plan *plan_alloc(void);
+/* A new plan for model: its id, its tasks, what it targets, its backend. */
+struct plan *plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid);
+/* What one user may hold (LimitExceeded), and what a mode takes. */
+bool plan_within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
+bool plan_mode_ok(const struct nsd_plan *model, int listener, struct nsdd_error *e);
 void plan_build_index(struct plan *plan);
 void plan_free(struct plan *plan);
 /* A finished plan lets go of its steps and index, and of old events. */

@@ -29,10 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../lib/filter.h"
 #include "log.h"
 #include "nsdd.h"
 
@@ -120,21 +123,55 @@ is_listener(int fd)
 	return strcmp(link, "anon_inode:seccomp notify") == 0;
 }
 
+/* nsdd may use seccomp(2): not so under a filter of its own that forbids it
+ * (systemd's SystemCallFilter=, say). */
+static int
+usable(struct seccomp_notif_sizes *sizes, struct nsdd_error *e)
+{
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, sizes) == 0)
+		return 0;
+	nsdd_error_set(e, ERR_NOT_SUPPORTED, 0, "nsdd cannot use seccomp(2) here: %s",
+	               strerror(errno));
+	snprintf(e->feature, sizeof(e->feature), "seccomp");
+	return -1;
+}
+
+static size_t
+at_least(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Answers listener lfd from now on: for plan, or (NULL) CONTINUE to all. */
+static void
+listen_on(int lfd, struct plan *plan, seccomp_notified_fn notified, seccomp_gone_fn gone,
+          const struct seccomp_notif_sizes *sizes)
+{
+	struct listener *l = xcalloc(1, sizeof(*l));
+
+	l->fd = lfd;
+	l->plan = plan;
+	l->notified = notified;
+	l->gone = gone;
+	l->req_size = at_least(sizes->seccomp_notif, sizeof(*l->req));
+	l->resp_size = at_least(sizes->seccomp_notif_resp, sizeof(*l->resp));
+	l->req = xcalloc(1, l->req_size);
+	l->resp = xcalloc(1, l->resp_size);
+	if ((l->ev = event_new(nsdd_base, lfd, EV_READ | EV_PERSIST, notify_cb, l)) == NULL ||
+	    event_add(l->ev, NULL) < 0)
+		fatalx("out of memory");
+	TAILQ_INSERT_TAIL(&listeners, l, entry);
+}
+
 int
 seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
              seccomp_gone_fn gone, struct nsdd_error *e)
 {
 	struct seccomp_notif_sizes sizes;
-	struct listener *l;
 	int pidfd, lfd;
 
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
-		/* nsdd under a filter of its own (systemd's SystemCallFilter=). */
-		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0, "nsdd cannot use seccomp(2) here: %s",
-		               strerror(errno));
-		snprintf(e->feature, sizeof(e->feature), "seccomp");
+	if (usable(&sizes, e) < 0)
 		return -1;
-	}
 	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
 		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
 	lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -149,20 +186,7 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 		                      "listener: fd %d of pid %d is not a seccomp listener", fd,
 		                      pid);
 	}
-	l = xcalloc(1, sizeof(*l));
-	l->fd = lfd;
-	l->plan = plan;
-	l->notified = notified;
-	l->gone = gone;
-	l->req_size = sizes.seccomp_notif > sizeof(*l->req) ? sizes.seccomp_notif : sizeof(*l->req);
-	l->resp_size = sizes.seccomp_notif_resp > sizeof(*l->resp) ? sizes.seccomp_notif_resp
-	                                                           : sizeof(*l->resp);
-	l->req = xcalloc(1, l->req_size);
-	l->resp = xcalloc(1, l->resp_size);
-	if ((l->ev = event_new(nsdd_base, lfd, EV_READ | EV_PERSIST, notify_cb, l)) == NULL ||
-	    event_add(l->ev, NULL) < 0)
-		fatalx("out of memory");
-	TAILQ_INSERT_TAIL(&listeners, l, entry);
+	listen_on(lfd, plan, notified, gone, &sizes);
 	return 0;
 }
 
@@ -180,4 +204,60 @@ seccomp_plan_ended(struct plan *plan)
 	TAILQ_FOREACH(l, &listeners, entry)
 	if (l->plan == plan)
 		l->plan = NULL;
+}
+
+/* libseccomp writes BPF only to an fd (seccomp_export_bpf_mem is 2.5.5's):
+ * a memfd, read back. */
+static ssize_t
+export_bpf(scmp_filter_ctx ctx, void **out)
+{
+	int fd = memfd_create("nsdd-filter", MFD_CLOEXEC), rc;
+	ssize_t size = -1;
+
+	if (fd < 0)
+		return -errno;
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+		size = rc;
+	else if ((size = lseek(fd, 0, SEEK_END)) <= 0 || size > BPF_MAXINSNS * 8 ||
+	         size % (ssize_t)sizeof(struct sock_filter) != 0)
+		size = -E2BIG;
+	else if (pread(fd, *out = xmalloc((size_t)size), (size_t)size, 0) != size)
+		size = -EIO;
+	close(fd);
+	return size;
+}
+
+struct filter_job *
+seccomp_filter_new(unsigned calls, struct nsdd_error *e)
+{
+	struct seccomp_notif_sizes sizes;
+	struct filter_job *job;
+	scmp_filter_ctx ctx;
+	ssize_t size;
+
+	/* A filter whose listener nsdd could not answer would fail its calls. */
+	if (usable(&sizes, e) < 0)
+		return NULL;
+	ctx = nsd_filter_new(calls, &(int){0});
+	job = xcalloc(1, sizeof(*job));
+	size = ctx != NULL ? export_bpf(ctx, &job->prog) : -ENOMEM;
+	if (ctx != NULL)
+		seccomp_release(ctx);
+	if (size <= 0) {
+		seccomp_filter_free(job);
+		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0, "cannot make the seccomp filter: %s",
+		               strerror(size < 0 ? (int)-size : EIO));
+		snprintf(e->feature, sizeof(e->feature), "seccomp");
+		return NULL;
+	}
+	job->len = (unsigned short)(size / (ssize_t)sizeof(struct sock_filter));
+	return job;
+}
+
+void
+seccomp_filter_free(struct filter_job *job)
+{
+	if (job != NULL)
+		free(job->prog);
+	free(job);
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,9 +31,6 @@ static void supervisor_fail(struct plan *plan, const char *fmt, ...)
 
 /* Events a plan serving next_syscall_data keeps while it runs. */
 #define NEXT_DATA_EVENTS_MAX 65536
-
-unsigned long nsdd_max_plans_per_owner = 32;
-unsigned long nsdd_max_steps_per_owner = 1000000;
 
 static struct event *
 plan_event(struct plan *plan, enum ev_kind kind, const struct ptask *pt)
@@ -198,6 +194,8 @@ end(struct plan *plan, enum plan_state final, bool kill, char *error)
 		return;
 	}
 	plan->ending = true;
+	seccomp_filter_free(plan->filter);
+	plan->filter = NULL;
 	plan->final = final;
 	plan->kill = kill;
 	plan->error = error;
@@ -230,6 +228,37 @@ supervisor_fail(struct plan *plan, const char *fmt, ...)
 	msg = vformat(fmt, ap);
 	va_end(ap);
 	end(plan, PLAN_FAILED, plan->model->on_failure == NSD_ON_FAILURE_KILL, msg);
+}
+
+bool
+supervisor_filter_in(struct plan *plan, int fd)
+{
+	struct nsdd_error e;
+
+	seccomp_filter_free(plan->filter);
+	plan->filter = NULL;
+	ns_wake(); /* the threads held meanwhile: their calls go through it */
+	/* An ending plan's listener is answered CONTINUE until it hangs up. */
+	if (tracer_listen(plan->ending ? NULL : plan, plan->model->target_pid, fd, &e) == 0) {
+		log_info("plan %s: seccomp filter installed in %d", plan->id,
+		         plan->model->target_pid);
+		return true;
+	}
+	supervisor_fail(plan, "%s; the filter's calls now fail with ENOSYS", e.reason);
+	return false;
+}
+
+void
+supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vformat(fmt, ap);
+	va_end(ap);
+	supervisor_fail(plan, "cannot install the seccomp filter in task %d: %s", tid, msg);
+	free(msg);
 }
 
 void
@@ -425,87 +454,6 @@ supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, struct nsdd
 	return supervisor_start(model, owner, 0, listener, e);
 }
 
-/*
- * What one user may hold: running plans and their steps. Root is not
- * limited. A plan that is ending still counts until its tasks are let go.
- */
-static bool
-within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
-{
-	const struct plan *plan;
-	size_t held = 1, steps = model->nsteps;
-
-	if (owner == 0)
-		return true;
-	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->owner == owner && plan->state == PLAN_RUNNING) {
-		held++;
-		steps += plan->model->nsteps;
-	}
-	if (held > nsdd_max_plans_per_owner)
-		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_plans_per_owner,
-		               "running plans per user");
-	else if (steps > nsdd_max_steps_per_owner)
-		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_steps_per_owner,
-		               "steps of running plans per user");
-	else
-		return true;
-	return false;
-}
-
-/* A new plan for model: its id, its tasks, what it targets, its backend. */
-static struct plan *
-plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
-{
-	struct plan *plan = plan_alloc();
-	unsigned char rnd[8];
-	size_t i;
-
-	plan->model = model;
-	plan->owner = owner;
-	plan->setnext_tid = setnext_tid;
-	plan->created_usec = nsdd_now_usec();
-	TAILQ_INIT(&plan->watches);
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		fatal("getrandom");
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(plan->id + 2 * i, 3, "%02x", rnd[i]);
-	plan->ptasks = xcalloc(model->ntasks + 1, sizeof(*plan->ptasks));
-	plan_build_index(plan);
-	plan->calls = nsd_plan_calls(model);
-	plan->backend = nsdd_backend_forced                                      ? nsdd_backend
-	                : procfs_available(model->target_pid, model->target_pid) ? BACKEND_PROCFS
-	                                                                         : BACKEND_KERNEL;
-	/* With the real file, the kernel serves it: nsdd leaves it alone. */
-	plan->emulate = model->next_syscall_data && plan->backend != BACKEND_PROCFS;
-	for (i = 0; i < model->ntasks; i++) {
-		plan->ptasks[i].plan = plan;
-		plan->ptasks[i].model = &model->tasks[i];
-		plan->ptasks[i].state = PT_WAITING;
-	}
-	return plan;
-}
-
-/* Mode seccomp needs the target's listener, and only it takes one. */
-static bool
-mode_ok(const struct nsd_plan *model, int listener, struct nsdd_error *e)
-{
-	if (model->mode == NSD_MODE_SECCOMP && listener < 0) {
-		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0,
-		               "mode \"seccomp\" for a running target: nsdd does not install the "
-		               "filter itself yet; nsdctl run --mode seccomp does");
-		snprintf(e->feature, sizeof(e->feature), "seccomp");
-		return false;
-	}
-	if (model->mode != NSD_MODE_SECCOMP && listener >= 0) {
-		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
-		               "listener: only a plan in mode \"seccomp\" "
-		               "takes one");
-		return false;
-	}
-	return true;
-}
-
 /* Mode seccomp: the target is not traced; its filter's listener is taken. */
 static int
 listen_to(struct plan *plan, int listener, struct nsdd_error *e)
@@ -531,7 +479,7 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 	size_t seized = 0;
 	int rc;
 
-	if (!mode_ok(model, listener, e) || !within_limits(model, owner, e)) {
+	if (!plan_mode_ok(model, listener, e) || !plan_within_limits(model, owner, e)) {
 		nsd_plan_free(model);
 		return NULL;
 	}
@@ -541,11 +489,21 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		               setnext_tid);
 		goto fail;
 	}
-	if (model->mode == NSD_MODE_SECCOMP) {
+	if (listener >= 0 && plan->emulate) {
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "listener: a plan that serves next_syscall_data is traced, not "
+		               "filtered");
+		goto fail;
+	}
+	if (listener >= 0) {
 		if (listen_to(plan, listener, e) < 0)
 			goto fail;
 		rc = 0;
 	} else {
+		/* Mode seccomp for a running target: its first call installs the filter. */
+		if (plan_seccomp(plan) && plan->calls != 0 &&
+		    (plan->filter = seccomp_filter_new(plan->calls, e)) == NULL)
+			goto fail;
 		rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
 	}
 	plan->ntracees += seized;
@@ -576,6 +534,7 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 	supervisor_notify_status();
 	return plan;
 fail:
+	seccomp_filter_free(plan->filter);
 	plan_free(plan);
 	return NULL;
 }

@@ -54,25 +54,13 @@ drop(struct tracee *t)
 static bool
 wants_syscalls(const struct tracee *t)
 {
-	if (t->task.step != NULL || t->armed || t->to_exit)
+	if (t->task.step != NULL || t->armed || t->to_exit || plan_filter(t->task.plan) != NULL)
 		return true;
 	if (plan_seccomp(t->task.plan))
 		return false; /* a notification brings the task back for its next step */
 	if (plan_emulates(t->task.plan) && !plan_ending(t->task.plan))
 		return true; /* its writes, reads and opens may be the file's */
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
-}
-
-/*
- * Mode seccomp: a task with steps left stays seized between them, running
- * with no syscall stops (PTRACE_CONT): its notifications bring it back, and
- * its exec and exit are still seen.
- */
-static bool
-resting(const struct tracee *t)
-{
-	return plan_seccomp(t->task.plan) && !t->detach_wanted && !plan_ending(t->task.plan) &&
-	       supervisor_pending(t->task.ptask);
 }
 
 static void
@@ -102,7 +90,7 @@ tracer_resume(struct tracee *t)
 		return;
 	}
 	syscalls = wants_syscalls(t) || t->fix_regs;
-	if (!syscalls && !resting(t)) {
+	if (!syscalls && !tracee_resting(t)) {
 		detach(t, sig);
 		return;
 	}
@@ -372,6 +360,14 @@ syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 
 	if (t->injecting)
 		return; /* a syscall nsdd makes the task run */
+	if (plan_filter(t->task.plan) != NULL) {
+		/* Mode seccomp, a running target: a call of its installs the
+		 * filter, and is then made again, through the filter. */
+		t->restart.pending = false;
+		if (info->arch == AUDIT_ARCH_X86_64)
+			install_steps.entry(&t->task, NULL, NULL);
+		return;
+	}
 	if (t->restart.pending && tracee_restarted(t, info))
 		return;
 	if (info->arch != AUDIT_ARCH_X86_64)
@@ -479,81 +475,17 @@ handle_stop(struct tracee *t, int status)
 		t->inject_sig = sig;
 		if (t->restart.pending)
 			t->restart.in_handler = true;
+		if (plan_seccomp(t->task.plan))
+			tracee_signalled(t);
 	}
 	in_hand = NULL;
 	tracer_resume(t);
 }
 
-/*
- * An open step that names its path: a notified open of another path is not
- * its, and is let through without stopping the task. The path is read from
- * the waiting task and trusted only if the notification is still pending
- * after the read; when nsdd cannot tell, the task is stopped as for a match
- * (at its entry stop the path is read again, from the stopped task).
- */
-static bool
-other_path(const struct ptask *pt, const struct sc_info *sc, const struct seccomp_notif *req,
-           int fd)
-{
-	const struct nsd_step *s = supervisor_head(pt);
-	char path[4096];
-	struct mem_op op = {MEM_STRING, 0, path, sizeof(path)};
-
-	if (s == NULL || s->call != NSD_CALL_OPEN || s->path == NULL || sc->path_arg < 0)
-		return false;
-	op.addr = req->data.args[sc->path_arg];
-	if (mem_access((pid_t)req->pid, &op, 1) < 0 || !seccomp_id_valid(fd, req->id))
-		return false;
-	return strcmp(path, s->path) != 0;
-}
-
-/* A notification of a syscall of task pid. True if a step of the task's
- * applies to it: the task is seized and interrupted, which cancels the
- * notification; false: it is to be answered CONTINUE. */
-static bool
-notified(struct plan *plan, const struct seccomp_notif *req, int fd)
-{
-	const struct sc_info *sc = syscall_find(req->data.nr);
-	pid_t pid = (pid_t)req->pid;
-	struct ptask *pt;
-	struct tracee *t;
-
-	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */
-	if (req->data.arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
-	    !syscall_targeted(sc, plan_calls(plan)))
-		return false;
-	if ((t = tracee_find(pid)) != NULL) {
-		/* Its own call, made again under ptrace: let through. A task
-		 * resting between its steps is interrupted for this one. */
-		if (t->task.step != NULL || t->armed || t->to_exit || !resting(t) || t->stopped ||
-		    other_path(t->task.ptask, sc, req, fd))
-			return false;
-		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
-			return false;
-		t->armed = true;
-		return true;
-	}
-	pt = supervisor_ptask_by_pid(plan, pid);
-	if (!supervisor_pending(pt) || other_path(pt, sc, req, fd))
-		return false;
-	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
-		log_warn("cannot seize task %d for its %s", pid, sc->name);
-		return false;
-	}
-	t = tracee_new(pid, plan, OPT_BASE);
-	t->seized = t->armed = true;
-	supervisor_tracee_added(plan);
-	supervisor_seized(pt, &t->task);
-	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
-		log_warn("PTRACE_INTERRUPT %d", pid);
-	log_debug("task %d: seized for its %s", pid, sc->name);
-	return true;
-}
-
 int
 tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e)
 {
-	return seccomp_take(plan, pid, fd, notified, supervisor_tree_gone, e);
+	return seccomp_take(plan, pid, fd, tracee_notified, supervisor_tree_gone, e);
 }
 
 void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The tracer room's own header: a tracee, nsdd's ptrace record of a task.
- * Only tracer.c, tracee.c and attach.c include it. The step handlers see a
+ * Only tracer.c, tracee.c, attach.c and notify.c include it. The step handlers see a
  * tracee as its struct task and act on it through ptrace_driver.
  */
 #ifndef NSDD_TRACER_H
@@ -55,6 +55,17 @@ struct tracee {
  * Tracees are detached once their steps are done, so it costs a stop only
  * for a task that exits with work left.
  */
+/* Mode seccomp: a task with steps left rests seized between them
+ * (PTRACE_CONT): a notification brings it back. */
+bool tracee_resting(const struct tracee *t);
+/* A notification of a task of plan's: true if a step of the task's applies
+ * to its call, and it was seized or interrupted for it (which cancels the
+ * notification); false: it is to be answered CONTINUE. */
+bool tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd);
+/* Mode seccomp: at a signal-delivery stop, a targeted call the signal cut
+ * short in its notification is made again, as natively. */
+void tracee_signalled(struct tracee *t);
+
 #define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define OPT_FORK (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
 

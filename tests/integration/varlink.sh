@@ -80,8 +80,6 @@ errors = [
     ("io.nsdd.supervisor.SetNext", {"tid": 1, "value": "LONG1 -5"}, "io.nsdd.supervisor.InvalidPlan", "reason"),
     ("io.nsdd.supervisor.Submit", {"plan": {"version": 2, "tasks": {}}}, "io.nsdd.supervisor.InvalidPlan", "path"),
     ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "tasks": {}}}, "io.nsdd.supervisor.InvalidPlan", "path"),
-    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": 1}, "tasks": {}}},
-     "io.nsdd.supervisor.NotSupported", "feature"),
     # listener: an fd number (not 2**32 + 3, which an int cast makes 3), in
     # mode seccomp only, and a seccomp listener's.
     ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+
+#include "filter.h"
+#include "nsd/plan.h"
+
+scmp_filter_ctx
+nsd_filter_new(unsigned calls, int *err)
+{
+	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	const char *const *name;
+	int call, rc;
+	size_t i;
+
+	if (ctx == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+		seccomp_arch_add(ctx, arches[i]);
+	for (call = 0; call < NSD_CALL_COUNT; call++)
+		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
+			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+			                           seccomp_syscall_resolve_name(*name), 0)) < 0) {
+				/* A targeted call the filter missed would go unplanned. */
+				seccomp_release(ctx);
+				*err = rc;
+				return NULL;
+			}
+	return ctx;
+}

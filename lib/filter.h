@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Mode "seccomp": the filter a target runs under, the same whoever installs
+ * it (nsdctl run in its child, nsdd in a running target). Not installed.
+ */
+#ifndef NSD_FILTER_H
+#define NSD_FILTER_H
+
+#include <seccomp.h>
+
+/*
+ * A filter that notifies nsdd of exactly the syscalls that steps of calls
+ * (1 << enum nsd_call each) may apply to, in x86_64, i386 and x32 alike, and
+ * allows everything else; NULL with *err a -errno if it cannot be made.
+ */
+scmp_filter_ctx nsd_filter_new(unsigned calls, int *err);
+
+#endif
