@@ -101,7 +101,12 @@ usage(FILE *f)
 	           "      --max-steps-per-user N  steps in them (default 1000000)\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
-	           "  -V, --version            the version\n");
+	           "  -V, --version            the version\n"
+	           "\n"
+	           "Trees in mode seccomp stay under nsdd's filter for life. Under systemd,\n"
+	           "their listeners wait in the service's fd store while nsdd is stopped,\n"
+	           "and a restarted nsdd answers them again. Without systemd, stopping\n"
+	           "nsdd makes their targeted syscalls fail with ENOSYS from then on.\n");
 }
 
 /* An option's value, 1..max. */
@@ -222,6 +227,39 @@ parse(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/*
+ * What systemd passes (sd_listen_fds(3)): the socket of nsdd.socket, and the
+ * seccomp listeners that a former nsdd left in the fd store. The socket, or
+ * -1 if none came.
+ */
+static int
+systemd_fds(void)
+{
+	int sock = -1;
+#ifdef HAVE_SYSTEMD
+	char **names = NULL;
+	int i, kept = 0, n = sd_listen_fds_with_names(1, &names);
+
+	if (n < 0)
+		log_warnx("sd_listen_fds: %s", strerror(-n));
+	for (i = 0; i < n; i++) {
+		if (names != NULL && strcmp(names[i], SECCOMP_FDNAME) == 0)
+			kept += seccomp_adopt(SD_LISTEN_FDS_START + i);
+		else if (sock < 0)
+			sock = SD_LISTEN_FDS_START + i;
+		else
+			fatalx("socket activation passed more than one socket; nsdd takes one");
+	}
+	for (i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+	if (kept > 0)
+		log_info("took %d seccomp listener%s back from systemd's fd store", kept,
+		         kept == 1 ? "" : "s");
+#endif
+	return sock;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -251,7 +289,7 @@ main(int argc, char **argv)
 		if (ev == NULL || evsignal_add(ev, NULL) < 0)
 			fatalx("cannot handle signal %d", sigs[i]);
 	}
-	server_listen(o.socket_path, (unsigned)o.max_conns, api_dispatch);
+	server_listen(systemd_fds(), o.socket_path, (unsigned)o.max_conns, api_dispatch);
 	log_info("nsdd %s ready", PACKAGE_VERSION);
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1\nSTATUS=0 plans running, 0 tasks traced");

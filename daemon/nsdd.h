@@ -114,7 +114,8 @@ struct step_ops;
 
 typedef void (*server_dispatch_fn)(struct conn *c, const char *method, json_t *params);
 
-int server_listen(const char *path, unsigned max_conns, server_dispatch_fn dispatch);
+/* Listens on fd (the socket systemd passed), or if -1 on path. */
+int server_listen(int fd, const char *path, unsigned max_conns, server_dispatch_fn dispatch);
 void server_close(void);
 /* Replies to the call in hand; params is stolen. */
 void server_reply(struct conn *c, json_t *params);
@@ -438,6 +439,11 @@ typedef void (*seccomp_gone_fn)(struct plan *plan);
  * gone: no task is under the filter any more. */
 int seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
                  seccomp_gone_fn gone, struct nsdd_error *e);
+/* A listener a former nsdd left in systemd's fd store, under this name: it
+ * is answered CONTINUE until it hangs up (its plan is gone with that nsdd).
+ * False (and fd closed) if it is not one. */
+#define SECCOMP_FDNAME "seccomp"
+bool seccomp_adopt(int fd);
 /* The plan is over: its listener is answered CONTINUE until it hangs up. */
 void seccomp_plan_ended(struct plan *plan);
 /* The notification id of listener fd is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):

@@ -35,6 +35,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "../lib/filter.h"
 #include "log.h"
 #include "nsdd.h"
@@ -163,6 +167,42 @@ listen_on(int lfd, struct plan *plan, seccomp_notified_fn notified, seccomp_gone
 	TAILQ_INSERT_TAIL(&listeners, l, entry);
 }
 
+/*
+ * Under systemd, a copy of each listener goes to the service's fd store
+ * (FileDescriptorStoreMax= in the unit): while nsdd is stopped, or after it
+ * died, its tasks' notifications wait there, and a restarted nsdd takes the
+ * listeners back (seccomp_adopt). systemd drops its copy by itself once the
+ * last task under the filter is gone (the listener hangs up).
+ */
+static void
+fd_store(int fd)
+{
+#ifdef HAVE_SYSTEMD
+	int rc = sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=" SECCOMP_FDNAME, &fd, 1);
+
+	if (rc < 0)
+		log_warnx("cannot store a seccomp listener with systemd: %s", strerror(-rc));
+#else
+	(void)fd;
+#endif
+}
+
+bool
+seccomp_adopt(int fd)
+{
+	struct seccomp_notif_sizes sizes;
+	struct nsdd_error e;
+
+	if (!is_listener(fd) || usable(&sizes, &e) < 0) {
+		log_warnx("fd %d from systemd's fd store is not a seccomp listener nsdd can answer",
+		          fd);
+		close(fd);
+		return false;
+	}
+	listen_on(fd, NULL, NULL, NULL, &sizes);
+	return true;
+}
+
 int
 seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
              seccomp_gone_fn gone, struct nsdd_error *e)
@@ -187,6 +227,7 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 		                      pid);
 	}
 	listen_on(lfd, plan, notified, gone, &sizes);
+	fd_store(lfd);
 	return 0;
 }
 

@@ -553,20 +553,12 @@ bind_own(const char *path)
 }
 
 int
-server_listen(const char *path, unsigned maxc, server_dispatch_fn fn)
+server_listen(int fd, const char *path, unsigned maxc, server_dispatch_fn fn)
 {
-	int fd = -1;
-
 	max_conns = maxc;
 	dispatch_fn = fn;
 #ifdef HAVE_SYSTEMD
-	int n = sd_listen_fds(1);
-	if (n < 0)
-		log_warnx("sd_listen_fds: %s", strerror(-n));
-	if (n > 1)
-		fatalx("socket activation passed %d sockets; nsdd takes one", n);
-	if (n == 1) {
-		fd = SD_LISTEN_FDS_START;
+	if (fd >= 0) {
 		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 			fatalx("the socket systemd passed is not a listening Unix stream socket");
 		evutil_make_socket_nonblocking(fd);

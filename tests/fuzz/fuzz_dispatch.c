@@ -51,7 +51,7 @@ setup(void)
 	authz_set_group(gr != NULL ? gr->gr_name : "nogroup");
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/nsdd-fuzz-%d.sock", getpid());
 	unlink(sun.sun_path);
-	server_listen(sun.sun_path, 256, api_dispatch);
+	server_listen(-1, sun.sun_path, 256, api_dispatch);
 	atexit(remove_socket);
 }
 

@@ -3,7 +3,8 @@
 # A real systemd as PID 1 in private namespaces (systemd-nspawn: pid, mount,
 # uts, ipc, net), on an overlay of / so that nothing on the host changes.
 # nsdd is installed into the overlay, started by socket activation, runs a
-# plan for nsdctl, and stops cleanly, with its lines in the journal.
+# plan for nsdctl, keeps a tree in mode seccomp served across its restart,
+# and stops cleanly, with its lines in the journal.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 command -v systemd-nspawn >/dev/null || skip "systemd-nspawn (package systemd-container) is not installed"
@@ -27,6 +28,18 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install DESTD
 	>"$T/install.log" 2>&1 || fail "make install: $(tail "$T/install.log")"
 # The container mounts its own /tmp: the plan goes to the overlay's root.
 cp "$T/plan.json" "$S/root/nsdd-test-plan.json"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 1000}]}}' \
+	>"$S/root/nsdd-test-seccomp.json"
+# 150 forks, slowly: a fork that fails says so.
+cat >"$S/root/nsdd-test-loop.sh" <<'LOOP'
+i=0
+while [ $i -lt 150 ]; do
+	sh -c 'echo pid $$' || echo FAILED
+	i=$((i + 1))
+	sleep 0.02
+done
+echo done
+LOOP
 # Units that would touch the host, or that the image enables for itself.
 mask=$S/root/etc/systemd/system
 for u in systemd-sysctl.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
@@ -34,8 +47,10 @@ for u in systemd-sysctl.service systemd-binfmt.service proc-sys-fs-binfmt_misc.a
 	systemd-udevd.service systemd-udev-trigger.service $(ls "$mask"/multi-user.target.wants 2>/dev/null); do
 	ln -sf /dev/null "$mask/$u"
 done
+# nspawn's own seccomp filter, which the container's services inherit, lacks
+# pidfd_getfd: nsdd needs it in mode seccomp.
 systemd-nspawn -q -D "$S/root" --boot --keep-unit --register=no --private-network \
-	--machine=nsddtest --console=pipe >"$T/console.log" 2>&1 &
+	--system-call-filter=pidfd_getfd --machine=nsddtest --console=pipe >"$T/console.log" 2>&1 &
 nspawn=$!
 pid1=
 # Whatever happens, the container goes: killing its PID 1 ends its pid namespace.
@@ -69,6 +84,24 @@ inside /usr/local/bin/nsdctl run --new-ns /nsdd-test-plan.json -- /bin/sh -c \
 grep -qx 'child=1000' "$T/run.out" && grep -qx 'grandchild=2001' "$T/run.out" ||
 	fail "pids: $(cat "$T/run.out")"
 [ "$(inside systemctl is-active nsdd.service)" = active ] || fail "nsdd.service was not activated"
+# Mode seccomp across a restart of nsdd: the filter's listener waits in the
+# fd store meanwhile, and the tree's forks all succeed (with no store they
+# would fail with ENOSYS).
+inside /usr/local/bin/nsdctl run --new-ns --mode seccomp /nsdd-test-seccomp.json -- \
+	/bin/sh /nsdd-test-loop.sh >"$T/loop.out" 2>&1 &
+loop=$!
+for _ in $(seq 100); do
+	[ "$(grep -c '^pid ' "$T/loop.out")" -ge 20 ] && break
+	sleep 0.1
+done
+grep -qx 'pid 1000' "$T/loop.out" || fail "seccomp: $(cat "$T/loop.out")"
+inside systemctl restart nsdd.service || fail "restart: $(inside systemctl status nsdd.service 2>&1)"
+wait $loop || fail "seccomp run: exit $?: $(tail "$T/loop.out")"
+grep -q FAILED "$T/loop.out" && fail "a fork failed across the restart: $(grep -v '^pid' "$T/loop.out")"
+[ "$(grep -c '^pid ' "$T/loop.out")" = 150 ] && grep -qx done "$T/loop.out" ||
+	fail "seccomp: $(tail "$T/loop.out")"
+inside journalctl -u nsdd.service --no-pager | grep -q 'took 1 seccomp listener back from systemd' ||
+	fail "no listener taken back: $(inside journalctl -u nsdd.service --no-pager | tail)"
 inside systemctl stop nsdd.service nsdd.socket
 [ "$(inside systemctl show -p Result --value nsdd.service)" = success ] ||
 	fail "nsdd did not stop cleanly: $(inside systemctl status nsdd.service 2>&1)"
@@ -85,4 +118,4 @@ S=$S T=$T top_builddir=$top_builddir timeout 240 unshare --mount --propagation p
 rc=$?
 [ $rc = 77 ] && skip "cannot mount a cgroup2 hierarchy for systemd here"
 [ $rc = 0 ] || fail "systemd test (exit $rc)"
-pass "socket-activated nsdd under a real systemd: plan ran, journal has it, stopped cleanly"
+pass "socket-activated nsdd under a real systemd: plans ran; a tree in mode seccomp kept forking across a restart of nsdd (fd store); stopped cleanly"
