@@ -120,12 +120,17 @@ trap cleanup EXIT
 
 # NSDD_MODE=seccomp runs a test's `ctl run` plans in mode seccomp (seccomp-all.sh).
 ctl() {
+	local opts=()
+	while [ "${1:-}" = --json ]; do
+		opts+=("$1")
+		shift
+	done
 	if [ -n "${NSDD_MODE:-}" ] && [ "${1:-}" = run ]; then
 		shift
 		set -- run --mode "$NSDD_MODE" "$@"
 		[ -z "${NSDD_MODE_LOG:-}" ] || echo run >>"$NSDD_MODE_LOG"
 	fi
-	timeout 30 "$NSDCTL" "$@"
+	timeout 30 "$NSDCTL" "${opts[@]}" "$@"
 }
 
 # Only 0, 1 and 2 go to the programs a test runs: close what its shell inherited.

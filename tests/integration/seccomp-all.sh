@@ -2,11 +2,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every fork, thread, IPC, open and IPC_SET test that runs its program with
 # `nsdctl run`, run again in mode seccomp: the same ids, the same events and
-# errors, with the tasks stopping only at the calls their steps take.
+# errors, with the tasks stopping only at the calls their steps take; and
+# the hostile ones: memory rewritten under nsdd's reads (the path of an open
+# changed between its notification and the call), signal storms, a target
+# killed between steps, the emulated next_syscall_data file.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 tests="forktree ns-last-pid nested-ns regs vfork-exec sh-pipeline real-programs exec
-	ipc ipc-existing fd fd-race ipcset plan-options ns-lock clone-fallback low-stack"
+	ipc ipc-existing fd fd-race ipcset plan-options ns-lock clone-fallback low-stack
+	tracee-memory target-killed signals-inject many-forks-fds stress memory-stall
+	seccomp-filter new-ns-proc next-syscall-data"
 for t in $tests; do
 	: >"$T/modes"
 	NSDD_MODE=seccomp NSDD_MODE_LOG=$T/modes bash "$top_srcdir/tests/integration/$t.sh" \

@@ -135,3 +135,55 @@ for mode in ptrace seccomp; do
 	for i in 100 $((100 + n - 1)); do expect "$i" "sigfork $mode"; done
 done
 pass "$n planned forks under a storm of signals without SA_RESTART: none failed with EINTR, in both modes"
+
+# 7. Notifications held while nsdd cannot answer (it is SIGSTOPped): the task
+#    waits in seccomp. A signal with an SA_RESTART handler ends the wait, the
+#    handler runs and the fork is made again: the step applies once. A task
+#    SIGKILLed while its notification is held leaves nothing behind in nsdd.
+held_wait() { # PID: it waits for nsdd's answer
+	for _ in $(seq 100); do
+		case $(cat "/proc/$1/wchan" 2>/dev/null) in seccomp_do_user_notification*) return 0 ;; esac
+		sleep 0.02
+	done
+	kill -CONT "$NSDD_PID"
+	fail "task $1 does not wait for nsdd: $(cat "/proc/$1/wchan")"
+}
+p=$(plan held <<'J'
+{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}]}}
+J
+)
+fds=$(ls "/proc/$NSDD_PID/fd" | wc -l)
+for how in signal kill; do
+	rm -f "$T/held.in"
+	mkfifo "$T/held.in"
+	ctl run --new-ns --mode seccomp "$p" -- "$PROGS/heldfork" 2 <"$T/held.in" >"$T/out" 2>&1 &
+	run=$!
+	exec 7>"$T/held.in"
+	wait_for "$T/out" '^ready 1$'
+	target=$(pgrep -nx heldfork)
+	kill -STOP "$NSDD_PID"
+	echo >&7
+	held_wait "$target"
+	if [ $how = signal ]; then
+		kill -USR1 "$target"
+		sleep 0.1
+		held_wait "$target" # the fork, made again after the handler
+		kill -CONT "$NSDD_PID"
+		wait_for "$T/out" '^ready 2$'
+		echo >&7
+		wait $run || fail "held signal: $(cat "$T/out")"
+		expect 'child=300' "held signal"
+		expect 'signals=1' "held signal: the handler"
+		[ "$(grep -c '^applied' "$T/out")" = 1 ] || fail "held signal: $(cat "$T/out")"
+	else
+		kill -KILL "$target"
+		sleep 0.1
+		kill -CONT "$NSDD_PID"
+		wait $run && fail "held kill: the plan completed"
+		expect 'plan_failed: the tree exited with 1 step not applied' "held kill"
+	fi
+	exec 7>&-
+done
+ctl info >/dev/null || fail "nsdd stopped answering"
+[ "$(ls "/proc/$NSDD_PID/fd" | wc -l)" = "$fds" ] || fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
+pass "held notifications: a signal's restart is handled once; a task killed while held leaves nothing behind"
