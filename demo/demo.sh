@@ -3,7 +3,8 @@
 # The demonstration: start nsdd on a private socket, run a small process tree
 # (/bin/sh, its child, and a grandchild in a subshell) under a plan in fresh
 # pid and IPC namespaces, and show the progress and the pids the tree got;
-# then a shell that asks for its child's pid through next_syscall_data.
+# then the same in mode seccomp, at a fraction of the ptrace stops; then a
+# shell that asks for its child's pid through next_syscall_data.
 set -eu
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -25,8 +26,15 @@ echo
 echo "== nsdctl run --new-ns demo/tree.json -- /bin/sh -c '$script'"
 ./client/nsdctl run --new-ns demo/tree.json -- /bin/sh -c "$script"
 echo
-echo "== nsdctl status: each task's pid as nsdd sees it, from the host"
-./client/nsdctl status "$(./client/nsdctl --json list | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p')"
+last() { ./client/nsdctl --json list | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p' | tail -1; }
+echo "== nsdctl status: each task's pid as nsdd sees it, from the host, and what"
+echo "   the plan cost: every syscall of a task with a step left stops it"
+./client/nsdctl status "$(last)"
+echo
+echo "== The same plan in mode seccomp: a filter sends nsdd only the tree's forks"
+echo "== nsdctl run --new-ns --mode seccomp demo/tree.json -- /bin/sh -c '...'"
+./client/nsdctl run --new-ns --mode seccomp demo/tree.json -- /bin/sh -c "$script"
+./client/nsdctl status "$(last)" | head -1
 echo
 echo "== The proposal's own interface, for a program that knows nothing of nsdd:"
 echo "   it writes LONG1 XX to its next_syscall_data, and its next fork gets XX."

@@ -187,3 +187,24 @@ done
 ctl info >/dev/null || fail "nsdd stopped answering"
 [ "$(ls "/proc/$NSDD_PID/fd" | wc -l)" = "$fds" ] || fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
 pass "held notifications: a signal's restart is handled once; a task killed while held leaves nothing behind"
+
+# 8. Without systemd's fd store, a killed nsdd takes the listener with it:
+#    the tree's targeted calls fail with ENOSYS from then on, as nsdd(8) and
+#    nsdd --help say. (systemd.sh: with the store, they wait for a new nsdd.)
+rm -f "$T/held.in"
+mkfifo "$T/held.in"
+ctl run --new-ns --mode seccomp "$p" -- "$PROGS/heldfork" 2 <"$T/held.in" >"$T/out" 2>&1 &
+run=$!
+exec 7>"$T/held.in"
+wait_for "$T/out" '^ready 1$'
+echo >&7
+wait_for "$T/out" '^ready 2$'
+expect 'child=300' "gone"
+kill -KILL "$NSDD_PID"
+wait "$NSDD_PID" 2>/dev/null
+NSDD_PID=
+echo >&7
+wait $run && fail "gone: a fork succeeded with no nsdd: $(cat "$T/out")"
+exec 7>&-
+expect 'fork: Function not implemented' "gone"
+pass "nsdd killed without systemd: the tree's forks fail with ENOSYS, as documented"
