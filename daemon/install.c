@@ -78,7 +78,20 @@ install_abandon(struct task *t)
 	step_end(t);
 }
 
-/* Writes the filter into the task and makes its call seccomp(). */
+/* The task's own seccomp filters let it make nr(a0, a1, a2): an injected
+ * call they forbid could kill it (SECCOMP_RET_KILL). */
+static bool
+allowed(struct task *t, const struct user_regs_struct *regs, long nr, uint64_t a0, uint64_t a1,
+        uint64_t a2)
+{
+	const uint64_t args[6] = {a0, a1, a2, 0, 0, 0};
+
+	return filter_allows(t->tid, regs, nr, args) != FILTER_DENIES;
+}
+
+/* Writes the filter into the task and makes its call seccomp(): 0, -errno,
+ * or FORBIDDEN by the task's own filters (nothing was changed then). */
+#define FORBIDDEN 1
 static int
 start(struct task *t, struct install_step *is, struct filter_job *job)
 {
@@ -91,6 +104,10 @@ start(struct task *t, struct install_step *is, struct filter_job *job)
 	if (t->drv->get_regs(t, &is->regs) < 0)
 		return -ESRCH;
 	is->prog = arch_scratch(&is->regs, sizeof(prog) + bytes);
+	/* close's fd is not known yet: the one its entry had stands for it. */
+	if (!allowed(t, &is->regs, SYS_seccomp, SECCOMP_SET_MODE_FILTER, INSTALL_FLAGS, is->prog) ||
+	    !allowed(t, &is->regs, SYS_close, arch_arg(&is->regs, 0), 0, 0))
+		return FORBIDDEN;
 	prog.filter = (struct sock_filter *)(uintptr_t)(is->prog + sizeof(prog));
 	ops[0] = (struct mem_op){MEM_WRITE, is->prog, &prog, sizeof(prog)};
 	ops[1] = (struct mem_op){MEM_WRITE, is->prog + sizeof(prog), job->prog, bytes};
@@ -132,7 +149,11 @@ install_entry(struct task *t, const struct sc_info *sc, const unsigned long long
 		t->drv->hold(t);
 		return;
 	}
-	if ((err = start(t, install_step(t), job)) < 0) {
+	if ((err = start(t, install_step(t), job)) == FORBIDDEN) {
+		step_end(t);
+		supervisor_filter_failed(t->plan, t->tid,
+		                         "its own seccomp filter forbids seccomp(2) or close(2)");
+	} else if (err != 0) {
 		step_end(t);
 		if (err != -ESRCH)
 			supervisor_filter_failed(t->plan, t->tid,
@@ -158,6 +179,8 @@ set_nnp(struct task *t, struct install_step *is)
 {
 	struct user_regs_struct r = is->regs;
 
+	if (!allowed(t, &r, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0))
+		return false;
 	arch_set_arg(&r, 3, 0);
 	arch_set_arg(&r, 4, 0);
 	return run(t, is, &r, NNP, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0);

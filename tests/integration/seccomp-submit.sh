@@ -154,3 +154,23 @@ check_free $spin
 [ "$(status_of $spin Seccomp)" = 0 ] || fail "spin: a filter was installed"
 kill $spin
 pass "a target with no syscall: no filter, the timeout ends the plan, the target runs free"
+
+# 5. A target whose own filter would kill it for seccomp(2) (as some
+#    container profiles do): nsdd asks its filters first, injects nothing,
+#    and the plan says why; the target runs on.
+"$PROGS/filtered" seccomp=kill exec sleep 30 &
+guarded=$!
+for _ in $(seq 100); do
+	[ "$(status_of $guarded Seccomp)" = 2 ] && [ "$(cat /proc/$guarded/comm)" = sleep ] && break
+	sleep 0.05
+done
+printf '{"version": 1, "mode": "seccomp", "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 900}]}}\n' \
+	$guarded >"$T/guarded.json"
+ctl submit --wait "$T/guarded.json" >"$T/guarded.out" 2>&1 && fail "guarded: the plan completed"
+grep -q "cannot install the seccomp filter in task $guarded: its own seccomp filter forbids seccomp(2)" \
+	"$T/guarded.out" || fail "guarded: $(cat "$T/guarded.out")"
+kill -0 $guarded || fail "guarded: the target died"
+check_free $guarded
+[ "$(status_of $guarded Seccomp_filters)" = 1 ] || fail "guarded: a filter was added"
+kill $guarded
+pass "a target whose filter forbids seccomp(2): nothing injected, the plan says why, the target lives"
