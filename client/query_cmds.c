@@ -105,6 +105,8 @@ print_status(json_t *st)
 	       S(st, "id"), S(st, "name") ? " (" : "", S(st, "name") ?: "",
 	       S(st, "name") ? ")" : "", S(st, "state"), I(st, "steps_applied"),
 	       I(st, "steps_total"), S(st, "mode"), S(st, "backend"), I(st, "ptrace_stops"));
+	if (S(st, "container") != NULL)
+		printf("  container %s\n", S(st, "container"));
 	if (S(st, "error") != NULL)
 		printf("  error: %s\n", S(st, "error"));
 	json_array_foreach(tasks, i, t)
@@ -178,8 +180,9 @@ cmd_list(int argc, char **argv)
 		printf("no plans\n");
 	else
 		json_array_foreach(plans, i, st)
-		    printf("%s  %-10s %lld/%lld steps  %s\n", S(st, "id"), S(st, "state"),
-		           I(st, "steps_applied"), I(st, "steps_total"), S(st, "name") ?: "");
+		    printf("%s  %-10s %lld/%lld steps  %s%s%s\n", S(st, "id"), S(st, "state"),
+		           I(st, "steps_applied"), I(st, "steps_total"), S(st, "name") ?: "",
+		           S(st, "container") ? "  container " : "", S(st, "container") ?: "");
 	nsd_reply_clear(&r);
 	nsd_client_close(c);
 	return 0;

@@ -99,6 +99,10 @@ usage(FILE *f)
 	           "      --max-plans-per-user N  running plans a user but root may have\n"
 	           "                           (default 32)\n"
 	           "      --max-steps-per-user N  steps in them (default 1000000)\n"
+	           "      --oci-listener PATH  be OCI runtimes' seccomp agent on PATH (their\n"
+	           "                           listenerPath; root only)\n"
+	           "      --oci-plans DIR      containers' plans: DIR/NAME.json, NAME their\n"
+	           "                           listenerMetadata (default /etc/nsdd/oci)\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
 	           "  -V, --version            the version\n"
@@ -137,7 +141,7 @@ raise_nofile(void)
 }
 
 struct options {
-	const char *socket_path, *group;
+	const char *socket_path, *group, *oci_path;
 	unsigned long max_conns;
 	bool verbose;
 };
@@ -168,6 +172,8 @@ parse(int argc, char **argv, struct options *o)
 	    {"group", required_argument, NULL, 'g'},
 	    {"max-plans-per-user", required_argument, NULL, 'P'},
 	    {"max-steps-per-user", required_argument, NULL, 'S'},
+	    {"oci-listener", required_argument, NULL, 'O'},
+	    {"oci-plans", required_argument, NULL, 'D'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -203,6 +209,12 @@ parse(int argc, char **argv, struct options *o)
 		case 'p':
 			procfs_set_root(optarg);
 			break;
+		case 'O':
+			o->oci_path = optarg;
+			break;
+		case 'D':
+			oci_set_plans(optarg);
+			break;
 		case 'g':
 			o->group = optarg;
 			break;
@@ -228,14 +240,14 @@ parse(int argc, char **argv, struct options *o)
 }
 
 /*
- * What systemd passes (sd_listen_fds(3)): the socket of nsdd.socket, and the
- * seccomp listeners that a former nsdd left in the fd store. The socket, or
- * -1 if none came.
+ * What systemd passes (sd_listen_fds(3)): the varlink socket, the OCI
+ * runtimes' socket (FileDescriptorName=oci), and the seccomp listeners that
+ * a former nsdd left in the fd store. *sock and *oci are -1 if none came.
  */
-static int
-systemd_fds(void)
+static void
+systemd_fds(int *sock, int *oci)
 {
-	int sock = -1;
+	*sock = *oci = -1;
 #ifdef HAVE_SYSTEMD
 	char **names = NULL;
 	int i, kept = 0, n = sd_listen_fds_with_names(1, &names);
@@ -243,10 +255,13 @@ systemd_fds(void)
 	if (n < 0)
 		log_warnx("sd_listen_fds: %s", strerror(-n));
 	for (i = 0; i < n; i++) {
-		if (names != NULL && strcmp(names[i], SECCOMP_FDNAME) == 0)
+		const char *name = names != NULL ? names[i] : "";
+		if (strcmp(name, SECCOMP_FDNAME) == 0)
 			kept += seccomp_adopt(SD_LISTEN_FDS_START + i);
-		else if (sock < 0)
-			sock = SD_LISTEN_FDS_START + i;
+		else if (strcmp(name, "oci") == 0 && *oci < 0)
+			*oci = SD_LISTEN_FDS_START + i;
+		else if (*sock < 0)
+			*sock = SD_LISTEN_FDS_START + i;
 		else
 			fatalx("socket activation passed more than one socket; nsdd takes one");
 	}
@@ -257,16 +272,15 @@ systemd_fds(void)
 		log_info("took %d seccomp listener%s back from systemd's fd store", kept,
 		         kept == 1 ? "" : "s");
 #endif
-	return sock;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
-	struct options o = {NULL, "nsd", 256, false};
+	struct options o = {NULL, "nsd", NULL, 256, false};
 	size_t i;
-	int rc;
+	int rc, sock, oci;
 
 	if ((rc = parse(argc, argv, &o)) >= 0)
 		return rc;
@@ -289,13 +303,17 @@ main(int argc, char **argv)
 		if (ev == NULL || evsignal_add(ev, NULL) < 0)
 			fatalx("cannot handle signal %d", sigs[i]);
 	}
-	server_listen(systemd_fds(), o.socket_path, (unsigned)o.max_conns, api_dispatch);
+	systemd_fds(&sock, &oci);
+	server_listen(sock, o.socket_path, (unsigned)o.max_conns, api_dispatch);
+	if (oci >= 0 || o.oci_path != NULL)
+		oci_listen(oci, o.oci_path);
 	log_info("nsdd %s ready", PACKAGE_VERSION);
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, "READY=1\nSTATUS=0 plans running, 0 tasks traced");
 #endif
 	event_base_dispatch(nsdd_base);
 	server_close();
+	oci_close();
 	log_info("exiting");
 	return 0;
 }

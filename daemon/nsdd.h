@@ -110,10 +110,19 @@ struct driver;
 struct inflight;
 struct step_ops;
 
-/* --- server.c: the varlink socket and its connections ---------------- */
+/* --- server.c: the varlink socket; oci.c: the OCI runtimes' one ------ */
+
+/* oci.c: containers' plans are DIR/NAME.json (default /etc/nsdd/oci); it
+ * serves runtimes on fd (systemd's socket), or if -1 on path (mode 0600). */
+void oci_set_plans(const char *dir);
+void oci_listen(int fd, const char *path);
+void oci_close(void);
 
 typedef void (*server_dispatch_fn)(struct conn *c, const char *method, json_t *params);
 
+/* A listening socket at path, made with umask mask; fatal on failure, and
+ * if a live server answers on path. */
+int server_bind(const char *path, mode_t mask);
 /* Listens on fd (the socket systemd passed), or if -1 on path. */
 int server_listen(int fd, const char *path, unsigned max_conns, server_dispatch_fn dispatch);
 void server_close(void);
@@ -198,8 +207,8 @@ unsigned plan_calls(const struct plan *plan);
 void plan_count_stop(struct plan *plan);
 void plan_count_notification(struct plan *plan);
 bool plan_seccomp(const struct plan *plan);
-/* Mode seccomp for a running target: the filter nsdd installs in it
- * (install.c); NULL once it is in, or when nsdd installs none. */
+/* Mode seccomp, a running target: the filter nsdd installs (install.c); NULL
+ * once it is in, or if none. */
 struct filter_job {
 	void *prog; /* struct sock_filter[len] */
 	unsigned short len;
@@ -215,6 +224,10 @@ bool plan_emulates(const struct plan *plan);
 /* listener: mode seccomp, the target's filter listener fd; else -1. */
 struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, int listener,
                                struct nsdd_error *e);
+/* A container (oci.c): its init is model's target; the plan takes lfd, its
+ * filter's listener (the caller keeps it on error). */
+struct plan *supervisor_container(struct nsd_plan *model, const char *container, int lfd,
+                                  struct nsdd_error *e);
 /* SetNext: the next targeted syscall of thread tid produces values[0] (a pid
  * array of n levels for a fork); replaces a value not yet used. */
 int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,
@@ -439,9 +452,11 @@ typedef void (*seccomp_gone_fn)(struct plan *plan);
  * gone: no task is under the filter any more. */
 int seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
                  seccomp_gone_fn gone, struct nsdd_error *e);
-/* A listener a former nsdd left in systemd's fd store, under this name: it
- * is answered CONTINUE until it hangs up (its plan is gone with that nsdd).
- * False (and fd closed) if it is not one. */
+/* The same with a listener nsdd has (an OCI runtime's; kept on error). */
+int seccomp_listen(struct plan *plan, int lfd, seccomp_notified_fn notified, seccomp_gone_fn gone,
+                   struct nsdd_error *e);
+/* A listener in systemd's fd store (this name), or one nsdd has no plan for:
+ * answered CONTINUE until it hangs up. False (and fd closed) if not one. */
 #define SECCOMP_FDNAME "seccomp"
 bool seccomp_adopt(int fd);
 /* The plan is over: its listener is answered CONTINUE until it hangs up. */
@@ -449,8 +464,7 @@ void seccomp_plan_ended(struct plan *plan);
 /* The notification id of listener fd is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):
  * what was read of its task's memory since it came is what the call uses. */
 bool seccomp_id_valid(int fd, uint64_t id);
-/* The filter for a plan whose steps make calls, as BPF, for nsdd to install
- * in a running target (install.c); NULL and e if it cannot be made. */
+/* The BPF filter for calls, to install in a running target; NULL and e. */
 struct filter_job *seccomp_filter_new(unsigned calls, struct nsdd_error *e);
 void seccomp_filter_free(struct filter_job *job);
 
@@ -496,6 +510,8 @@ void tracer_unhold_all(void);
  * notification whose task has a pending step brings the task under ptrace
  * for that call. The plan is over: its listener only lets calls through. */
 int tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e);
+/* The same with a listener of nsdd's own (seccomp_listen). */
+int tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e);
 void tracer_plan_ended(struct plan *plan);
 
 /* --- arch.c: registers (x86_64) ------------------------------------------ */

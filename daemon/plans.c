@@ -114,6 +114,7 @@ plan_free(struct plan *plan)
 		json_decref(plan->ptasks[i].unsupported);
 	}
 	free(plan->kept);
+	free(plan->container);
 	free(plan->ptasks);
 	free(ix->pids);
 	free(ix->idx);
@@ -255,6 +256,8 @@ plan_status(const struct plan *plan)
 		return NULL;
 	if (plan->model->name != NULL)
 		json_object_set_new(st, "name", json_string(plan->model->name));
+	if (plan->container != NULL)
+		json_object_set_new(st, "container", json_string(plan->container));
 	json_object_set_new(st, "ptrace_stops", json_integer((json_int_t)plan->stops));
 	if (plan->model->mode == NSD_MODE_SECCOMP)
 		json_object_set_new(st, "notifications",

@@ -79,6 +79,7 @@ struct plan {
 	bool hidden;       /* failed at Submit: never listed, freed when it ends */
 	bool emulate;      /* serves the emulated next_syscall_data file */
 	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
+	char *container;   /* a container's plan (oci.c): the container's id */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;

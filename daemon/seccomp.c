@@ -204,6 +204,21 @@ seccomp_adopt(int fd)
 }
 
 int
+seccomp_listen(struct plan *plan, int lfd, seccomp_notified_fn notified, seccomp_gone_fn gone,
+               struct nsdd_error *e)
+{
+	struct seccomp_notif_sizes sizes;
+
+	if (usable(&sizes, e) < 0)
+		return -1;
+	if (!is_listener(lfd))
+		return nsdd_error_set(e, ERR_INVALID_PLAN, 0, "listener: not a seccomp listener");
+	listen_on(lfd, plan, notified, gone, &sizes);
+	fd_store(lfd);
+	return 0;
+}
+
+int
 seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
              seccomp_gone_fn gone, struct nsdd_error *e)
 {
@@ -219,15 +234,13 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 	if (lfd < 0 && errno != EBADF)
 		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 		                      "cannot take fd %d of pid %d: %s", fd, pid, strerror(errno));
-	if (lfd < 0 || !is_listener(lfd)) {
+	if (lfd < 0 || seccomp_listen(plan, lfd, notified, gone, e) < 0) {
 		if (lfd >= 0)
 			close(lfd);
 		return nsdd_error_set(e, ERR_INVALID_PLAN, 0,
 		                      "listener: fd %d of pid %d is not a seccomp listener", fd,
 		                      pid);
 	}
-	listen_on(lfd, plan, notified, gone, &sizes);
-	fd_store(lfd);
 	return 0;
 }
 

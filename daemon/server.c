@@ -512,9 +512,8 @@ mkdir_parents(char *dir)
 		fatal("cannot create socket directory %s", dir);
 }
 
-/* Refuses to take over a socket that a live server answers on. */
-static int
-bind_own(const char *path)
+int
+server_bind(const char *path, mode_t mask)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char dir[sizeof(sun.sun_path)], *slash;
@@ -542,13 +541,12 @@ bind_own(const char *path)
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		fatal("socket");
-	old = umask(0117);
+	old = umask(mask);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		fatal("cannot bind %s", path);
 	umask(old);
 	if (listen(fd, 128) < 0)
 		fatal("listen %s", path);
-	own_path = strdup(path);
 	return fd;
 }
 
@@ -566,7 +564,8 @@ server_listen(int fd, const char *path, unsigned maxc, server_dispatch_fn fn)
 	}
 #endif
 	if (fd < 0) {
-		fd = bind_own(path);
+		fd = server_bind(path, 0117);
+		own_path = strdup(path);
 		log_info("listening on %s", path);
 	}
 	listener = evconnlistener_new(nsdd_base, accept_cb, NULL,

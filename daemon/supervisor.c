@@ -454,13 +454,15 @@ supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, struct nsdd
 	return supervisor_start(model, owner, 0, listener, e);
 }
 
-/* Mode seccomp: the target is not traced; its filter's listener is taken. */
+/* Mode seccomp: the target is not traced; its filter's listener is taken
+ * (own: nsdd holds it already, from an OCI runtime). */
 static int
-listen_to(struct plan *plan, int listener, struct nsdd_error *e)
+listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 {
 	struct ptask *pt = supervisor_ptask(plan, 0);
 
-	if (tracer_listen(plan, plan->model->target_pid, listener, e) < 0)
+	if ((own ? tracer_listen_fd(plan, listener, e)
+	         : tracer_listen(plan, plan->model->target_pid, listener, e)) < 0)
 		return -1;
 	if (pt != NULL) {
 		pt->pid = plan->model->target_pid;
@@ -468,6 +470,52 @@ listen_to(struct plan *plan, int listener, struct nsdd_error *e)
 		plan_event(plan, EV_ATTACHED, pt);
 	}
 	return 0;
+}
+
+/* The plan is attached: it is listed, timed, and runs on its own. */
+static struct plan *
+started(struct plan *plan)
+{
+	const struct nsd_plan *model = plan->model;
+
+	plan_keep(plan, model->target_pid);
+	TAILQ_INSERT_TAIL(&plans, plan, entry);
+	if (model->timeout_ms > 0) {
+		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
+		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);
+		if (plan->timer != NULL)
+			evtimer_add(plan->timer, &tv);
+	}
+	log_info("plan %s%s%s: attached to %d%s%s, %zu tasks, %zu steps", plan->id,
+	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
+	         plan->container ? ", container " : "", plan->container ? plan->container : "",
+	         model->ntasks, model->nsteps);
+	if (model->nsteps == 0 && !plan->emulate)
+		end(plan, PLAN_COMPLETED, false, NULL);
+	supervisor_notify_status();
+	return plan;
+}
+
+struct plan *
+supervisor_container(struct nsd_plan *model, const char *container, int lfd, struct nsdd_error *e)
+{
+	struct plan *plan;
+
+	if (!plan_within_limits(model, 0, e)) {
+		nsd_plan_free(model);
+		return NULL;
+	}
+	plan = plan_new(model, 0, 0);
+	plan->container = xstrdup(container);
+	if (plan->emulate)
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "next_syscall_data: a container's tree is served through its "
+		               "runtime's filter, not traced");
+	if (plan->emulate || listen_to(plan, lfd, true, e) < 0) {
+		plan_free(plan);
+		return NULL;
+	}
+	return started(plan);
 }
 
 struct plan *
@@ -496,7 +544,7 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		goto fail;
 	}
 	if (listener >= 0) {
-		if (listen_to(plan, listener, e) < 0)
+		if (listen_to(plan, listener, false, e) < 0)
 			goto fail;
 		rc = 0;
 	} else {
@@ -518,21 +566,7 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 	}
 	if (leader != NULL)
 		supervisor_bind(supervisor_ptask(plan, 0), leader);
-	plan_keep(plan, model->target_pid);
-	TAILQ_INSERT_TAIL(&plans, plan, entry);
-	if (model->timeout_ms > 0) {
-		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
-		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);
-		if (plan->timer != NULL)
-			evtimer_add(plan->timer, &tv);
-	}
-	log_info("plan %s%s%s: attached to %d, %zu tasks, %zu steps", plan->id,
-	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
-	         model->ntasks, model->nsteps);
-	if (model->nsteps == 0 && !plan->emulate)
-		end(plan, PLAN_COMPLETED, false, NULL);
-	supervisor_notify_status();
-	return plan;
+	return started(plan);
 fail:
 	seccomp_filter_free(plan->filter);
 	plan_free(plan);

@@ -488,6 +488,12 @@ tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e)
 	return seccomp_take(plan, pid, fd, tracee_notified, supervisor_tree_gone, e);
 }
 
+int
+tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e)
+{
+	return seccomp_listen(plan, lfd, tracee_notified, supervisor_tree_gone, e);
+}
+
 void
 tracer_plan_ended(struct plan *plan)
 {

@@ -102,7 +102,13 @@ grep -q FAILED "$T/loop.out" && fail "a fork failed across the restart: $(grep -
 	fail "seccomp: $(tail "$T/loop.out")"
 inside journalctl -u nsdd.service --no-pager | grep -q 'took 1 seccomp listener back from systemd' ||
 	fail "no listener taken back: $(inside journalctl -u nsdd.service --no-pager | tail)"
-inside systemctl stop nsdd.service nsdd.socket
+# The OCI runtimes' socket came with the service, root's alone.
+[ "$(inside stat -c '%a %U' /run/nsdd/oci.sock)" = "600 root" ] ||
+	fail "oci socket: $(inside stat -c '%a %U' /run/nsdd/oci.sock 2>&1)"
+inside journalctl -u nsdd.service --no-pager |
+	grep -q "seccomp agent on the socket systemd passed" ||
+	fail "no OCI socket from systemd: $(inside journalctl -u nsdd.service --no-pager | tail)"
+inside systemctl stop nsdd.service nsdd.socket nsdd-oci.socket
 [ "$(inside systemctl show -p Result --value nsdd.service)" = success ] ||
 	fail "nsdd did not stop cleanly: $(inside systemctl status nsdd.service 2>&1)"
 inside journalctl -u nsdd.service --no-pager >"$T/journal" 2>&1

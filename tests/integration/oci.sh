@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# nsdd as the OCI runtime's seccomp agent: real containers under runc, whose
+# seccomp profile names nsdd's OCI socket (listenerPath) and a plan
+# (listenerMetadata). The container's pid 1 forks a child and a grandchild,
+# a SysV IPC restorer and an fd restorer; each gets the plan's id.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+command -v runc >/dev/null || skip "runc is not installed (tools/install-deps installs it)"
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+	skip "busybox-static is not installed (tools/install-deps installs it)"
+
+mkdir -p "$T/plans"
+start_nsdd --oci-listener "$T/oci.sock" --oci-plans "$T/plans"
+CONTAINERS=
+# lib.sh's cleanup runs this first: no container outlives the test.
+test_before_stop() {
+	local c
+	for c in $CONTAINERS; do runc delete -f "$c" >/dev/null 2>&1; done
+}
+
+# A rootfs of busybox, and of test programs with the libraries they link
+# (ldd: with a sanitizer build, its runtime too).
+R=$T/rootfs
+mkdir -p "$R/bin" "$R/data"
+cp /bin/busybox "$R/bin/"
+for c in sh echo cat; do ln -s busybox "$R/bin/$c"; done
+for p in ipcrestore fdrestore sigfork; do
+	cp "$PROGS/$p" "$R/bin/$p"
+	for lib in $(ldd "$PROGS/$p" | grep -o '/[^ ]*'); do
+		mkdir -p "$R$(dirname "$lib")"
+		cp -L "$lib" "$R$lib"
+	done
+done
+echo data >"$R/data/file"
+
+# bundle NAME PLAN CMD: a bundle whose profile sends the plan's calls to
+# nsdd, and names plan PLAN; CMD runs as the container's pid 1.
+bundle() {
+	local b=$T/$1
+	mkdir -p "$b"
+	(cd "$b" && runc spec) || fail "runc spec"
+	/usr/bin/python3 - "$b/config.json" "$R" "$T/oci.sock" "$2" "$3" <<'PY' || fail "config.json"
+import json, sys
+path, rootfs, sock, plan, cmd = sys.argv[1:]
+c = json.load(open(path))
+c["root"] = {"path": rootfs, "readonly": False}
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/sh", "-c", cmd]
+c["linux"]["seccomp"] = {
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "listenerPath": sock,
+    "listenerMetadata": plan,
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    "syscalls": [{"names": ["clone", "clone3", "fork", "vfork", "msgget", "semget", "shmget",
+                            "open", "openat", "openat2", "creat"],
+                  "action": "SCMP_ACT_NOTIFY"}]}
+json.dump(c, open(path, "w"), indent=1)
+PY
+}
+# run NAME: runs the container NAME (bundle $T/NAME) to its end.
+run() {
+	CONTAINERS="$CONTAINERS $1"
+	(cd "$T/$1" && timeout 60 runc run "$1" </dev/null) >"$T/$1.out" 2>&1
+}
+expect() { grep -qx -- "$2" "$T/$1.out" || fail "$1: no '$2' in: $(cat "$T/$1.out")"; }
+plan_of() { ctl --json list | tr -d '\n ' | sed 's/},{"id"/}\n{"id"/g' | grep "\"container\":\"$1\""; }
+
+# 1. The restore: pids of pid 1's children and grandchild, an IPC id, an fd.
+script='sh -c "echo child \$\$; sh -c \"echo grandchild \\\$\\\$\"; true"
+	/bin/ipcrestore m:0; /bin/fdrestore o:/data/file; echo done'
+cat >"$T/plans/restore.json" <<'J'
+{"version": 1, "name": "restore", "tasks": {
+  "target": [{"call": "fork", "pid": 100}, {"call": "fork", "pid": 101}, {"call": "fork", "pid": 102}],
+  "100": [{"call": "fork", "pid": 200}],
+  "101": [{"call": "msgget", "id": 98304}],
+  "102": [{"call": "open", "fd": 10, "path": "/data/file"}]}}
+J
+bundle c1 restore "$script"
+run c1 || fail "c1: runc exited $?: $(cat "$T/c1.out")"
+expect c1 'child 100'
+expect c1 'grandchild 200'
+expect c1 'm:0=98304'
+expect c1 'o:/data/file=10 cloexec=0'
+expect c1 done
+plan_of c1 | grep -q '"state":"completed"' || fail "c1: $(ctl --json list)"
+ctl list | grep -q 'completed  6/6 steps  restore  container c1$' || fail "c1: $(ctl list)"
+pass "runc: the container's children, grandchild, IPC id and fd are the plan's"
+
+# 2. A plan that fails (pid 1 is taken: EEXIST) in a container whose pid 1
+#    is the program that forks: with on_failure "detach" it goes on and sees
+#    its fork fail; with "kill" it is killed before it can say so.
+for how in detach kill; do
+	printf '{"version": 1, "on_failure": "%s", "tasks": {"target": [{"call": "fork", "pid": 1}]}}\n' \
+		$how >"$T/plans/fail-$how.json"
+	bundle "f$how" "fail-$how" 'exec /bin/sigfork 1'
+	run "f$how"
+	rc=$?
+	plan_of "f$how" | grep -q '"state":"failed"' || fail "f$how: $(ctl --json list)"
+	if [ $how = detach ]; then
+		[ $rc = 1 ] || fail "fdetach: runc exited $rc: $(cat "$T/fdetach.out")"
+		expect fdetach 'fork: File exists'
+	else
+		[ $rc = 137 ] && ! grep -q fork "$T/fkill.out" ||
+			fail "fkill: runc exited $rc: $(cat "$T/fkill.out")"
+	fi
+done
+pass "a failing plan: the container goes on (detach) or is killed (kill)"
+
+# 3. Two containers at once, each with its plan; and one whose plan does not
+#    exist, which runs as if nsdd were not there.
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}]}}' >"$T/plans/two-a.json"
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 400}]}}' >"$T/plans/two-b.json"
+for c in a b; do
+	bundle "two$c" "two-$c" 'sh -c "echo child \$\$"; sh -c "echo again \$\$"; echo done'
+done
+bundle nosuch nosuch 'sh -c "echo child \$\$"; echo done'
+run twoa &
+a=$!
+run twob &
+b=$!
+run nosuch || fail "nosuch: $(cat "$T/nosuch.out")"
+wait $a || fail "twoa: $(cat "$T/twoa.out")"
+wait $b || fail "twob: $(cat "$T/twob.out")"
+expect twoa 'child 300'
+expect twob 'child 400'
+expect nosuch done
+grep -q 'container nosuch: not served (.*nosuch.json: No such file or directory); its calls are let through' \
+	"$T/nsdd.log" || fail "nosuch: $(tail -5 "$T/nsdd.log")"
+pass "two containers at once get their plans' pids; one with no plan runs untouched"
+
+# 4. Hostile clients on the OCI socket: each is logged and dropped, and
+#    nsdd keeps no fd of theirs.
+fds=$(ls "/proc/$NSDD_PID/fd" | wc -l)
+/usr/bin/python3 - "$T/oci.sock" <<'PY' || fail "hostile clients"
+import json, os, socket, sys, time
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+state = {"ociVersion": "1.0.2", "fds": ["seccompFd"], "pid": os.getpid(), "metadata": "restore",
+         "state": {"id": "evil", "status": "creating", "pid": os.getpid(), "bundle": "/"}}
+s = conn(); s.close()                                          # nothing at all
+s = conn(); s.sendall(b"{not json"); s.close()                 # not JSON
+s = conn(); s.sendall(json.dumps(state).encode()); s.close()   # no fd
+null = os.open("/dev/null", os.O_RDONLY)                       # an fd, not a listener
+s = conn(); socket.send_fds(s, [json.dumps(state).encode()], [null]); s.close()
+bad = dict(state, state=dict(state["state"], id="../../etc"))  # not a container id
+s = conn(); socket.send_fds(s, [json.dumps(bad).encode()], [null]); s.close()
+s = conn(); s.sendall(b" " * 70000); s.close()                  # too big
+time.sleep(0.5)
+PY
+ctl info >/dev/null || fail "nsdd stopped answering"
+for why in 'closed with nothing sent' 'its state is not JSON' 'state: fds names 1 fds, 0 came' \
+	'container evil: fd is not a seccomp listener' 'state: id is not a container id' \
+	'its state is over 65536 bytes'; do
+	grep -qF "$why" "$T/nsdd.log" || fail "hostile: no '$why' in: $(tail -12 "$T/nsdd.log")"
+done
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    sys.exit(0)
+sys.exit(1)' "$T/oci.sock" || fail "nobody could connect to the OCI socket"
+[ "$(ls "/proc/$NSDD_PID/fd" | wc -l)" = "$fds" ] || fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
+pass "hostile clients on the OCI socket are dropped with the reason; only root may connect"
