@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# nsdd as the OCI runtime's seccomp agent: real containers under runc, whose
-# seccomp profile names nsdd's OCI socket (listenerPath) and a plan
-# (listenerMetadata). The container's pid 1 forks a child and a grandchild,
-# a SysV IPC restorer and an fd restorer; each gets the plan's id.
+# nsdd as the OCI runtime's seccomp agent: real containers under runc, crun
+# and podman, whose seccomp profile names nsdd's OCI socket (listenerPath)
+# and a plan (listenerMetadata). The container's pid 1 forks a child and a
+# grandchild, a SysV IPC restorer and an fd restorer; each gets the plan's
+# id. The rest (failing plans, two containers, hostile clients) uses runc.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 command -v runc >/dev/null || skip "runc is not installed (tools/install-deps installs it)"
@@ -13,11 +14,24 @@ command -v runc >/dev/null || skip "runc is not installed (tools/install-deps in
 mkdir -p "$T/plans"
 start_nsdd --oci-listener "$T/oci.sock" --oci-plans "$T/plans"
 CONTAINERS=
-# lib.sh's cleanup runs this first: no container outlives the test.
+# lib.sh's cleanup runs this first: no container outlives the test, nor
+# the cgroups podman made for it.
 test_before_stop() {
 	local c
-	for c in $CONTAINERS; do runc delete -f "$c" >/dev/null 2>&1; done
+	for c in $CONTAINERS; do
+		case $c in
+		*-crun) crun delete -f "$c" >/dev/null 2>&1 ;;
+		*-podman) podman rm -f "$c" >/dev/null 2>&1 ;;
+		*) runc delete -f "$c" >/dev/null 2>&1 ;;
+		esac
+	done
+	for c in $(find /sys/fs/cgroup -maxdepth 2 -type d -name libpod_parent); do
+		case " $LIBPOD_BEFORE " in *" $c "*) continue ;; esac
+		find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
 }
+LIBPOD_BEFORE=$(find /sys/fs/cgroup -maxdepth 2 -type d -name libpod_parent | tr '\n' ' ')
 
 # A rootfs of busybox, and of test programs with the libraries they link
 # (ldd: with a sanitizer build, its runtime too).
@@ -34,58 +48,98 @@ for p in ipcrestore fdrestore sigfork; do
 done
 echo data >"$R/data/file"
 
-# bundle NAME PLAN CMD: a bundle whose profile sends the plan's calls to
-# nsdd, and names plan PLAN; CMD runs as the container's pid 1.
+# The profile: the plan's calls go to nsdd, and PLAN names the plan.
+profile() {
+	/usr/bin/python3 - "$T/oci.sock" "$1" <<'PY'
+import json, sys
+print(json.dumps({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "listenerPath": sys.argv[1],
+    "listenerMetadata": sys.argv[2],
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    "syscalls": [{"names": ["clone", "clone3", "fork", "vfork", "msgget", "semget", "shmget",
+                            "open", "openat", "openat2", "creat"],
+                  "action": "SCMP_ACT_NOTIFY"}]}))
+PY
+}
+# bundle NAME PLAN CMD: a bundle with that profile; CMD runs as pid 1.
 bundle() {
 	local b=$T/$1
 	mkdir -p "$b"
 	(cd "$b" && runc spec) || fail "runc spec"
-	/usr/bin/python3 - "$b/config.json" "$R" "$T/oci.sock" "$2" "$3" <<'PY' || fail "config.json"
+	profile "$2" >"$b/profile.json"
+	printf '%s' "$3" >"$b/cmd"
+	/usr/bin/python3 - "$b/config.json" "$R" "$b/profile.json" "$3" <<'PY' || fail "config.json"
 import json, sys
-path, rootfs, sock, plan, cmd = sys.argv[1:]
+path, rootfs, profile, cmd = sys.argv[1:]
 c = json.load(open(path))
 c["root"] = {"path": rootfs, "readonly": False}
 c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/sh", "-c", cmd]
-c["linux"]["seccomp"] = {
-    "defaultAction": "SCMP_ACT_ALLOW",
-    "listenerPath": sock,
-    "listenerMetadata": plan,
-    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-    "syscalls": [{"names": ["clone", "clone3", "fork", "vfork", "msgget", "semget", "shmget",
-                            "open", "openat", "openat2", "creat"],
-                  "action": "SCMP_ACT_NOTIFY"}]}
+c["linux"]["seccomp"] = json.load(open(profile))
 json.dump(c, open(path, "w"), indent=1)
 PY
 }
-# run NAME: runs the container NAME (bundle $T/NAME) to its end.
+# crun 1.8.1 refuses a cgroup v1 host with a cgroup2 hierarchy beside it
+# ("hybrid"); an empty cgroup.controllers over that hierarchy's, in a mount
+# namespace of the run's own, makes it go, and leaves the host as it was.
+: >"$T/empty"
+hybrid() {
+	if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+		unshare --mount --propagation private sh -c \
+			'mount --bind "$0" /sys/fs/cgroup/unified/cgroup.controllers && exec "$@"' \
+			"$T/empty" "$@"
+	else
+		"$@"
+	fi
+}
+# podman sets RLIMIT_NOFILE to 1048576 by default (and ignores --ulimit with
+# --rootfs here), which root without CAP_SYS_RESOURCE may not: lower ones.
+printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n' >"$T/containers.conf"
+# run NAME: runs the container NAME (bundle $T/NAME) to its end, with the
+# runtime its name ends with (runc by default).
 run() {
+	local b=$T/$1
 	CONTAINERS="$CONTAINERS $1"
-	(cd "$T/$1" && timeout 60 runc run "$1" </dev/null) >"$T/$1.out" 2>&1
+	case $1 in
+	*-crun) (cd "$b" && hybrid timeout 60 crun run "$1" </dev/null) ;;
+	*-podman)
+		CONTAINERS_CONF=$T/containers.conf hybrid timeout 60 podman run --name "$1" \
+			--network none --security-opt seccomp="$b/profile.json" --rootfs "$R" \
+			/bin/sh -c "$(cat "$b/cmd")" </dev/null
+		;;
+	*) (cd "$b" && timeout 60 runc run "$1" </dev/null) ;;
+	esac >"$T/$1.out" 2>&1
 }
 expect() { grep -qx -- "$2" "$T/$1.out" || fail "$1: no '$2' in: $(cat "$T/$1.out")"; }
 plan_of() { ctl --json list | tr -d '\n ' | sed 's/},{"id"/}\n{"id"/g' | grep "\"container\":\"$1\""; }
 
-# 1. The restore: pids of pid 1's children and grandchild, an IPC id, an fd.
+# 1. The restore, under each runtime: pids of pid 1's children and
+#    grandchild, an IPC id, an fd.
 script='sh -c "echo child \$\$; sh -c \"echo grandchild \\\$\\\$\"; true"
 	/bin/ipcrestore m:0; /bin/fdrestore o:/data/file; echo done'
-cat >"$T/plans/restore.json" <<'J'
-{"version": 1, "name": "restore", "tasks": {
+n=0
+for rt in runc crun podman; do
+	command -v $rt >/dev/null || { echo "($rt is not installed: not tested)"; continue; }
+	n=$((n + 1))
+	cat >"$T/plans/restore-$rt.json" <<'J'
+{"version": 1, "tasks": {
   "target": [{"call": "fork", "pid": 100}, {"call": "fork", "pid": 101}, {"call": "fork", "pid": 102}],
   "100": [{"call": "fork", "pid": 200}],
   "101": [{"call": "msgget", "id": 98304}],
   "102": [{"call": "open", "fd": 10, "path": "/data/file"}]}}
 J
-bundle c1 restore "$script"
-run c1 || fail "c1: runc exited $?: $(cat "$T/c1.out")"
-expect c1 'child 100'
-expect c1 'grandchild 200'
-expect c1 'm:0=98304'
-expect c1 'o:/data/file=10 cloexec=0'
-expect c1 done
-plan_of c1 | grep -q '"state":"completed"' || fail "c1: $(ctl --json list)"
-ctl list | grep -q 'completed  6/6 steps  restore  container c1$' || fail "c1: $(ctl list)"
-pass "runc: the container's children, grandchild, IPC id and fd are the plan's"
+	bundle "c1-$rt" "restore-$rt" "$script"
+	run "c1-$rt" || fail "$rt: exit $?: $(cat "$T/c1-$rt.out")"
+	expect "c1-$rt" 'child 100'
+	expect "c1-$rt" 'grandchild 200'
+	expect "c1-$rt" 'm:0=98304'
+	expect "c1-$rt" 'o:/data/file=10 cloexec=0'
+	expect "c1-$rt" done
+	[ "$(ctl list | grep -c 'completed  6/6 steps    container [0-9a-z-]*$')" = $n ] ||
+		fail "$rt: $(ctl list)"
+	pass "$rt: the container's children, grandchild, IPC id and fd are the plan's"
+done
 
 # 2. A plan that fails (pid 1 is taken: EEXIST) in a container whose pid 1
 #    is the program that forks: with on_failure "detach" it goes on and sees
