@@ -52,7 +52,7 @@
 
 struct oci_conn {
 	int sock;
-	struct event *ev;
+	struct event *ev, *deadline;
 	char *buf;
 	size_t len;
 	int fds[FDS_MAX];
@@ -74,6 +74,7 @@ conn_free(struct oci_conn *c)
 		if (c->fds[i] >= 0)
 			close(c->fds[i]);
 	event_free(c->ev);
+	event_free(c->deadline);
 	close(c->sock);
 	free(c->buf);
 	free(c);
@@ -276,6 +277,25 @@ serve(struct oci_conn *c, const struct state *s)
 		log_warnx("container %s: fd is not a seccomp listener", s->id);
 }
 
+/* The state is a JSON object: it may be whole only when it ends in '}'. */
+static bool
+may_be_whole(const struct oci_conn *c)
+{
+	size_t i = c->len;
+
+	while (i > 0 && strchr(" \t\r\n", c->buf[i - 1]) != NULL)
+		i--;
+	return i > 0 && c->buf[i - 1] == '}';
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	drop(arg, "no state within %d seconds", DEADLINE_S);
+}
+
 static void
 conn_cb(evutil_socket_t sock, short what, void *arg)
 {
@@ -287,10 +307,7 @@ conn_cb(evutil_socket_t sock, short what, void *arg)
 	ssize_t n;
 
 	(void)sock;
-	if (what & EV_TIMEOUT) {
-		drop(c, "no state within %d seconds", DEADLINE_S);
-		return;
-	}
+	(void)what;
 	if (c->len == STATE_MAX) {
 		drop(c, "its state is over %d bytes", STATE_MAX);
 		return;
@@ -300,13 +317,18 @@ conn_cb(evutil_socket_t sock, short what, void *arg)
 			drop(c, "recvmsg: %s", strerror(errno));
 		return;
 	}
+	if (n > 0 && !may_be_whole(c))
+		return; /* parsed once it may be whole: a byte at a time costs no more */
 	doc = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES, &err);
 	if (doc == NULL && n > 0 && (size_t)err.position >= c->len)
 		return; /* the state goes on in the next read */
+	if (doc == NULL && c->len == 0) {
+		drop(c, "closed with nothing sent");
+		return;
+	}
 	if (doc == NULL) {
-		drop(c, n == 0 && c->len == 0 ? "closed with nothing sent"
-		        : n == 0              ? "closed before its state was complete"
-		                              : "its state is not JSON");
+		drop(c, (size_t)err.position >= c->len ? "closed before its state was complete"
+		                                       : "its state is not JSON");
 		return;
 	}
 	if (c->truncated || !parse_state(doc, c->nfds, &s, why, sizeof(why))) {
@@ -341,8 +363,10 @@ accept_cb(struct evconnlistener *l, evutil_socket_t sock, struct sockaddr *sa, i
 	c->sock = sock;
 	c->buf = xcalloc(1, STATE_MAX);
 	nconns++;
+	/* A deadline for the whole state, not reset by each byte that comes. */
 	if ((c->ev = event_new(nsdd_base, sock, EV_READ | EV_PERSIST, conn_cb, c)) == NULL ||
-	    event_add(c->ev, &tv) < 0)
+	    (c->deadline = evtimer_new(nsdd_base, deadline_cb, c)) == NULL ||
+	    event_add(c->ev, NULL) < 0 || evtimer_add(c->deadline, &tv) < 0)
 		fatalx("out of memory");
 }
 
