@@ -97,22 +97,24 @@ hybrid() {
 # --rootfs here), which root without CAP_SYS_RESOURCE may not: lower ones.
 printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n' >"$T/containers.conf"
 # run NAME: runs the container NAME (bundle $T/NAME) to its end, with the
-# runtime its name ends with (runc by default).
+# runtime its name ends with (runc by default). Container ids are the
+# test's own ($CID NAME): runtimes name containers machine-wide.
+CID=nsdd$$-
 run() {
-	local b=$T/$1
-	CONTAINERS="$CONTAINERS $1"
+	local b=$T/$1 id=$CID$1
+	CONTAINERS="$CONTAINERS $id"
 	case $1 in
-	*-crun) (cd "$b" && hybrid timeout 60 crun run "$1" </dev/null) ;;
+	*-crun) (cd "$b" && hybrid timeout 60 crun run "$id" </dev/null) ;;
 	*-podman)
-		CONTAINERS_CONF=$T/containers.conf hybrid timeout 60 podman run --name "$1" \
+		CONTAINERS_CONF=$T/containers.conf hybrid timeout 60 podman run --name "$id" \
 			--network none --security-opt seccomp="$b/profile.json" --rootfs "$R" \
 			/bin/sh -c "$(cat "$b/cmd")" </dev/null
 		;;
-	*) (cd "$b" && timeout 60 runc run "$1" </dev/null) ;;
+	*) (cd "$b" && timeout 60 runc run "$id" </dev/null) ;;
 	esac >"$T/$1.out" 2>&1
 }
 expect() { grep -qx -- "$2" "$T/$1.out" || fail "$1: no '$2' in: $(cat "$T/$1.out")"; }
-plan_of() { ctl --json list | tr -d '\n ' | sed 's/},{"id"/}\n{"id"/g' | grep "\"container\":\"$1\""; }
+plan_of() { ctl --json list | tr -d '\n ' | sed 's/},{"id"/}\n{"id"/g' | grep "\"container\":\"$CID$1\""; }
 
 # 1. The restore, under each runtime: pids of pid 1's children and
 #    grandchild, an IPC id, an fd.
@@ -179,7 +181,7 @@ wait $b || fail "twob: $(cat "$T/twob.out")"
 expect twoa 'child 300'
 expect twob 'child 400'
 expect nosuch done
-grep -q 'container nosuch: not served (.*nosuch.json: No such file or directory); its calls are let through' \
+grep -q "container ${CID}nosuch: not served (.*nosuch.json: No such file or directory); its calls are let through" \
 	"$T/nsdd.log" || fail "nosuch: $(tail -5 "$T/nsdd.log")"
 pass "two containers at once get their plans' pids; one with no plan runs untouched"
 
@@ -203,12 +205,21 @@ s = conn(); socket.send_fds(s, [json.dumps(state).encode()], [null]); s.close()
 bad = dict(state, state=dict(state["state"], id="../../etc"))  # not a container id
 s = conn(); socket.send_fds(s, [json.dumps(bad).encode()], [null]); s.close()
 s = conn(); s.sendall(b" " * 70000); s.close()                  # too big
+s = conn()                                                     # a byte at a time
+start = time.time()
+try:
+    while time.time() - start < 8:
+        s.send(b"{" if time.time() == start else b" ")
+        time.sleep(0.25)
+    sys.exit("a client trickling bytes was served for 8 seconds")
+except (BrokenPipeError, ConnectionResetError):
+    pass
 time.sleep(0.5)
 PY
 ctl info >/dev/null || fail "nsdd stopped answering"
 for why in 'closed with nothing sent' 'its state is not JSON' 'state: fds names 1 fds, 0 came' \
 	'container evil: fd is not a seccomp listener' 'state: id is not a container id' \
-	'its state is over 65536 bytes'; do
+	'its state is over 65536 bytes' 'no state within 5 seconds'; do
 	grep -qF "$why" "$T/nsdd.log" || fail "hostile: no '$why' in: $(tail -12 "$T/nsdd.log")"
 done
 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '

@@ -40,6 +40,31 @@ while [ $i -lt 150 ]; do
 done
 echo done
 LOOP
+# A runc bundle whose container forks 300 times, slowly, with nsdd as its
+# seccomp agent (plan "restart" in /etc/nsdd/oci): run across a restart.
+OCI=no
+if command -v runc >/dev/null && [ -x /bin/busybox ]; then
+	OCI=yes
+	mkdir -p "$S/root/etc/nsdd/oci" "$S/root/nsdd-oci/rootfs/bin"
+	echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 100}]}}' \
+		>"$S/root/etc/nsdd/oci/restart.json"
+	cp /bin/busybox "$S/root/nsdd-oci/rootfs/bin/"
+	for c in sh echo sleep; do ln -s busybox "$S/root/nsdd-oci/rootfs/bin/$c"; done
+	(cd "$S/root/nsdd-oci" && runc spec) || fail "runc spec"
+	/usr/bin/python3 - "$S/root/nsdd-oci/config.json" <<'PY' || fail "config.json"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["root"]["readonly"] = False
+c["process"]["args"] = ["/bin/sh", "-c", 'i=0; while [ $i -lt 300 ]; do '
+                        'sh -c "echo pid \\$\\$" || echo FAILED; i=$((i + 1)); sleep 0.02; done; echo done']
+c["linux"]["seccomp"] = {
+    "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/nsdd/oci.sock",
+    "listenerMetadata": "restart", "architectures": ["SCMP_ARCH_X86_64"],
+    "syscalls": [{"names": ["clone", "clone3", "fork", "vfork"], "action": "SCMP_ACT_NOTIFY"}]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+fi
 # Units that would touch the host, or that the image enables for itself.
 mask=$S/root/etc/systemd/system
 for u in systemd-sysctl.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
@@ -108,6 +133,29 @@ inside journalctl -u nsdd.service --no-pager | grep -q 'took 1 seccomp listener 
 inside journalctl -u nsdd.service --no-pager |
 	grep -q "seccomp agent on the socket systemd passed" ||
 	fail "no OCI socket from systemd: $(inside journalctl -u nsdd.service --no-pager | tail)"
+# A runc container whose seccomp agent is nsdd: its plan is served, and its
+# forks go on across a restart of nsdd (its listener waits in the fd store).
+if [ $OCI = yes ]; then
+	inside runc run --bundle /nsdd-oci nsdd-test-oci </dev/null >"$T/oci.out" 2>&1 &
+	oci=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c '^pid ' "$T/oci.out")" -ge 30 ] && break
+		sleep 0.1
+	done
+	grep -qx 'pid 100' "$T/oci.out" || fail "oci: $(cat "$T/oci.out")"
+	inside systemctl restart nsdd.service || fail "oci restart"
+	wait $oci || fail "oci: runc exited $?: $(tail "$T/oci.out")"
+	grep -q FAILED "$T/oci.out" && fail "oci: a fork failed across the restart"
+	[ "$(grep -c '^pid ' "$T/oci.out")" = 300 ] && grep -qx done "$T/oci.out" ||
+		fail "oci: $(tail "$T/oci.out")"
+	[ "$(inside journalctl -u nsdd.service --no-pager | grep -c 'took 1 seccomp listener back')" = 2 ] ||
+		fail "oci: no listener taken back: $(inside journalctl -u nsdd.service --no-pager | tail)"
+	inside journalctl -u nsdd.service --no-pager | grep -q 'container nsdd-test-oci, 1 tasks' ||
+		fail "oci: no plan for the container"
+	echo "a runc container kept forking across a restart of nsdd"
+else
+	echo "(runc or busybox-static is missing: the OCI part is not run)"
+fi
 inside systemctl stop nsdd.service nsdd.socket nsdd-oci.socket
 [ "$(inside systemctl show -p Result --value nsdd.service)" = success ] ||
 	fail "nsdd did not stop cleanly: $(inside systemctl status nsdd.service 2>&1)"
@@ -124,4 +172,4 @@ S=$S T=$T top_builddir=$top_builddir timeout 240 unshare --mount --propagation p
 rc=$?
 [ $rc = 77 ] && skip "cannot mount a cgroup2 hierarchy for systemd here"
 [ $rc = 0 ] || fail "systemd test (exit $rc)"
-pass "socket-activated nsdd under a real systemd: plans ran; a tree in mode seccomp kept forking across a restart of nsdd (fd store); stopped cleanly"
+pass "socket-activated nsdd under a real systemd: plans ran; a tree in mode seccomp and a runc container kept forking across restarts of nsdd (fd store); stopped cleanly"
