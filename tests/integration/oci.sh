@@ -149,7 +149,8 @@ done
 for how in detach kill; do
 	printf '{"version": 1, "on_failure": "%s", "tasks": {"target": [{"call": "fork", "pid": 1}]}}\n' \
 		$how >"$T/plans/fail-$how.json"
-	bundle "f$how" "fail-$how" 'exec /bin/sigfork 1'
+	# One signal, not a storm: each signal to a seized task costs stops.
+	bundle "f$how" "fail-$how" 'exec /bin/sigfork 1 1000000'
 	run "f$how"
 	rc=$?
 	plan_of "f$how" | grep -q '"state":"failed"' || fail "f$how: $(ctl --json list)"
@@ -184,6 +185,19 @@ expect nosuch done
 grep -q "container ${CID}nosuch: not served (.*nosuch.json: No such file or directory); its calls are let through" \
 	"$T/nsdd.log" || fail "nosuch: $(tail -5 "$T/nsdd.log")"
 pass "two containers at once get their plans' pids; one with no plan runs untouched"
+
+# 3b. A container that exits with steps left: its listener hangs up, and
+#     the plan fails and says so.
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 500}, {"call": "fork", "pid": 501}]}}' \
+	>"$T/plans/short.json"
+bundle short short 'sh -c "echo child \$\$"; echo done'
+run short || fail "short: $(cat "$T/short.out")"
+expect short 'child 500'
+for _ in $(seq 50); do plan_of short | grep -q '"state":"failed"' && break; sleep 0.1; done
+id=$(plan_of short | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+ctl status "$id" | grep -q 'error: task target exited with status 0 with 1 step pending' ||
+	fail "short: $(ctl status "$id")"
+pass "a container that exits with a step left: its plan fails, and says why"
 
 # 4. Hostile clients on the OCI socket: each is logged and dropped, and
 #    nsdd keeps no fd of theirs.

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Forks while a signal whose handler has no SA_RESTART keeps arriving:
- *   sigfork N
- * A second thread sends SIGUSR1 to the main thread without pause until the
+ *   sigfork N [USEC]
+ * A second thread sends SIGUSR1 to the main thread (every USEC microseconds;
+ * by default without pause) until the
  * main thread has forked N times. fork(2) never fails with EINTR (the kernel
  * makes it again, -ERESTARTNOINTR), so neither may it here. Prints each
  * child's pid, then "forks=N signals=S", or "fork: ERROR" and exits 1.
@@ -22,6 +23,7 @@
 static pid_t main_tid;
 static atomic_int done;
 static atomic_long signals;
+static long usec;
 
 static void
 on_signal(int sig)
@@ -34,8 +36,11 @@ static void *
 sender(void *arg)
 {
 	(void)arg;
-	while (!atomic_load(&done))
+	while (!atomic_load(&done)) {
 		syscall(SYS_tgkill, getpid(), main_tid, SIGUSR1);
+		if (usec > 0)
+			usleep((useconds_t)usec);
+	}
 	return NULL;
 }
 
@@ -46,6 +51,7 @@ main(int argc, char **argv)
 	pthread_t th;
 	int i, n = argc > 1 ? atoi(argv[1]) : 100;
 
+	usec = argc > 2 ? atol(argv[2]) : 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART */
 	sigaction(SIGUSR1, &sa, NULL);
