@@ -257,7 +257,7 @@ systemd_fds(int *sock, int *oci)
 	for (i = 0; i < n; i++) {
 		const char *name = names != NULL ? names[i] : "";
 		if (strcmp(name, SECCOMP_FDNAME) == 0)
-			kept += seccomp_adopt(SD_LISTEN_FDS_START + i);
+			kept += seccomp_adopt(SD_LISTEN_FDS_START + i, false);
 		else if (strcmp(name, "oci") == 0 && *oci < 0)
 			*oci = SD_LISTEN_FDS_START + i;
 		else if (*sock < 0)

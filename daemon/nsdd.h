@@ -455,10 +455,10 @@ int seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notif
 /* The same with a listener nsdd has (an OCI runtime's; kept on error). */
 int seccomp_listen(struct plan *plan, int lfd, seccomp_notified_fn notified, seccomp_gone_fn gone,
                    struct nsdd_error *e);
-/* A listener in systemd's fd store (this name), or one nsdd has no plan for:
- * answered CONTINUE until it hangs up. False (and fd closed) if not one. */
+/* A listener from systemd's fd store (this name), or one with no plan (store:
+ * put it there): answered CONTINUE until it hangs up; false, closed, if not. */
 #define SECCOMP_FDNAME "seccomp"
-bool seccomp_adopt(int fd);
+bool seccomp_adopt(int fd, bool store);
 /* The plan is over: its listener is answered CONTINUE until it hangs up. */
 void seccomp_plan_ended(struct plan *plan);
 /* The notification id of listener fd is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):

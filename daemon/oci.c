@@ -273,7 +273,7 @@ serve(struct oci_conn *c, const struct state *s)
 		snprintf(why, sizeof(why), "%s", e.reason);
 	}
 	log_warnx("container %s: not served (%s); its calls are let through", s->id, why);
-	if (!seccomp_adopt(lfd))
+	if (!seccomp_adopt(lfd, true))
 		log_warnx("container %s: fd is not a seccomp listener", s->id);
 }
 

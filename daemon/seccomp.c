@@ -188,18 +188,19 @@ fd_store(int fd)
 }
 
 bool
-seccomp_adopt(int fd)
+seccomp_adopt(int fd, bool store)
 {
 	struct seccomp_notif_sizes sizes;
 	struct nsdd_error e;
 
 	if (!is_listener(fd) || usable(&sizes, &e) < 0) {
-		log_warnx("fd %d from systemd's fd store is not a seccomp listener nsdd can answer",
-		          fd);
+		log_warnx("fd %d is not a seccomp listener nsdd can answer", fd);
 		close(fd);
 		return false;
 	}
 	listen_on(fd, NULL, NULL, NULL, &sizes);
+	if (store)
+		fd_store(fd);
 	return true;
 }
 

@@ -146,6 +146,11 @@ pass "a target with a listener already: the plan fails with seccomp(2)'s reason;
 #    timeout ends it, and the target runs on, free and unfiltered.
 sh -c 'while :; do :; done' &
 spin=$!
+# Long past its start (the loader's syscalls): 50 ms of user time as sh.
+for _ in $(seq 100); do
+	[ "$(cat /proc/$spin/comm)" = sh ] && [ "$(awk '{print $14}' /proc/$spin/stat)" -ge 5 ] && break
+	sleep 0.05
+done
 printf '{"version": 1, "mode": "seccomp", "timeout_ms": 300, "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 800}]}}\n' \
 	$spin >"$T/spin.json"
 ctl submit --wait "$T/spin.json" >"$T/spin.out" 2>&1 && fail "spin: the plan completed"

@@ -45,7 +45,7 @@ LOOP
 OCI=no
 if command -v runc >/dev/null && [ -x /bin/busybox ]; then
 	OCI=yes
-	mkdir -p "$S/root/etc/nsdd/oci" "$S/root/nsdd-oci/rootfs/bin"
+	mkdir -p "$S/root/etc/nsdd/oci" "$S/root/nsdd-oci/rootfs/bin" "$S/root/nsdd-oci-nosuch"
 	echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 100}]}}' \
 		>"$S/root/etc/nsdd/oci/restart.json"
 	cp /bin/busybox "$S/root/nsdd-oci/rootfs/bin/"
@@ -63,6 +63,11 @@ c["linux"]["seccomp"] = {
     "listenerMetadata": "restart", "architectures": ["SCMP_ARCH_X86_64"],
     "syscalls": [{"names": ["clone", "clone3", "fork", "vfork"], "action": "SCMP_ACT_NOTIFY"}]}
 json.dump(c, open(sys.argv[1], "w"))
+# The same container with no plan of that name: served CONTINUE, and kept
+# in the fd store too.
+c["linux"]["seccomp"]["listenerMetadata"] = "nosuch"
+c["root"]["path"] = "/nsdd-oci/rootfs"
+json.dump(c, open(sys.argv[1].replace("nsdd-oci/", "nsdd-oci-nosuch/"), "w"))
 PY
 fi
 # Units that would touch the host, or that the image enables for itself.
@@ -138,6 +143,8 @@ inside journalctl -u nsdd.service --no-pager |
 if [ $OCI = yes ]; then
 	inside runc run --bundle /nsdd-oci nsdd-test-oci </dev/null >"$T/oci.out" 2>&1 &
 	oci=$!
+	inside runc run --bundle /nsdd-oci-nosuch nsdd-test-nosuch </dev/null >"$T/nosuch.out" 2>&1 &
+	nosuch=$!
 	for _ in $(seq 100); do
 		[ "$(grep -c '^pid ' "$T/oci.out")" -ge 30 ] && break
 		sleep 0.1
@@ -145,14 +152,17 @@ if [ $OCI = yes ]; then
 	grep -qx 'pid 100' "$T/oci.out" || fail "oci: $(cat "$T/oci.out")"
 	inside systemctl restart nsdd.service || fail "oci restart"
 	wait $oci || fail "oci: runc exited $?: $(tail "$T/oci.out")"
-	grep -q FAILED "$T/oci.out" && fail "oci: a fork failed across the restart"
-	[ "$(grep -c '^pid ' "$T/oci.out")" = 300 ] && grep -qx done "$T/oci.out" ||
-		fail "oci: $(tail "$T/oci.out")"
-	[ "$(inside journalctl -u nsdd.service --no-pager | grep -c 'took 1 seccomp listener back')" = 2 ] ||
-		fail "oci: no listener taken back: $(inside journalctl -u nsdd.service --no-pager | tail)"
+	wait $nosuch || fail "oci nosuch: runc exited $?: $(tail "$T/nosuch.out")"
+	for f in oci nosuch; do
+		grep -q FAILED "$T/$f.out" && fail "$f: a fork failed across the restart"
+		[ "$(grep -c '^pid ' "$T/$f.out")" = 300 ] && grep -qx done "$T/$f.out" ||
+			fail "$f: $(tail "$T/$f.out")"
+	done
+	inside journalctl -u nsdd.service --no-pager | grep -q 'took 2 seccomp listeners back' ||
+		fail "oci: no listeners taken back: $(inside journalctl -u nsdd.service --no-pager | tail)"
 	inside journalctl -u nsdd.service --no-pager | grep -q 'container nsdd-test-oci, 1 tasks' ||
 		fail "oci: no plan for the container"
-	echo "a runc container kept forking across a restart of nsdd"
+	echo "two runc containers (one with a plan, one without) kept forking across a restart of nsdd"
 else
 	echo "(runc or busybox-static is missing: the OCI part is not run)"
 fi
