@@ -227,8 +227,11 @@ parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
 		         json_is_array(fds) ? json_array_size(fds) : 0, nfds);
 		return false;
 	}
-	json_array_foreach(fds, i, v) if ((name = json_string_value(v)) != NULL &&
-	                                  strcmp(name, "seccompFd") == 0) s->fd = (int)i;
+	json_array_foreach(fds, i, v)
+	{
+		if ((name = json_string_value(v)) != NULL && strcmp(name, "seccompFd") == 0)
+			s->fd = (int)i;
+	}
 	if (s->fd < 0) {
 		snprintf(why, len, "state: no seccompFd in fds");
 		return false;
@@ -283,7 +286,7 @@ may_be_whole(const struct oci_conn *c)
 {
 	size_t i = c->len;
 
-	while (i > 0 && strchr(" \t\r\n", c->buf[i - 1]) != NULL)
+	while (i > 0 && memchr(" \t\r\n", c->buf[i - 1], 4) != NULL)
 		i--;
 	return i > 0 && c->buf[i - 1] == '}';
 }
