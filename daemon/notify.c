@@ -79,8 +79,13 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	t->seized = t->armed = true;
 	supervisor_tracee_added(plan);
 	supervisor_seized(pt, &t->task);
-	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
+	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0) {
+		/* Not interrupted, the call would wait on the unanswered notification
+		 * for ever: it goes on unplanned, and the task's next one is taken. */
 		log_warn("PTRACE_INTERRUPT %d", pid);
+		t->armed = false;
+		return false;
+	}
 	log_debug("task %d: seized for its %s", pid, sc->name);
 	return true;
 }
