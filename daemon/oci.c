@@ -50,6 +50,10 @@
 #define PLAN_MAX     (16 << 20)
 #define NAME_MAX_LEN 64
 
+/* What a plan name and a container id are made of. */
+static const char name_chars[] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+
 struct oci_conn {
 	int sock;
 	struct event *ev, *deadline;
@@ -141,7 +145,7 @@ good_name(const char *s)
 
 	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.')
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+	return strspn(s, name_chars) == n;
 }
 
 /* Root's own, and no one else may write to it. */
@@ -241,8 +245,7 @@ parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
 		return false;
 	}
 	if (strlen(s->id) == 0 || strlen(s->id) > 1024 ||
-	    strspn(s->id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-	        strlen(s->id)) {
+	    strspn(s->id, name_chars) != strlen(s->id)) {
 		snprintf(why, len, "state: id is not a container id");
 		return false;
 	}

@@ -148,18 +148,23 @@ held_wait() { # PID: it waits for nsdd's answer
 	kill -CONT "$NSDD_PID"
 	fail "task $1 does not wait for nsdd: $(cat "/proc/$1/wchan")"
 }
-p=$(plan held <<'J'
-{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}]}}
-J
-)
-fds=$(ls "/proc/$NSDD_PID/fd" | wc -l)
-for how in signal kill; do
+# heldfork under plan $p in mode seccomp, its stdin a FIFO on fd 7 (each
+# line lets it fork once), ready for its first line; $run is nsdctl's pid.
+start_heldfork() {
 	rm -f "$T/held.in"
 	mkfifo "$T/held.in"
 	ctl run --new-ns --mode seccomp "$p" -- "$PROGS/heldfork" 2 <"$T/held.in" >"$T/out" 2>&1 &
 	run=$!
 	exec 7>"$T/held.in"
 	wait_for "$T/out" '^ready 1$'
+}
+p=$(plan held <<'J'
+{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}]}}
+J
+)
+fds=$(ls "/proc/$NSDD_PID/fd" | wc -l)
+for how in signal kill; do
+	start_heldfork
 	target=$(pgrep -nx heldfork)
 	kill -STOP "$NSDD_PID"
 	echo >&7
@@ -191,12 +196,7 @@ pass "held notifications: a signal's restart is handled once; a task killed whil
 # 8. Without systemd's fd store, a killed nsdd takes the listener with it:
 #    the tree's targeted calls fail with ENOSYS from then on, as nsdd(8) and
 #    nsdd --help say. (systemd.sh: with the store, they wait for a new nsdd.)
-rm -f "$T/held.in"
-mkfifo "$T/held.in"
-ctl run --new-ns --mode seccomp "$p" -- "$PROGS/heldfork" 2 <"$T/held.in" >"$T/out" 2>&1 &
-run=$!
-exec 7>"$T/held.in"
-wait_for "$T/out" '^ready 1$'
+start_heldfork
 echo >&7
 wait_for "$T/out" '^ready 2$'
 expect 'child=300' "gone"

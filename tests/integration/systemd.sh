@@ -117,15 +117,20 @@ grep -qx 'child=1000' "$T/run.out" && grep -qx 'grandchild=2001' "$T/run.out" ||
 # Mode seccomp across a restart of nsdd: the filter's listener waits in the
 # fd store meanwhile, and the tree's forks all succeed (with no store they
 # would fail with ENOSYS).
+# forking OUT FIRST: once OUT, the output of a tree that prints "pid N" at
+# each fork, shows 20 forks, the first of them pid FIRST, nsdd is restarted.
+forking() {
+	for _ in $(seq 100); do
+		[ "$(grep -c '^pid ' "$1")" -ge 20 ] && break
+		sleep 0.1
+	done
+	grep -qx "pid $2" "$1" || fail "$1: $(cat "$1")"
+	inside systemctl restart nsdd.service || fail "restart: $(inside systemctl status nsdd.service 2>&1)"
+}
 inside /usr/local/bin/nsdctl run --new-ns --mode seccomp /nsdd-test-seccomp.json -- \
 	/bin/sh /nsdd-test-loop.sh >"$T/loop.out" 2>&1 &
 loop=$!
-for _ in $(seq 100); do
-	[ "$(grep -c '^pid ' "$T/loop.out")" -ge 20 ] && break
-	sleep 0.1
-done
-grep -qx 'pid 1000' "$T/loop.out" || fail "seccomp: $(cat "$T/loop.out")"
-inside systemctl restart nsdd.service || fail "restart: $(inside systemctl status nsdd.service 2>&1)"
+forking "$T/loop.out" 1000
 wait $loop || fail "seccomp run: exit $?: $(tail "$T/loop.out")"
 grep -q FAILED "$T/loop.out" && fail "a fork failed across the restart: $(grep -v '^pid' "$T/loop.out")"
 [ "$(grep -c '^pid ' "$T/loop.out")" = 150 ] && grep -qx done "$T/loop.out" ||
@@ -145,12 +150,7 @@ if [ $OCI = yes ]; then
 	oci=$!
 	inside runc run --bundle /nsdd-oci-nosuch nsdd-test-nosuch </dev/null >"$T/nosuch.out" 2>&1 &
 	nosuch=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c '^pid ' "$T/oci.out")" -ge 30 ] && break
-		sleep 0.1
-	done
-	grep -qx 'pid 100' "$T/oci.out" || fail "oci: $(cat "$T/oci.out")"
-	inside systemctl restart nsdd.service || fail "oci restart"
+	forking "$T/oci.out" 100
 	wait $oci || fail "oci: runc exited $?: $(tail "$T/oci.out")"
 	wait $nosuch || fail "oci nosuch: runc exited $?: $(tail "$T/nosuch.out")"
 	for f in oci nosuch; do
