@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,15 +55,46 @@ shutdown_check(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(shutdown_timer, &tick);
 }
 
+/*
+ * SIGCHLD is blocked and read from a signalfd: one wake-up of the loop, one
+ * reap of every status there is. (libevent's own signal events run their
+ * callback once per signal caught, and each ptrace stop is one.)
+ */
+static void
+sigchld_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct signalfd_siginfo si[8];
+
+	(void)what;
+	(void)arg;
+	while (read(fd, si, sizeof(si)) > 0)
+		;
+	tracer_reap();
+}
+
+static void
+watch_children(void)
+{
+	struct event *ev;
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		fatal("cannot watch for SIGCHLD");
+	ev = event_new(nsdd_base, fd, EV_READ | EV_PERSIST, sigchld_cb, NULL);
+	if (ev == NULL || event_add(ev, NULL) < 0)
+		fatalx("cannot watch for SIGCHLD");
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	(void)arg;
 	switch (sig) {
-	case SIGCHLD:
-		tracer_reap();
-		break;
 	case SIGTERM:
 	case SIGINT:
 		if (shutting_down)
@@ -277,7 +309,7 @@ systemd_fds(int *sock, int *oci)
 int
 main(int argc, char **argv)
 {
-	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
+	static const int sigs[] = {SIGTERM, SIGINT};
 	struct options o = {NULL, "nsd", NULL, 256, false};
 	size_t i;
 	int rc, sock, oci;
@@ -303,6 +335,7 @@ main(int argc, char **argv)
 		if (ev == NULL || evsignal_add(ev, NULL) < 0)
 			fatalx("cannot handle signal %d", sigs[i]);
 	}
+	watch_children();
 	systemd_fds(&sock, &oci);
 	server_listen(sock, o.socket_path, (unsigned)o.max_conns, api_dispatch);
 	if (oci >= 0 || o.oci_path != NULL)
