@@ -334,12 +334,51 @@ plan_unwatch(struct watch *w)
 }
 
 void
-plan_emit(struct plan *plan)
+plan_emit_now(struct plan *plan)
 {
 	struct watch *w, *next;
 
+	plan->emit_due = false;
 	TAILQ_FOREACH_SAFE(w, &plan->watches, entry, next)
 	plan_watch_resume(w);
+}
+
+/* A Watch may end its connection and so a plan: the list is walked anew. */
+static void
+emit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct plan *plan;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+again:
+	TAILQ_FOREACH(plan, &plans, entry)
+	if (plan->emit_due) {
+		plan_emit_now(plan);
+		goto again;
+	}
+}
+
+/*
+ * A running plan's events reach its Watches once the event loop is back,
+ * after the task whose stop made them is running again: no tracee waits
+ * while nsdd writes JSON to a socket. A plan's final event goes at once.
+ */
+void
+plan_emit(struct plan *plan)
+{
+	static struct event *ev;
+
+	if (TAILQ_EMPTY(&plan->watches))
+		return;
+	if (plan->state != PLAN_RUNNING ||
+	    (ev == NULL && (ev = event_new(nsdd_base, -1, 0, emit_cb, NULL)) == NULL)) {
+		plan_emit_now(plan);
+		return;
+	}
+	plan->emit_due = true;
+	event_active(ev, EV_TIMEOUT, 1);
 }
 
 struct plan *

@@ -78,6 +78,7 @@ struct plan {
 	bool ending;       /* a final state is chosen; tasks are being let go */
 	bool hidden;       /* failed at Submit: never listed, freed when it ends */
 	bool emulate;      /* serves the emulated next_syscall_data file */
+	bool emit_due;     /* events wait for the loop to reach its Watches */
 	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
 	char *container;   /* a container's plan (oci.c): the container's id */
 	enum plan_state final;
@@ -117,8 +118,10 @@ void plan_free(struct plan *plan);
 void plan_shrink(struct plan *plan);
 /* Drops the oldest finished plans past what is kept. */
 void plan_prune(void);
-/* The plan's newest events go to its Watches. */
+/* The plan's newest events go to its Watches: from the event loop while it
+ * runs, at once with plan_emit_now() (and for its final event). */
 void plan_emit(struct plan *plan);
+void plan_emit_now(struct plan *plan);
 /* SIGKILLs every kept process that is still the one the plan made. */
 void plan_kill_kept(struct plan *plan);
 

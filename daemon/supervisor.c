@@ -392,11 +392,14 @@ supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const stru
 		snprintf(e->syscall, sizeof(e->syscall), "%s", syscall);
 	if (error != NULL)
 		e->error = xstrdup(error);
-	plan_emit(plan);
-	/* A tree may use its file without end: once its Watches have had them
-	 * (plan_emit delivers at once), old events go, as a finished plan's do. */
-	if (plan->events.n > NEXT_DATA_EVENTS_MAX)
+	/* A tree may use its file without end: once its Watches have had them,
+	 * old events go, as a finished plan's do. */
+	if (plan->events.n > NEXT_DATA_EVENTS_MAX) {
+		plan_emit_now(plan);
 		events_trim(&plan->events);
+	} else {
+		plan_emit(plan);
+	}
 }
 
 void
