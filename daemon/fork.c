@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "../lib/filter.h"
 #include "log.h"
 #include "nsdd.h"
 
@@ -56,7 +57,7 @@ struct fork_step {
 	 * kernel has read the arguments. */
 	unsigned long long saved_addr;
 	size_t saved_len;
-	unsigned char saved[256];
+	unsigned char saved[NSD_MAX_LEVELS * sizeof(int32_t) + NSD_OWN_CLONE3_SIZE];
 };
 
 static struct fork_step *
@@ -105,12 +106,13 @@ rewrite_clone3(struct task *t, struct fork_step *fs, struct clone_args_v2 *ca)
 	const struct nsd_step *s = fs->f.s;
 	struct user_regs_struct r = fs->regs;
 	int32_t set_tid[NSD_MAX_LEVELS] = {0};
-	unsigned long long base = arch_scratch(&r, sizeof(set_tid) + sizeof(*ca));
-	uint64_t args[6] = {base + sizeof(set_tid), sizeof(*ca), 0, 0, 0, 0};
+	unsigned char own[NSD_OWN_CLONE3_SIZE] = {0}; /* *ca, zero-padded */
+	unsigned long long base = arch_scratch(&r, sizeof(set_tid) + sizeof(own));
+	uint64_t args[6] = {base + sizeof(set_tid), sizeof(own), 0, 0, 0, 0};
 	/* One round trip: save the bytes, then write over them. */
-	struct mem_op ops[3] = {{MEM_READ, base, fs->saved, sizeof(set_tid) + sizeof(*ca)},
+	struct mem_op ops[3] = {{MEM_READ, base, fs->saved, sizeof(fs->saved)},
 	                        {MEM_WRITE, base, set_tid, sizeof(set_tid)},
-	                        {MEM_WRITE, base + sizeof(set_tid), ca, sizeof(*ca)}};
+	                        {MEM_WRITE, base + sizeof(set_tid), own, sizeof(own)}};
 
 	/* Docker's default profile, for one, fails clone3 with ENOSYS. */
 	if (filter_allows(t->tid, &r, SYS_clone3, args) == FILTER_DENIES) {
@@ -121,9 +123,10 @@ rewrite_clone3(struct task *t, struct fork_step *fs, struct clone_args_v2 *ca)
 	ca->flags &= ~(uint64_t)CLONE_UNTRACED; /* nsdd must see the child to restore it */
 	ca->set_tid = base;
 	ca->set_tid_size = s->npids;
+	memcpy(own, ca, sizeof(*ca));
 	/* Below the red zone is no one's by the ABI, yet a small stack may end
 	 * there and other data begin: the bytes are saved and put back. */
-	fs->saved_len = sizeof(set_tid) + sizeof(*ca);
+	fs->saved_len = sizeof(fs->saved);
 	fs->saved_addr = base;
 	if (t->drv->mem(t, ops, 3) < 0) {
 		log_debug("task %d: cannot write clone3 args below its stack: %s", t->tid,
@@ -134,7 +137,7 @@ rewrite_clone3(struct task *t, struct fork_step *fs, struct clone_args_v2 *ca)
 	}
 	arch_set_nr(&r, SYS_clone3);
 	arch_set_arg(&r, 0, base + sizeof(set_tid));
-	arch_set_arg(&r, 1, sizeof(*ca));
+	arch_set_arg(&r, 1, sizeof(own));
 	if (!set_regs(t, fs, &r))
 		return false;
 	fs->how = FORK_CLONE3;

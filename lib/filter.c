@@ -6,6 +6,15 @@
 #include "filter.h"
 #include "nsd/plan.h"
 
+static int
+notify(scmp_filter_ctx ctx, int nr)
+{
+	if (nr == SCMP_SYS(clone3))
+		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+		                        SCMP_A1(SCMP_CMP_NE, NSD_OWN_CLONE3_SIZE));
+	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+}
+
 scmp_filter_ctx
 nsd_filter_new(unsigned calls, int *err)
 {
@@ -23,8 +32,7 @@ nsd_filter_new(unsigned calls, int *err)
 		seccomp_arch_add(ctx, arches[i]);
 	for (call = 0; call < NSD_CALL_COUNT; call++)
 		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
-			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
-			                           seccomp_syscall_resolve_name(*name), 0)) < 0) {
+			if ((rc = notify(ctx, seccomp_syscall_resolve_name(*name))) < 0) {
 				/* A targeted call the filter missed would go unplanned. */
 				seccomp_release(ctx);
 				*err = rc;

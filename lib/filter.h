@@ -15,4 +15,13 @@
  */
 scmp_filter_ctx nsd_filter_new(unsigned calls, int *err);
 
+/*
+ * The size nsdd gives the clone3 it rewrites a targeted fork into: struct
+ * clone_args zero-padded to a size no C library passes (the kernel takes any
+ * size up to a page whose unknown tail is zero). The filter lets a clone3 of
+ * this size through: nsdd made it, and a second notification would only be
+ * answered CONTINUE.
+ */
+#define NSD_OWN_CLONE3_SIZE 128
+
 #endif
