@@ -384,11 +384,25 @@ verify(struct task *t, struct fork_step *fs, struct task *c)
 	step_applied(t, s, name, mechanism_of(t, fs), s->pids[0], s->pids[0]);
 }
 
+/* Puts the task's registers back as it made the call, with its result. */
+static void
+restore(struct task *t, struct fork_step *fs, long long rval)
+{
+	struct user_regs_struct r = fs->regs;
+
+	if (!fs->modified)
+		return;
+	arch_set_return(&r, (long)rval);
+	t->drv->set_regs(t, &r);
+}
+
 /*
  * The fork event: the child exists, so its pids are settled and the
- * namespaces are free again. The step is decided here, not at syscall exit:
- * a task killed or replaced by another thread's execve after creating the
- * child never reaches its exit, yet the child has the pid it has.
+ * namespaces are free again. The step is decided and ends here, not at
+ * syscall exit: a task killed or replaced by another thread's execve after
+ * creating the child never reaches its exit, yet the child has the pid it
+ * has. The kernel has read the call's arguments, and stores the result over
+ * the register put back here, so the task needs no exit stop for this step.
  */
 static void
 fork_event(struct task *t, struct task *c)
@@ -413,18 +427,8 @@ fork_event(struct task *t, struct task *c)
 		t->no_set_tid = c->no_set_tid = true; /* the child inherits both */
 	unlock(t, fs);
 	verify(t, fs, c);
-}
-
-/* Puts the task's registers back as it made the call, with its result. */
-static void
-restore(struct task *t, struct fork_step *fs, long long rval)
-{
-	struct user_regs_struct r = fs->regs;
-
-	if (!fs->modified)
-		return;
-	arch_set_return(&r, (long)rval);
-	t->drv->set_regs(t, &r);
+	restore(t, fs, 0);
+	step_end(t);
 }
 
 /* The rewritten clone3 failed: the task makes its own call again (with ns_last_pid). */
@@ -494,11 +498,6 @@ fork_exit(struct task *t, long long rval, bool is_error)
 
 	if (fs->how == FORK_RETRY)
 		return; /* a signal handler's syscall before the call is made again */
-	if (fs->decided) {
-		restore(t, fs, rval);
-		step_end(t);
-		return;
-	}
 	undecided_exit(t, fs, rval, is_error);
 }
 

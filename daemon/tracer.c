@@ -424,6 +424,8 @@ handle_fork(struct tracee *t)
 		t->task.step->ops->event(&t->task, &c->task);
 	else
 		c->task.drv->let_go(&c->task); /* a fork no step applies to */
+	if (t->task.step == NULL)
+		t->to_exit = false; /* the step ended at its event: no exit stop needed */
 	if (c->stopped)
 		adopt_orphan(c);
 }
