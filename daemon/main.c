@@ -63,13 +63,14 @@ shutdown_check(evutil_socket_t fd, short what, void *arg)
 static void
 sigchld_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct signalfd_siginfo si[8];
+	struct signalfd_siginfo si;
+	pid_t sender = 0;
 
 	(void)what;
 	(void)arg;
-	while (read(fd, si, sizeof(si)) > 0)
-		;
-	tracer_reap();
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		sender = (pid_t)si.ssi_pid;
+	tracer_reap(sender);
 }
 
 static void

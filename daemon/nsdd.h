@@ -496,7 +496,7 @@ bool syscall_targeted(const struct sc_info *sc, unsigned calls);
  * is the task of pid, and *seized counts the tracees made, failure or not. */
 int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct task **leader,
                   size_t *seized, struct nsdd_error *e);
-void tracer_reap(void);
+void tracer_reap(pid_t sender); /* on SIGCHLD: sender is its si_pid, or 0 */
 /* Lets go of every tracee of plan: detached, or with kill, killed. */
 void tracer_let_go(struct plan *plan, bool kill);
 /* tracee.c: a task nsdd traces, in any plan; one of plan's whose pid in a

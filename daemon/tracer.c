@@ -306,24 +306,20 @@ tracee_exiting(struct tracee *t)
 	tracee_exited(t, (int)status);
 }
 
-/* SIGCHLD came with no status to collect: a tracee may have been removed. */
+/*
+ * SIGCHLD came with no status to collect: its sender may be a tracee that
+ * the kernel removed unreported. Only the sender is looked at: a sweep of
+ * every tracee cost a waitid() each, and with thousands traced most wake-ups
+ * find nothing (a stop's status is often taken before its signal is read).
+ */
 static void
-sweep(void)
+sweep(pid_t sender)
 {
-	struct tracee *t;
-	bool again = true;
+	struct tracee *t = sender > 0 ? tracee_find(sender) : NULL;
 
-	/* Freeing one may end its plan and free others: start over each time. */
-	while (again) {
-		again = false;
-		TAILQ_FOREACH(t, &tracees, entry)
-		if (t != in_hand && !t->gone && tracee_vanished(t)) {
-			log_debug("task %d vanished: replaced by another thread's execve",
-			          t->task.tid);
-			tracee_gone(t, 0);
-			again = true;
-			break;
-		}
+	if (t != NULL && t != in_hand && !t->gone && tracee_vanished(t)) {
+		log_debug("task %d vanished: replaced by another thread's execve", t->task.tid);
+		tracee_gone(t, 0);
 	}
 }
 
@@ -504,7 +500,7 @@ tracer_plan_ended(struct plan *plan)
 
 /* Collects every pending wait status; runs on SIGCHLD. */
 void
-tracer_reap(void)
+tracer_reap(pid_t sender)
 {
 	struct tracee *t;
 	int status;
@@ -534,5 +530,5 @@ tracer_reap(void)
 		handle_stop(t, status);
 	}
 	if (!got)
-		sweep();
+		sweep(sender);
 }
