@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -105,11 +106,23 @@ send_msg(struct conn *c, json_t *msg)
 	}
 }
 
+/* A message this big was parsed into many small blocks: once they are
+ * freed, malloc gives the memory back rather than keep it for ever. */
+#define TRIM_AFTER (1024 * 1024)
+
 static void
 call_done(struct conn *c)
 {
+	json_int_t size = json_integer_value(json_object_get(c->call, "size"));
+
 	json_decref(c->call);
 	c->call = NULL;
+#ifdef __GLIBC__
+	if (size >= TRIM_AFTER)
+		malloc_trim(0);
+#else
+	(void)size;
+#endif
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
