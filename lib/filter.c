@@ -9,9 +9,11 @@
 static int
 notify(scmp_filter_ctx ctx, int nr)
 {
+	const struct scmp_arg_cmp own = {
+	    .arg = 1, .op = SCMP_CMP_NE, .datum_a = NSD_OWN_CLONE3_SIZE, .datum_b = 0};
+
 	if (nr == SCMP_SYS(clone3))
-		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
-		                        SCMP_A1(SCMP_CMP_NE, NSD_OWN_CLONE3_SIZE));
+		return seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, 1, &own);
 	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 }
 
