@@ -106,23 +106,20 @@ send_msg(struct conn *c, json_t *msg)
 	}
 }
 
-/* A message this big was parsed into many small blocks: once they are
- * freed, malloc gives the memory back rather than keep it for ever. */
-#define TRIM_AFTER (1024 * 1024)
-
 static void
 call_done(struct conn *c)
 {
-	json_int_t size = json_integer_value(json_object_get(c->call, "size"));
+	/* A message of 1 MiB or more was parsed into many small blocks: once
+	 * they are freed, malloc gives the memory back rather than keep it. */
+	bool big = json_integer_value(json_object_get(c->call, "size")) >= 1024 * 1024;
 
 	json_decref(c->call);
 	c->call = NULL;
 #ifdef __GLIBC__
-	if (size >= TRIM_AFTER)
+	if (big)
 		malloc_trim(0);
-#else
-	(void)size;
 #endif
+	(void)big;
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
