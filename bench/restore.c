@@ -1,22 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A restorer of a process tree, for make bench:
- *   restore MODE N BASE
+ *   restore MODE N BASE [M]
  * recreates N processes, a tree 4 levels deep (fanout 8, in breadth-first
  * order: node i is pid BASE + i, node 0 the restorer itself), depth first:
  * each process makes its children one after another, each child makes its
- * subtree and exits, and its parent waits for it. MODE says how a child
- * gets its pid:
- *   clone3   clone3() with set_tid: CRIU's way (needs CAP_CHECKPOINT_RESTORE)
- *   lastpid  ns_last_pid written, then fork(), under a lock on that file
- *   plain    fork() as is: native, or under nsdd, whose plan gives the pids
- * Prints the nanoseconds the whole restore took, and exits 1 if a process
- * did not get its pid (BASE + i; in plain mode only under a plan).
- * Threads are left out: an in-process thread with set_tid needs an
- * assembly trampoline (CRIU has one), which a benchmark should not carry.
+ * subtree and exits, and its parent waits for it. Nodes 0 to M-1 (M
+ * defaults to 0) first make a thread each, tid BASE + N + i, which ends at
+ * once. MODE says how a child gets its pid:
+ *   clone3   clone3() with set_tid: CRIU's way (needs CAP_CHECKPOINT_RESTORE);
+ *            a thread starts in a few lines of assembly that end it at once,
+ *            since it has no TLS of its own for C code to run on
+ *   lastpid  ns_last_pid written, then fork() or pthread_create(), under a
+ *            lock on that file
+ *   plain    fork() and pthread_create() as they are: native, or under
+ *            nsdd, whose plan gives the pids
+ * Prints the nanoseconds the whole restore took, and exits 1 if a task did
+ * not get its pid (in plain mode checked only with RESTORE_CHECK set).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -34,9 +38,21 @@
 #define FANOUT 8
 
 static const char *mode;
-static long n, base;
+static long n, base, m;
 static int lastpid_fd = -1;
 static int wrong;
+
+/* ns_last_pid = want - 1, under a lock on the file that the caller releases. */
+static int
+set_last_pid(pid_t want)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d", want - 1);
+
+	if (flock(lastpid_fd, LOCK_EX) < 0 || pwrite(lastpid_fd, buf, (size_t)len, 0) != len)
+		return -1;
+	return 0;
+}
 
 static pid_t
 make_child(long node)
@@ -52,10 +68,7 @@ make_child(long node)
 		return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	}
 	if (strcmp(mode, "lastpid") == 0) {
-		char buf[16];
-		int len = snprintf(buf, sizeof(buf), "%d", want - 1);
-		if (flock(lastpid_fd, LOCK_EX) < 0 ||
-		    pwrite(lastpid_fd, buf, (size_t)len, 0) != len)
+		if (set_last_pid(want) < 0)
 			return -1;
 		pid = fork();
 		if (pid != 0)
@@ -65,12 +78,75 @@ make_child(long node)
 	return fork();
 }
 
-/* Makes node's children and their subtrees, then returns. */
+/* clone3 for a thread that exits before it runs any C code. */
+static long
+clone3_thread(struct clone_args *ca)
+{
+	register long size asm("rsi") = sizeof(*ca);
+	long ret;
+
+	asm volatile("syscall\n\t"
+	             "test %%rax, %%rax\n\t"
+	             "jnz 1f\n\t"
+	             "mov %[exit], %%eax\n\t"
+	             "xor %%edi, %%edi\n\t"
+	             "syscall\n"
+	             "1:"
+	             : "=a"(ret)
+	             : "0"((long)SYS_clone3), "D"(ca), "r"(size), [exit] "i"(SYS_exit)
+	             : "rcx", "r11", "memory");
+	return ret;
+}
+
+static void *
+thread_main(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+static pid_t
+start_thread(pid_t want)
+{
+	pthread_t th;
+	pid_t tid = -1;
+
+	if (strcmp(mode, "clone3") == 0) {
+		struct clone_args ca;
+		size_t stack = 16384;
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+		           CLONE_SYSVSEM;
+		ca.stack = (uint64_t)(uintptr_t)malloc(stack);
+		ca.stack_size = stack;
+		ca.set_tid = (uint64_t)(uintptr_t)&want;
+		ca.set_tid_size = 1;
+		return ca.stack == 0 ? -1 : (pid_t)clone3_thread(&ca);
+	}
+	if (strcmp(mode, "lastpid") == 0 && set_last_pid(want) < 0)
+		return -1;
+	if (pthread_create(&th, NULL, thread_main, &tid) != 0 || pthread_join(th, NULL) != 0)
+		tid = -1;
+	if (strcmp(mode, "lastpid") == 0)
+		flock(lastpid_fd, LOCK_UN);
+	return tid;
+}
+
+/* Makes node's thread, children and their subtrees, then returns. */
 static void
 subtree(long node)
 {
 	long c;
 
+	if (node < m) {
+		pid_t want = (pid_t)(base + n + node), tid = start_thread(want);
+		if (tid < 0) {
+			perror("restore: thread");
+			exit(2);
+		}
+		if (strcmp(mode, "plain") != 0 || getenv("RESTORE_CHECK") != NULL)
+			wrong |= tid != want;
+	}
 	for (c = node * FANOUT + 1; c <= node * FANOUT + FANOUT && c < n; c++) {
 		pid_t pid = make_child(c);
 		int status;
@@ -96,13 +172,14 @@ main(int argc, char **argv)
 {
 	struct timespec a, b;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: restore clone3|lastpid|plain N BASE\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: restore clone3|lastpid|plain N BASE [M]\n");
 		return 2;
 	}
 	mode = argv[1];
 	n = atol(argv[2]);
 	base = atol(argv[3]);
+	m = argc == 5 ? atol(argv[4]) : 0;
 	if (strcmp(mode, "lastpid") == 0 &&
 	    (lastpid_fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR | O_CLOEXEC)) < 0) {
 		perror("restore: ns_last_pid");
