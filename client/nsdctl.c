@@ -20,7 +20,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
     {"submit", cmd_submit, "[--wait] PLAN", "submit a plan for a running target; print its id"},
-    {"run", cmd_run, "[--new-ns] [--next-syscall-data] [PLAN] -- CMD [ARG...]",
+    {"run", cmd_run, "[--new-ns [--init]] [--next-syscall-data] [PLAN] -- CMD [ARG...]",
      "start CMD under a plan and wait for it"},
     {"status", cmd_status, "[ID]", "show a plan, or every plan"},
     {"list", cmd_list, "", "list the plans nsdd knows"},

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -134,45 +135,134 @@ install_filter(unsigned calls)
 	return fd;
 }
 
+/* How nsdctl run starts CMD. */
+struct start {
+	char **cmd;
+	unsigned calls; /* of the plan's steps: what a filter notifies */
+	bool seccomp;   /* CMD gets a filter, whose listener goes to nsdd */
+	bool newns;     /* in new pid and IPC namespaces */
+	bool init;      /* as pid 2, under a minimal init */
+	int go[2];      /* nsdctl writes a byte once nsdd has the target */
+	int ready[2];   /* with seccomp or init: CMD's process says it is there */
+};
+
+#define NO_FILTER INT_MIN /* the ready word of a CMD without a filter */
+
 /*
- * The child waits on a pipe until nsdd has seized it, so that nsdd sees CMD
- * from its first instruction: the wait is a blocking read, which nsdd's
- * PTRACE_INTERRUPT turns into a stop before the read can return. In mode
- * seccomp it installs its filter first and tells nsdctl its listener's fd.
+ * The task that becomes CMD waits on a pipe until nsdd has seized it, so
+ * that nsdd sees CMD from its first instruction: the wait is a blocking
+ * read, which nsdd's PTRACE_INTERRUPT turns into a stop before the read can
+ * return. In mode seccomp it installs its filter first; it tells nsdctl
+ * its listener's fd (or NO_FILTER) when nsdctl asked for a ready word.
  */
 __attribute__((noreturn)) static void
-child(int go, int ready, unsigned calls, char **cmd, bool newns)
+exec_cmd(const struct start *s)
 {
 	char byte;
 	int fd;
 
+	if (s->ready[1] >= 0) {
+		fd = s->seccomp ? install_filter(s->calls) : NO_FILTER;
+		if (write(s->ready[1], &fd, sizeof(fd)) != sizeof(fd) ||
+		    (fd < 0 && fd != NO_FILTER))
+			_exit(127);
+		close(s->ready[1]);
+	}
+	if (read(s->go[0], &byte, 1) != 1)
+		_exit(127); /* nsdctl gave up: never run CMD untraced */
+	close(s->go[0]);
+	execvp(s->cmd[0], s->cmd);
+	fprintf(stderr, "nsdctl: cannot run %s: %s\n", s->cmd[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * --init: pid 1 of the new namespace, CMD's parent. It reaps every task
+ * left to it, passes on to CMD the signals a terminal or a service manager
+ * sends, and exits with CMD's status, which ends the namespace's other
+ * tasks. SIGCHLD and those signals were blocked before CMD's fork: none is
+ * lost, and CMD starts with the signal mask nsdctl had.
+ */
+__attribute__((noreturn)) static void
+init(pid_t cmd, const sigset_t *set)
+{
+	siginfo_t si;
+	pid_t pid;
+	int status;
+
+	for (;;) {
+		if (sigwaitinfo(set, &si) < 0)
+			continue;
+		if (si.si_signo != SIGCHLD) {
+			kill(cmd, si.si_signo);
+			continue;
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == cmd)
+				_exit(WIFEXITED(status) ? WEXITSTATUS(status)
+				                        : 128 + WTERMSIG(status));
+	}
+}
+
+__attribute__((noreturn)) static void
+child(const struct start *s)
+{
+	static const int passed[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+	                             SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+	sigset_t set, old;
+	size_t i;
+	pid_t pid;
+
 	/* pid 1 of the new pid namespace mounts its own /proc in a private
 	 * mount namespace (nsdctl keeps the host's, where the pid it submits
 	 * means what it says): /proc/<getpid()> names CMD, not a host process. */
-	if (newns &&
+	if (s->newns &&
 	    (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)) {
 		fprintf(stderr, "nsdctl: --new-ns: cannot mount a /proc of its own: %s\n",
 		        strerror(errno));
 		_exit(127);
 	}
-	if (ready >= 0) {
-		fd = install_filter(calls);
-		if (write(ready, &fd, sizeof(fd)) != sizeof(fd) || fd < 0)
-			_exit(127);
-		close(ready);
+	if (!s->init)
+		exec_cmd(s);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
+		sigaddset(&set, passed[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if ((pid = fork()) == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		exec_cmd(s);
 	}
-	if (read(go, &byte, 1) != 1)
-		_exit(127); /* nsdctl gave up: never run CMD untraced */
-	close(go);
-	execvp(cmd[0], cmd);
-	fprintf(stderr, "nsdctl: cannot run %s: %s\n", cmd[0], strerror(errno));
-	_exit(127);
+	if (pid < 0) {
+		fprintf(stderr, "nsdctl: --init: cannot fork: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(s->go[0]);
+	close(s->ready[1]);
+	init(pid, &set);
+}
+
+/* With --init, CMD is the only child of the init nsdctl made. */
+static pid_t
+only_child(pid_t pid)
+{
+	char path[64];
+	long child = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &child) != 1)
+		child = -1;
+	fclose(f);
+	return (pid_t)child;
 }
 
 #define RUN_USAGE                                                                                  \
-	"usage: nsdctl run [--new-ns] [--mode ptrace|seccomp] [--next-syscall-data] [PLAN] -- "    \
-	"CMD [ARG...]"
+	"usage: nsdctl run [--new-ns [--init]] [--mode ptrace|seccomp] [--next-syscall-data] "     \
+	"[PLAN] -- CMD [ARG...]"
 
 /* The plan of a run: PLAN, or with --next-syscall-data alone, an empty one. */
 static json_t *
@@ -210,60 +300,76 @@ calls_of(json_t *doc)
 	return calls;
 }
 
-/* Starts cmd traced under doc: the child's pid; -2 if nsdd refused the
- * plan, -1 if nsdctl could not start it. */
+/* Takes CMD's ready word: its listener in *listener, or -1 without a filter. */
+static bool
+await_ready(struct start *s, int *listener)
+{
+	int word = 0;
+
+	close(s->ready[1]);
+	s->ready[1] = -1;
+	if (read(s->ready[0], &word, sizeof(word)) != sizeof(word) ||
+	    (word < 0 && word != NO_FILTER)) {
+		ctl_err("cannot %s %s: %s", s->seccomp ? "install the seccomp filter for" : "start",
+		        s->cmd[0], word < 0 && word != NO_FILTER ? strerror(-word) : "it died");
+		return false;
+	}
+	close(s->ready[0]);
+	*listener = word == NO_FILTER ? -1 : word;
+	return true;
+}
+
+/* Starts s->cmd traced under doc: the pid to wait for (the init with
+ * --init), CMD's own in *target; -2 if nsdd refused the plan, -1 if nsdctl
+ * could not start it. */
 static pid_t
-start_traced(struct nsd_client *c, json_t *doc, char **cmd, bool newns, char **id, long long *steps)
+start_traced(struct nsd_client *c, json_t *doc, struct start *s, pid_t *target, char **id,
+             long long *steps)
 {
 	json_t *mode = json_object_get(doc, "mode");
-	unsigned calls = calls_of(doc);
+	int listener = -1;
+	pid_t pid;
+
+	s->calls = calls_of(doc);
 	/* No filter for a plan with no call to filter, or one that serves
 	 * next_syscall_data (nsdd traces its tree, or installs the filter
 	 * itself where the kernel has the file). */
-	bool seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0 &&
-	               calls != 0 && !json_is_true(json_object_get(doc, "next_syscall_data"));
-	int go[2], ready[2] = {-1, -1}, listener = -1;
-	pid_t pid;
-
-	if (newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
+	s->seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0 &&
+	             s->calls != 0 && !json_is_true(json_object_get(doc, "next_syscall_data"));
+	if (s->newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
 		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
 		return -1;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0 || (seccomp && pipe2(ready, O_CLOEXEC) < 0) ||
-	    (pid = fork()) < 0) {
-		ctl_err("cannot start %s: %s", cmd[0], strerror(errno));
+	if (pipe2(s->go, O_CLOEXEC) < 0 ||
+	    ((s->seccomp || s->init) && pipe2(s->ready, O_CLOEXEC) < 0) || (pid = fork()) < 0) {
+		ctl_err("cannot start %s: %s", s->cmd[0], strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
-		close(go[1]);
-		if (seccomp)
-			close(ready[0]);
-		child(go[0], ready[1], calls, cmd, newns);
+		close(s->go[1]);
+		if (s->ready[0] >= 0)
+			close(s->ready[0]);
+		child(s);
 	}
-	close(go[0]);
-	if (seccomp) {
-		close(ready[1]);
-		if (read(ready[0], &listener, sizeof(listener)) != sizeof(listener) ||
-		    listener < 0) {
-			ctl_err("cannot install the seccomp filter for %s: %s", cmd[0],
-			        listener < 0 ? strerror(-listener) : "the child died");
-			close(go[1]);
-			waitpid(pid, NULL, 0);
-			return -1;
-		}
-		close(ready[0]);
+	close(s->go[0]);
+	*target = pid;
+	if (s->ready[0] >= 0 &&
+	    (!await_ready(s, &listener) || (s->init && (*target = only_child(pid)) <= 0))) {
+		close(s->go[1]);
+		waitpid(pid, NULL, 0);
+		return -1;
 	}
 	json_object_set_new(doc, "target",
-	                    json_pack("{s:i, s:I}", "pid", pid, "start_time",
-	                              (json_int_t)nsd_proc_start_time(pid)));
+	                    json_pack("{s:i, s:I}", "pid", *target, "start_time",
+	                              (json_int_t)nsd_proc_start_time(*target)));
 	if ((*id = submit(c, doc, listener, steps)) == NULL) {
-		close(go[1]); /* the child exits 127 without running CMD */
+		close(s->go[1]); /* CMD's process exits 127 without running CMD */
 		waitpid(pid, NULL, 0);
 		return -2;
 	}
-	if (write(go[1], "g", 1) != 1)
-		ctl_err("cannot release %s: %s", cmd[0], strerror(errno));
-	close(go[1]);
+	if (write(s->go[1], "g", 1) != 1)
+		ctl_err("cannot release %s: %s", s->cmd[0], strerror(errno));
+	close(s->go[1]);
 	return pid;
 }
 
@@ -271,30 +377,36 @@ int
 cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
+	                                     {"init", no_argument, NULL, 'i'},
 	                                     {"next-syscall-data", no_argument, NULL, 'd'},
 	                                     {"mode", required_argument, NULL, 'm'},
 	                                     {NULL, 0, NULL, 0}};
+	struct start s = {.go = {-1, -1}, .ready = {-1, -1}};
 	const char *mode = NULL;
 	struct nsd_client *c;
-	bool newns = false, next_data = false;
+	bool next_data = false;
 	long long steps = 0;
 	const char *final = NULL, *path = NULL;
 	int ch, status, rc;
 	char *id = NULL, **cmd;
 	json_t *doc;
-	pid_t pid;
+	pid_t pid, target;
 
-	while ((ch = getopt_long(argc, argv, "+ndm:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+nidm:", opts, NULL)) != -1) {
 		if (ch == 'm' &&
 		    (strcmp(optarg, "ptrace") == 0 || strcmp(optarg, "seccomp") == 0)) {
 			mode = optarg;
 			continue;
 		}
-		if (ch != 'n' && ch != 'd') {
+		if (ch != 'n' && ch != 'd' && ch != 'i') {
 			ctl_err(RUN_USAGE);
 			return EXIT_USAGE;
 		}
-		*(ch == 'n' ? &newns : &next_data) = true;
+		*(ch == 'n' ? &s.newns : ch == 'i' ? &s.init : &next_data) = true;
+	}
+	if (s.init && !s.newns) {
+		ctl_err("--init needs --new-ns: the init is pid 1 of the new pid namespace");
+		return EXIT_USAGE;
 	}
 	/* getopt took a "--" right after the options: no PLAN. */
 	cmd = argv + optind;
@@ -314,18 +426,19 @@ cmd_run(int argc, char **argv)
 		json_decref(doc);
 		return EXIT_PLAN_FAILED;
 	}
-	pid = start_traced(c, doc, cmd, newns, &id, &steps);
+	s.cmd = cmd;
+	pid = start_traced(c, doc, &s, &target, &id, &steps);
 	json_decref(doc);
 	if (pid < 0) {
 		nsd_client_close(c);
 		return pid == -2 ? EXIT_RUN_FAILED : EXIT_PLAN_FAILED;
 	}
 	if (ctl.json) {
-		json_t *started = json_pack("{s:s, s:i}", "id", id, "pid", pid);
+		json_t *started = json_pack("{s:s, s:i}", "id", id, "pid", target);
 		ctl_print_json(started);
 		json_decref(started);
 	} else {
-		fprintf(stderr, "nsdctl: plan %s: started %s as pid %d\n", id, cmd[0], pid);
+		fprintf(stderr, "nsdctl: plan %s: started %s as pid %d\n", id, cmd[0], target);
 	}
 	final = ctl_follow(c, id, steps);
 	nsd_client_close(c);
