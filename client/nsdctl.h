@@ -32,6 +32,7 @@ void ctl_print_event(json_t *ev);
 
 int cmd_submit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_watch(int argc, char **argv);

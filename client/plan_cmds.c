@@ -319,23 +319,22 @@ await_ready(struct start *s, int *listener)
 	return true;
 }
 
-/* Starts s->cmd traced under doc: the pid to wait for (the init with
- * --init), CMD's own in *target; -2 if nsdd refused the plan, -1 if nsdctl
- * could not start it. */
-static pid_t
-start_traced(struct nsd_client *c, json_t *doc, struct start *s, pid_t *target, char **id,
-             long long *steps)
+/* Lets CMD's process run CMD: nsdd has it. */
+static void
+release(struct start *s)
 {
-	json_t *mode = json_object_get(doc, "mode");
-	int listener = -1;
+	if (write(s->go[1], "g", 1) != 1)
+		ctl_err("cannot release %s: %s", s->cmd[0], strerror(errno));
+	close(s->go[1]);
+}
+
+/* Makes CMD's process, waiting to run CMD until release(): the pid to wait
+ * for (the init with --init), CMD's own in *target; -1 on failure. */
+static pid_t
+spawn(struct start *s, pid_t *target, int *listener)
+{
 	pid_t pid;
 
-	s->calls = calls_of(doc);
-	/* No filter for a plan with no call to filter, or one that serves
-	 * next_syscall_data (nsdd traces its tree, or installs the filter
-	 * itself where the kernel has the file). */
-	s->seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0 &&
-	             s->calls != 0 && !json_is_true(json_object_get(doc, "next_syscall_data"));
 	if (s->newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
 		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
 		return -1;
@@ -354,11 +353,33 @@ start_traced(struct nsd_client *c, json_t *doc, struct start *s, pid_t *target, 
 	close(s->go[0]);
 	*target = pid;
 	if (s->ready[0] >= 0 &&
-	    (!await_ready(s, &listener) || (s->init && (*target = only_child(pid)) <= 0))) {
+	    (!await_ready(s, listener) || (s->init && (*target = only_child(pid)) <= 0))) {
 		close(s->go[1]);
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
+	return pid;
+}
+
+/* Starts s->cmd traced under doc: the pid to wait for (the init with
+ * --init), CMD's own in *target; -2 if nsdd refused the plan, -1 if nsdctl
+ * could not start it. */
+static pid_t
+start_traced(struct nsd_client *c, json_t *doc, struct start *s, pid_t *target, char **id,
+             long long *steps)
+{
+	json_t *mode = json_object_get(doc, "mode");
+	int listener = -1;
+	pid_t pid;
+
+	s->calls = calls_of(doc);
+	/* No filter for a plan with no call to filter, or one that serves
+	 * next_syscall_data (nsdd traces its tree, or installs the filter
+	 * itself where the kernel has the file). */
+	s->seccomp = json_is_string(mode) && strcmp(json_string_value(mode), "seccomp") == 0 &&
+	             s->calls != 0 && !json_is_true(json_object_get(doc, "next_syscall_data"));
+	if ((pid = spawn(s, target, &listener)) < 0)
+		return -1;
 	json_object_set_new(doc, "target",
 	                    json_pack("{s:i, s:I}", "pid", *target, "start_time",
 	                              (json_int_t)nsd_proc_start_time(*target)));
@@ -367,9 +388,7 @@ start_traced(struct nsd_client *c, json_t *doc, struct start *s, pid_t *target, 
 		waitpid(pid, NULL, 0);
 		return -2;
 	}
-	if (write(s->go[1], "g", 1) != 1)
-		ctl_err("cannot release %s: %s", s->cmd[0], strerror(errno));
-	close(s->go[1]);
+	release(s);
 	return pid;
 }
 
@@ -484,4 +503,119 @@ cmd_set(int argc, char **argv)
 		nsd_reply_clear(&r);
 	nsd_client_close(c);
 	return rc == 0 ? 0 : EXIT_PLAN_FAILED;
+}
+
+#define RECORD_USAGE "usage: nsdctl record [--new-ns [--init]] [-o PLAN] -- CMD [ARG...]"
+
+/* Writes a recorded plan to path (NULL or "-": stdout). */
+static int
+write_plan(json_t *plan, const char *path)
+{
+	bool out = path == NULL || strcmp(path, "-") == 0;
+	FILE *f = out ? stdout : fopen(path, "we");
+	bool bad;
+
+	if (f == NULL) {
+		ctl_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	bad = json_dumpf(plan, f, JSON_INDENT(2)) < 0 || fputc('\n', f) == EOF;
+	bad |= out ? fflush(f) != 0 : fclose(f) != 0;
+	if (bad)
+		ctl_err("cannot write the plan to %s", out ? "stdout" : path);
+	return bad ? -1 : 0;
+}
+
+/* Sends Record for CMD's process and takes its first reply: the recording's
+ * id, or NULL once said why not. */
+static char *
+start_recording(struct nsd_client *c, pid_t target)
+{
+	json_t *p = json_pack("{s:{s:i, s:I}}", "target", "pid", target, "start_time",
+	                      (json_int_t)nsd_proc_start_time(target));
+	struct nsd_reply r;
+	char *id = NULL, *msg;
+	int rc = nsd_client_send(c, NSD_INTERFACE ".Record", p, NSD_CALL_MORE);
+
+	json_decref(p);
+	if (rc < 0 || nsd_client_read(c, &r) < 0) {
+		ctl_err("record: lost nsdd: %s", strerror(errno));
+		return NULL;
+	}
+	if (r.error != NULL) {
+		msg = nsd_reply_describe(&r);
+		ctl_err("record: %s", msg ? msg : r.error);
+		free(msg);
+	} else if (!r.continues || json_string_value(json_object_get(r.parameters, "id")) == NULL) {
+		ctl_err("record: nsdd's first reply has no recording id");
+	} else {
+		id = strdup(json_string_value(json_object_get(r.parameters, "id")));
+	}
+	nsd_reply_clear(&r);
+	return id;
+}
+
+int
+cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
+	                                     {"init", no_argument, NULL, 'i'},
+	                                     {"output", required_argument, NULL, 'o'},
+	                                     {NULL, 0, NULL, 0}};
+	struct start s = {.go = {-1, -1}, .ready = {-1, -1}};
+	const char *out = NULL;
+	struct nsd_client *c;
+	struct nsd_reply r;
+	int ch, status = 0, listener, rc = EXIT_RUN_FAILED;
+	char *id, *msg;
+	pid_t pid, target;
+
+	while ((ch = getopt_long(argc, argv, "+nio:", opts, NULL)) != -1) {
+		if (ch == 'o') {
+			out = optarg;
+		} else if (ch == 'n' || ch == 'i') {
+			*(ch == 'n' ? &s.newns : &s.init) = true;
+		} else {
+			ctl_err(RECORD_USAGE);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc || (s.init && !s.newns)) {
+		ctl_err("%s", s.init && !s.newns ? "--init needs --new-ns" : RECORD_USAGE);
+		return EXIT_USAGE;
+	}
+	s.cmd = argv + optind;
+	if ((c = ctl_connect()) == NULL)
+		return EXIT_PLAN_FAILED;
+	if ((pid = spawn(&s, &target, &listener)) < 0) {
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	if ((id = start_recording(c, target)) == NULL) {
+		close(s.go[1]); /* CMD's process exits 127 without running CMD */
+		waitpid(pid, NULL, 0);
+		nsd_client_close(c);
+		return EXIT_PLAN_FAILED;
+	}
+	fprintf(stderr, "nsdctl: recording %s: started %s as pid %d\n", id, s.cmd[0], target);
+	release(&s);
+	if (nsd_client_read(c, &r) < 0) {
+		ctl_err("record: lost nsdd: %s", strerror(errno));
+	} else if (r.error != NULL) {
+		msg = nsd_reply_describe(&r);
+		ctl_err("recording %s failed: %s", id, msg ? msg : r.error);
+		free(msg);
+		nsd_reply_clear(&r);
+	} else {
+		rc = write_plan(json_object_get(r.parameters, "plan"), out) < 0 ? EXIT_PLAN_FAILED
+		                                                                : 0;
+		nsd_reply_clear(&r);
+	}
+	nsd_client_close(c);
+	free(id);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc != 0)
+		return rc;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

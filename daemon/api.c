@@ -149,26 +149,37 @@ m_get_interface_description(struct conn *c, json_t *params)
 		server_error(c, SVC ".InterfaceNotFound", json_pack("{s:s}", "interface", iface));
 }
 
+/* doc as a plan for a target the caller may trace; NULL once answered. */
+static struct nsd_plan *
+plan_of(struct conn *c, json_t *doc)
+{
+	struct nsd_plan_error perr;
+	struct nsd_plan *model;
+	struct nsdd_error e = {0};
+
+	if (nsd_plan_from_json(doc, NSD_PLAN_REQUIRE_TARGET, &model, &perr) < 0) {
+		server_error(c, IFACE ".InvalidPlan",
+		             json_pack("{s:s, s:s}", "path", perr.path, "reason", perr.reason));
+		return NULL;
+	}
+	if (authz_may_trace(c, model->target_pid, &e) < 0) {
+		nsd_plan_free(model);
+		reply_nsdd_error(c, &e);
+		return NULL;
+	}
+	return model;
+}
+
 static void
 m_submit(struct conn *c, json_t *params)
 {
-	struct nsd_plan_error perr;
 	struct nsd_plan *model;
 	struct nsdd_error e = {0};
 	struct plan *plan;
 	json_t *listener;
 
-	if (nsd_plan_from_json(json_object_get(params, "plan"), NSD_PLAN_REQUIRE_TARGET, &model,
-	                       &perr) < 0) {
-		server_error(c, IFACE ".InvalidPlan",
-		             json_pack("{s:s, s:s}", "path", perr.path, "reason", perr.reason));
+	if ((model = plan_of(c, json_object_get(params, "plan"))) == NULL)
 		return;
-	}
-	if (authz_may_trace(c, model->target_pid, &e) < 0) {
-		nsd_plan_free(model);
-		reply_nsdd_error(c, &e);
-		return;
-	}
 	listener = json_object_get(params, "listener");
 	if (listener != NULL &&
 	    (json_integer_value(listener) < 0 || json_integer_value(listener) > INT_MAX)) {
@@ -186,6 +197,27 @@ m_submit(struct conn *c, json_t *params)
 	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan_id(plan), "tasks",
 	                          (json_int_t)plan_ntasks(plan), "steps",
 	                          (json_int_t)plan_nsteps(plan)));
+}
+
+/* A Record is a plan of no steps for target that follows its tree (record.c). */
+static void
+m_record(struct conn *c, json_t *params)
+{
+	json_t *doc = json_pack("{s:i, s:O, s:{}}", "version", 1, "target",
+	                        json_object_get(params, "target"), "tasks");
+	struct nsd_plan *model = plan_of(c, doc);
+	struct nsdd_error e = {0};
+	struct plan *plan;
+
+	json_decref(doc);
+	if (model == NULL)
+		return;
+	model->record = true;
+	if ((plan = supervisor_submit(model, server_peer_uid(c), -1, &e)) == NULL) {
+		reply_nsdd_error(c, &e);
+		return;
+	}
+	record_watch(c, plan);
 }
 
 static void
@@ -218,7 +250,7 @@ m_watch(struct conn *c, json_t *params)
 	if ((plan = plan_param(c, params)) == NULL)
 		return;
 	if (server_call_more(c)) {
-		server_watch(c, plan);
+		server_watch(c, plan, NULL);
 		return;
 	}
 	server_reply(c, json_pack("{s:o*}", "event", plan_last_event(plan)));
@@ -307,7 +339,7 @@ static const struct method {
     {IFACE ".Cancel", m_cancel, "id:s kill:b?", ROLE_MEMBER},
     {IFACE ".Info", m_info, "", ROLE_MEMBER},
     {IFACE ".SetNext", m_set_next, "tid:i value:s", ROLE_MEMBER},
-    {IFACE ".Record", NULL, "target:o", ROLE_MEMBER},
+    {IFACE ".Record", m_record, "target:o", ROLE_MEMBER},
 };
 
 /* Roles from most to least trusted: ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER. */

@@ -42,7 +42,7 @@ seize(struct plan *plan, pid_t tid, size_t *seized)
 	struct tracee *t;
 
 	/* A tree served next_syscall_data is followed whole: every child too. */
-	unsigned options = OPT_BASE | (plan_emulates(plan) ? OPT_FORK : 0);
+	unsigned options = OPT_BASE | (plan_follows(plan) ? OPT_FORK : 0);
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)options) < 0)
 		return NULL;

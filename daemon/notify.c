@@ -18,8 +18,11 @@
 bool
 tracee_resting(const struct tracee *t)
 {
-	return plan_seccomp(t->task.plan) && !t->detach_wanted && !plan_ending(t->task.plan) &&
-	       supervisor_pending(t->task.ptask);
+	if (t->detach_wanted || plan_ending(t->task.plan))
+		return false;
+	/* A Record sees forks by their events: its tasks run with no syscall stop. */
+	return plan_records(t->task.plan) ||
+	       (plan_seccomp(t->task.plan) && supervisor_pending(t->task.ptask));
 }
 
 /*

@@ -28,17 +28,13 @@ extern struct event_base *nsdd_base;
 
 enum backend { BACKEND_KERNEL, BACKEND_PROCFS };
 
-/* --backend: unless forced, each plan gets procfs where next_syscall_data exists. */
-extern enum backend nsdd_backend;
+extern enum backend nsdd_backend; /* --backend: unless forced, procfs where it exists */
 extern bool nsdd_backend_forced;
 
-/*
- * Errors, one convention. What a client must hear (its plan is wrong, a task
- * is busy, ...) goes in a struct nsdd_error, and the function returns -1.
- * A system call's failure is -1 with errno, or where a function says so, the
- * errno itself. Running out of memory is not an error: xmalloc() and its kin
- * (and jansson, through them) end nsdd with a message.
- */
+/* Errors, one convention. What a client must hear (its plan is wrong, a task
+ * is busy, ...) goes in a struct nsdd_error, and the function returns -1. A
+ * system call's failure is -1 with errno, or where a function says so, the
+ * errno itself. Out of memory, xmalloc() and its kin (and jansson) end nsdd. */
 enum nsdd_err {
 	ERR_INVALID_PLAN,
 	ERR_NO_SUCH_TASK,
@@ -70,21 +66,18 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Microseconds on CLOCK_REALTIME, as varlink events carry them. */
 uint64_t nsdd_now_usec(void);
-/* The value of "Key:" in /proc/PID/status, leading blanks skipped; -1 if
- * there is no such task or key. */
+/* "Key:" of /proc/PID/status, leading blanks skipped; -1: no such task or key. */
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */
 long nsdd_proc_status_long(pid_t pid, const char *key);
 /* fn(arg), run with nsdd in the namespace of fd, then back in own_fd's. */
 int nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg);
-/* The index of the first of a LONGn value's n values out of range (a pid,
- * 1..NSD_PID_MAX, for n > 1; an id 0..INT32_MAX for LONG1), or n. */
+/* The first of n LONGn values out of range (pid for n > 1, id for LONG1), or n. */
 size_t nsdd_longn_bad(const int64_t *values, size_t n);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 
-/* NSpid of /proc/PID/status (outermost first, as nsdd's /proc sees it) into
- * out[], innermost first; -1 with errno. */
+/* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never
  * sees, because the kernel makes the call again. */
@@ -136,8 +129,10 @@ pid_t server_peer_pid(const struct conn *c);
 gid_t server_peer_gid(const struct conn *c);
 /* The peer's primary or supplementary groups (SO_PEERGROUPS) include gid. */
 bool server_peer_in_group(const struct conn *c, gid_t gid);
-/* Streams the plan's events to the caller (Watch with "more"). */
-void server_watch(struct conn *c, struct plan *plan);
+/* Streams the plan's events to the caller (Watch with "more"); with shape,
+ * what it makes of each event (NULL: nothing) goes instead (Record). */
+typedef json_t *(*watch_shape)(json_t *ev, bool last); /* the message, or NULL */
+void server_watch(struct conn *c, struct plan *plan, watch_shape shape);
 
 /* --- authz.c: who may ask what ---------------------------------------- */
 
@@ -217,8 +212,13 @@ struct filter_job {
 struct filter_job *plan_filter(const struct plan *plan);
 /* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
 void plan_keep(struct plan *plan, pid_t pid);
-/* Its tasks see the emulated next_syscall_data file (nsdfile.c). */
+/* nsdfile.c's emulated file; a Record (record.c); either: its whole tree is followed. */
 bool plan_emulates(const struct plan *plan);
+bool plan_records(const struct plan *plan);
+bool plan_follows(const struct plan *plan);
+/* record.c: a Record's fork events (from the tracer), and its replies. */
+void record_fork(struct task *parent, struct task *child);
+void record_watch(struct conn *c, struct plan *plan);
 
 /* supervisor.c: a plan's life. Takes model, whatever the outcome. */
 /* listener: mode seccomp, the target's filter listener fd; else -1. */

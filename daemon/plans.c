@@ -123,6 +123,9 @@ plan_free(struct plan *plan)
 		event_free(plan->timer);
 	events_free(&plan->events);
 	free(plan->error);
+	json_decref(plan->recorded);
+	json_decref(plan->record_keys);
+	free(plan->record_error);
 	nsd_plan_free(plan->model);
 	free(plan);
 }
@@ -134,11 +137,8 @@ weight(const struct plan *plan)
 	return plan->model->ntasks + plan->events.n;
 }
 
-/*
- * Keeps the newest finished plans for Get and List, at most
- * MAX_FINISHED_PLANS of them and MAX_FINISHED_WEIGHT tasks and events in
- * all; older ones are dropped.
- */
+/* Keeps the newest finished plans for Get and List, at most MAX_FINISHED_PLANS
+ * of them and MAX_FINISHED_WEIGHT tasks and events in all; older ones go. */
 void
 plan_prune(void)
 {
@@ -360,11 +360,9 @@ again:
 	}
 }
 
-/*
- * A running plan's events reach its Watches once the event loop is back,
+/* A running plan's events reach its Watches once the event loop is back,
  * after the task whose stop made them is running again: no tracee waits
- * while nsdd writes JSON to a socket. A plan's final event goes at once.
- */
+ * while nsdd writes JSON to a socket. A plan's final event goes at once. */
 void
 plan_emit(struct plan *plan)
 {
@@ -524,10 +522,8 @@ plan_kill_kept(struct plan *plan)
 unsigned long nsdd_max_plans_per_owner = 32;
 unsigned long nsdd_max_steps_per_owner = 1000000;
 
-/*
- * What one user may hold: running plans and their steps. Root is not
- * limited. A plan that is ending still counts until its tasks are let go.
- */
+/* What one user may hold: running plans and their steps. Root is not
+ * limited. A plan that is ending still counts until its tasks are let go. */
 bool
 plan_within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 {
@@ -577,6 +573,7 @@ plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 	                                                                         : BACKEND_KERNEL;
 	/* With the real file, the kernel serves it: nsdd leaves it alone. */
 	plan->emulate = model->next_syscall_data && plan->backend != BACKEND_PROCFS;
+	plan->record = model->record;
 	for (i = 0; i < model->ntasks; i++) {
 		plan->ptasks[i].plan = plan;
 		plan->ptasks[i].model = &model->tasks[i];

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The plan room's own header: the structs of a plan, its tasks, its events
- * and its Watches. Only plans.c, supervisor.c, setnext.c and events.c include it; every
- * other file goes through the functions nsdd.h declares for the room.
+ * and its Watches. Only plans.c, supervisor.c, setnext.c, events.c and
+ * record.c include it; every other file goes through the functions nsdd.h
+ * declares for the room.
  */
 #ifndef NSDD_PLANS_H
 #define NSDD_PLANS_H
@@ -75,12 +76,19 @@ struct plan {
 	struct nsd_plan *model;
 	uid_t owner;
 	enum plan_state state;
-	bool ending;       /* a final state is chosen; tasks are being let go */
-	bool hidden;       /* failed at Submit: never listed, freed when it ends */
-	bool emulate;      /* serves the emulated next_syscall_data file */
-	bool emit_due;     /* events wait for the loop to reach its Watches */
-	pid_t setnext_tid; /* a SetNext plan: its thread; else 0 */
-	char *container;   /* a container's plan (oci.c): the container's id */
+	bool ending;         /* a final state is chosen; tasks are being let go */
+	bool hidden;         /* failed at Submit: never listed, freed when it ends */
+	bool emulate;        /* serves the emulated next_syscall_data file */
+	bool emit_due;       /* events wait for the loop to reach its Watches */
+	bool record;         /* a Record (record.c): no steps, the ids it sees */
+	size_t record_level; /* a Record: the NSpid entries of its target */
+	json_t *recorded;    /* a Record: the plan it is writing */
+	json_t *record_keys; /* a Record: the keys of the tasks it saw made */
+	char *record_error;  /* a Record: why its plan cannot be written */
+	size_t record_bytes; /* a Record: its plan's JSON, at most */
+	bool record_more;    /* a Record: its caller waits for word that it is on */
+	pid_t setnext_tid;   /* a SetNext plan: its thread; else 0 */
+	char *container;     /* a container's plan (oci.c): the container's id */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;

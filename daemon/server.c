@@ -31,7 +31,6 @@
 
 #define MAX_QUEUED_CALLS 64
 #define MAX_UNREAD_OUT   (16u << 20)
-
 struct conn {
 	TAILQ_ENTRY(conn) entry;
 	struct bufferevent *bev;
@@ -39,6 +38,7 @@ struct conn {
 	struct ucred cred;
 	gid_t *groups; /* SO_PEERGROUPS: supplementary groups at connect */
 	size_t ngroups;
+	watch_shape shape;   /* a Record's Watch: its replies instead of events */
 	json_t *queue;       /* calls not yet answered, oldest first */
 	size_t queued_bytes; /* what they took on the wire: at most one message's worth */
 	json_t *call;        /* the call in hand */
@@ -214,7 +214,8 @@ watch_cb(void *arg, json_t *ev, bool last)
 		return false;
 	}
 	if (ev != NULL) {
-		msg = json_pack("{s:{s:o}}", "parameters", "event", ev);
+		msg = c->shape ? c->shape(ev, last)
+		               : json_pack("{s:{s:o}}", "parameters", "event", ev);
 		if (!last && msg != NULL)
 			json_object_set_new(msg, "continues", json_true());
 		if (msg != NULL)
@@ -228,8 +229,9 @@ watch_cb(void *arg, json_t *ev, bool last)
 }
 
 void
-server_watch(struct conn *c, struct plan *plan)
+server_watch(struct conn *c, struct plan *plan, watch_shape shape)
 {
+	c->shape = shape;
 	c->watch = plan_watch(plan, watch_cb, c);
 	plan_watch_resume(c->watch);
 }
@@ -353,10 +355,8 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 	run_queue(arg);
 }
 
-/*
- * The queue holds at most 64 calls and at most one maximal message's bytes:
- * behind a streaming Watch, 64 calls of 16 MiB each would otherwise pile up.
- */
+/* The queue holds at most 64 calls and at most one maximal message's bytes:
+ * behind a streaming Watch, 64 calls of 16 MiB each would otherwise pile up. */
 static bool
 queue_full(const struct conn *c)
 {
@@ -364,11 +364,9 @@ queue_full(const struct conn *c)
 	       c->queued_bytes >= NSD_VARLINK_MAX_MESSAGE;
 }
 
-/*
- * Moves whole messages into the queue while it has room. With 64 calls
+/* Moves whole messages into the queue while it has room. With 64 calls
  * queued the socket is not read (backpressure): the peer's sends block and
- * nothing it sent is lost or answered out of order.
- */
+ * nothing it sent is lost or answered out of order. */
 static void
 pump(struct conn *c)
 {

@@ -301,8 +301,8 @@ trace_forks(struct task *task, bool on)
 {
 	struct tracee *t = tracee_of(task);
 
-	/* A tree served next_syscall_data is followed whole. */
-	on |= plan_emulates(task->plan);
+	/* A tree served next_syscall_data, or recorded, is followed whole. */
+	on |= plan_follows(task->plan);
 	tracee_set_options(t, on ? t->options | OPT_FORK : t->options & ~(unsigned)OPT_FORK);
 }
 
@@ -319,7 +319,7 @@ child_regs(struct task *task, const struct user_regs_struct *r)
 static void
 let_go(struct task *child)
 {
-	if (!plan_emulates(child->plan))
+	if (!plan_follows(child->plan))
 		tracee_of(child)->detach_wanted = true;
 }
 

@@ -416,6 +416,8 @@ handle_fork(struct tracee *t)
 	if (ptrace(PTRACE_GETEVENTMSG, t->task.tid, NULL, &msg) < 0)
 		return;
 	c = child_of(t, (pid_t)msg);
+	if (plan_records(t->task.plan))
+		record_fork(&t->task, &c->task);
 	if (t->task.step != NULL && t->task.step->ops->event != NULL)
 		t->task.step->ops->event(&t->task, &c->task);
 	else

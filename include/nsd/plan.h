@@ -97,6 +97,7 @@ struct nsd_plan {
 	enum nsd_on_failure on_failure;
 	bool strict;
 	bool next_syscall_data; /* serve the emulated next_syscall_data file */
+	bool record;            /* nsdd's own: a Record, never set from JSON */
 	int64_t timeout_ms;     /* 0: none */
 	size_t ntasks;
 	struct nsd_task_plan *tasks;

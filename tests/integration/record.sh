@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# nsdctl record: a run's pids, written as a plan; nsdctl run with that plan
+# gives every task the same pids again. Each program below (none written
+# for nsdd but the last) is recorded once in fresh namespaces, then replayed
+# in fresh namespaces whose pid counter other tasks have moved on first (its
+# wrapper writes ns_last_pid, which no plan step sees): natively its tasks
+# would get other pids. Every id the tasks write down must be the same.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+start_nsdd
+
+# record NAME CMD...: records CMD's run, then replays it; its tasks append
+# "TAG PID" lines to $LOG, which must come out the same.
+record() {
+	local name=$1 rc=0
+	shift
+	export LOG=$T/$name.log
+	: >"$LOG"
+	"$NSDCTL" record --new-ns --init -o "$T/$name.json" -- sh -c 'exec "$@"' sh "$@" \
+		>"$T/$name.rec.out" 2>&1 || fail "$name: record: $(cat "$T/$name.rec.out")"
+	mv "$LOG" "$T/$name.first"
+	[ -s "$T/$name.first" ] || fail "$name: the run wrote no ids"
+	grep -q '"call"' "$T/$name.json" || fail "$name: the plan has no steps: $(cat "$T/$name.json")"
+	: >"$LOG"
+	"$NSDCTL" run --new-ns --init "$T/$name.json" -- \
+		sh -c 'echo 700 >/proc/sys/kernel/ns_last_pid && exec "$@"' sh "$@" \
+		>"$T/$name.run.out" 2>&1 || rc=$?
+	[ $rc = 0 ] || fail "$name: replay (status $rc): $(cat "$T/$name.run.out")"
+	cmp -s "$T/$name.first" "$LOG" ||
+		fail "$name: other ids in the replay: $(diff "$T/$name.first" "$LOG" | head -20)"
+	pass "$name: $(wc -l <"$LOG") ids, $(grep -c '"call"' "$T/$name.json") steps, the same in the replay"
+}
+
+# 1. A dash script: pipelines, subshells, background jobs, a command.
+cat >"$T/script.sh" <<'SH'
+log() { read -r p _ </proc/self/stat; echo "$1 $p" >>"$LOG"; }
+( log sub; ( log subsub ) )
+echo x | ( log pipe-left; cat ) | ( log pipe-right; cat >/dev/null )
+( log bg; sleep 0.05 ) &
+wait
+sh -c 'read -r p _ </proc/self/stat; echo "sh $p" >>"$LOG"'
+for i in 1 2 3; do ( log "loop$i" ); done
+SH
+record dash dash "$T/script.sh"
+
+# 2. python3: subprocess, multiprocessing (fork) and a thread.
+if command -v python3 >/dev/null; then
+	cat >"$T/prog.py" <<'PY'
+import multiprocessing, os, subprocess, sys, threading
+log = os.environ["LOG"]
+def note(tag):
+    with open(log, "a") as f:
+        f.write(f"{tag} {os.getpid()} {threading.get_native_id()}\n")
+subprocess.run(["sh", "-c", 'read -r p _ </proc/self/stat; echo "sh $p" >>"$LOG"'], check=True)
+multiprocessing.set_start_method("fork")
+for i in range(3):
+    p = multiprocessing.Process(target=note, args=(f"mp{i}",))
+    p.start()
+    p.join()
+t = threading.Thread(target=note, args=("thread",))
+t.start()
+t.join()
+PY
+	record python3 python3 "$T/prog.py"
+fi
+
+# 3. make -j1: each recipe's shell writes its pid.
+if command -v make >/dev/null; then
+	cat >"$T/Makefile" <<'MK'
+all: a b c
+a b c:
+	@read -r p _ </proc/self/stat; echo "$@ $$p" >>"$$LOG"
+MK
+	record make make -s -j1 -C "$T" -f "$T/Makefile"
+fi
+
+# 4. A threaded C program: threads, and a child with threads of its own.
+record threads sh -c '"$0" "$LOG"' "$PROGS/threads"
+
+# 5. A run that diverges from its plan is reported, and does not hang: one
+#    subshell fewer leaves a step of the target's, and the plan fails.
+rc=0
+"$NSDCTL" run --new-ns --init "$T/dash.json" -- dash -c '( true ); ( true )' >"$T/div" 2>&1 || rc=$?
+[ $rc = 3 ] && grep -q 'steps\{0,1\} pending' "$T/div" ||
+	fail "a diverging replay: status $rc: $(cat "$T/div")"
+pass "a replay that diverges fails, saying which task has which steps left: $(grep -m1 pending "$T/div")"
+
+# 6. Record for a running target, without "more": one reply, once its tree
+#    has exited. The target (a shell blocked on a FIFO) forks twice after it.
+mkfifo "$T/go"
+sh -c 'read -r x <"$0"; (true); sh -c true' "$T/go" &
+target=$!
+python3 - "$target" "$T/go" >"$T/raw" 2>&1 <<'PY' || fail "Record of a running target: $(cat "$T/raw")"
+import json, os, socket, sys, time
+pid, fifo = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.environ["NSDD_SOCKET"])
+s.settimeout(20)
+call = {"method": "io.nsdd.supervisor.Record", "parameters": {"target": {"pid": pid}}}
+s.sendall(json.dumps(call).encode() + b"\0")
+with open(fifo, "w") as f:  # nsdd has it once the call is read: wait for the attach
+    for _ in range(200):
+        if any(l.startswith("TracerPid:") and l.split()[1] != "0"
+               for l in open(f"/proc/{pid}/status")):
+            break
+        time.sleep(0.01)
+    f.write("go\n")
+buf = b""
+while not buf.endswith(b"\0"):
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit("nsdd closed the connection")
+    buf += chunk
+reply = json.loads(buf[:-1])
+print(json.dumps(reply))
+steps = reply["parameters"]["plan"]["tasks"]["target"]
+assert "continues" not in reply and [s["call"] for s in steps] == ["fork", "fork"], reply
+PY
+wait $target
+pass "Record of a running target: one reply, its plan has the target's 2 forks"
+
+# 7. A Record that is cancelled ends with RecordFailed and lets its tree go;
+#    one whose client is gone (nsdctl killed) runs on until cancelled.
+sleep 30 &
+target=$!
+python3 - "$target" >"$T/raw" 2>&1 <<'PY' || fail "a cancelled Record: $(cat "$T/raw")"
+import json, os, socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NSDD_SOCKET"]); s.settimeout(20)
+    return s
+def read(s, buf=[b""]):
+    while b"\0" not in buf[0]:
+        chunk = s.recv(65536)
+        if not chunk:
+            sys.exit("nsdd closed the connection")
+        buf[0] += chunk
+    msg, buf[0] = buf[0].split(b"\0", 1)
+    return json.loads(msg)
+s = conn()
+s.sendall(json.dumps({"method": "io.nsdd.supervisor.Record", "more": True,
+                      "parameters": {"target": {"pid": int(sys.argv[1])}}}).encode() + b"\0")
+first = read(s)
+assert first.get("continues") and first["parameters"]["plan"] == {}, first
+c = conn()
+c.sendall(json.dumps({"method": "io.nsdd.supervisor.Cancel",
+                      "parameters": {"id": first["parameters"]["id"]}}).encode() + b"\0")
+last = read(s)
+assert last.get("error") == "io.nsdd.supervisor.RecordFailed", last
+print(json.dumps(last))
+PY
+[ "$(awk '/^TracerPid:/ {print $2}' "/proc/$target/status")" = 0 ] || fail "the cancelled Record's target is still traced"
+"$NSDCTL" record -- sleep 30 >"$T/killed" 2>&1 &
+rec=$!
+wait_for "$T/killed" 'recording [0-9a-f]+'
+kill -KILL $rec
+wait $rec 2>/dev/null || true
+id=$(sed -n 's/.*recording \([0-9a-f]*\):.*/\1/p' "$T/killed")
+ctl status "$id" | grep -q running || fail "the Record without its client: $(ctl status "$id")"
+ctl cancel "$id" >/dev/null || fail "cancel $id"
+kill "$target" "$(sed -n 's/.*started sleep as pid \([0-9]*\).*/\1/p' "$T/killed")"
+pass "a cancelled Record ends with RecordFailed and lets its target go; one whose client died runs until cancelled"
