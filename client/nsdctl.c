@@ -20,7 +20,8 @@ static const struct command {
 	const char *help;
 } commands[] = {
     {"submit", cmd_submit, "[--wait] PLAN", "submit a plan for a running target; print its id"},
-    {"record", cmd_record, "[--new-ns [--init]] [-o PLAN] -- CMD [ARG...]",
+    {"record", cmd_record,
+     "[--new-ns [--init]] [--calls LIST] [--no-match] [-o PLAN] -- CMD [ARG...]",
      "run CMD under nsdd and write a plan that gives its tasks' pids back"},
     {"run", cmd_run, "[--new-ns [--init]] [--next-syscall-data] [PLAN] -- CMD [ARG...]",
      "start CMD under a plan and wait for it"},

@@ -505,7 +505,9 @@ cmd_set(int argc, char **argv)
 	return rc == 0 ? 0 : EXIT_PLAN_FAILED;
 }
 
-#define RECORD_USAGE "usage: nsdctl record [--new-ns [--init]] [-o PLAN] -- CMD [ARG...]"
+#define RECORD_USAGE                                                                               \
+	"usage: nsdctl record [--new-ns [--init]] [--calls LIST] [--no-match] [-o PLAN] -- CMD "   \
+	"[ARG...]"
 
 /* Writes a recorded plan to path (NULL or "-": stdout). */
 static int
@@ -526,17 +528,30 @@ write_plan(json_t *plan, const char *path)
 	return bad ? -1 : 0;
 }
 
-/* Sends Record for CMD's process and takes its first reply: the recording's
- * id, or NULL once said why not. */
+/* Sends Record for CMD's process (with calls, a comma-separated list, and
+ * match) and takes its first reply: the recording's id, or NULL once said
+ * why not. */
 static char *
-start_recording(struct nsd_client *c, pid_t target)
+start_recording(struct nsd_client *c, pid_t target, const char *calls, bool match)
 {
-	json_t *p = json_pack("{s:{s:i, s:I}}", "target", "pid", target, "start_time",
-	                      (json_int_t)nsd_proc_start_time(target));
+	json_t *p = json_pack("{s:{s:i, s:I}, s:b}", "target", "pid", target, "start_time",
+	                      (json_int_t)nsd_proc_start_time(target), "match", match);
 	struct nsd_reply r;
 	char *id = NULL, *msg;
-	int rc = nsd_client_send(c, NSD_INTERFACE ".Record", p, NSD_CALL_MORE);
+	int rc;
 
+	if (calls != NULL) {
+		json_t *list = json_array();
+		const char *s = calls, *comma;
+		do {
+			comma = strchr(s, ',');
+			json_array_append_new(
+			    list, json_stringn(s, comma ? (size_t)(comma - s) : strlen(s)));
+			s = comma + 1;
+		} while (comma != NULL);
+		json_object_set_new(p, "calls", list);
+	}
+	rc = nsd_client_send(c, NSD_INTERFACE ".Record", p, NSD_CALL_MORE);
 	json_decref(p);
 	if (rc < 0 || nsd_client_read(c, &r) < 0) {
 		ctl_err("record: lost nsdd: %s", strerror(errno));
@@ -558,21 +573,24 @@ start_recording(struct nsd_client *c, pid_t target)
 int
 cmd_record(int argc, char **argv)
 {
-	static const struct option opts[] = {{"new-ns", no_argument, NULL, 'n'},
-	                                     {"init", no_argument, NULL, 'i'},
-	                                     {"output", required_argument, NULL, 'o'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"new-ns", no_argument, NULL, 'n'},       {"init", no_argument, NULL, 'i'},
+	    {"output", required_argument, NULL, 'o'}, {"calls", required_argument, NULL, 'c'},
+	    {"no-match", no_argument, NULL, 'm'},     {NULL, 0, NULL, 0}};
 	struct start s = {.go = {-1, -1}, .ready = {-1, -1}};
-	const char *out = NULL;
+	const char *out = NULL, *calls = NULL;
+	bool match = true;
 	struct nsd_client *c;
 	struct nsd_reply r;
 	int ch, status = 0, listener, rc = EXIT_RUN_FAILED;
 	char *id, *msg;
 	pid_t pid, target;
 
-	while ((ch = getopt_long(argc, argv, "+nio:", opts, NULL)) != -1) {
-		if (ch == 'o') {
-			out = optarg;
+	while ((ch = getopt_long(argc, argv, "+nio:c:m", opts, NULL)) != -1) {
+		if (ch == 'o' || ch == 'c') {
+			*(ch == 'o' ? &out : &calls) = optarg;
+		} else if (ch == 'm') {
+			match = false;
 		} else if (ch == 'n' || ch == 'i') {
 			*(ch == 'n' ? &s.newns : &s.init) = true;
 		} else {
@@ -591,7 +609,7 @@ cmd_record(int argc, char **argv)
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
 	}
-	if ((id = start_recording(c, target)) == NULL) {
+	if ((id = start_recording(c, target, calls, match)) == NULL) {
 		close(s.go[1]); /* CMD's process exits 127 without running CMD */
 		waitpid(pid, NULL, 0);
 		nsd_client_close(c);

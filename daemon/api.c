@@ -32,8 +32,8 @@ invalid_parameter(struct conn *c, const char *name)
 
 /*
  * The parameter of params that spec refuses, or NULL. spec is the method's
- * parameters, "name:type" separated by spaces, type s, i, b or o (string,
- * integer, boolean, object), a trailing ? marking it optional (and null
+ * parameters, "name:type" separated by spaces, type s, i, b, o or a (string,
+ * integer, boolean, object, array), a trailing ? marking it optional (and null
  * allowed). A name that spec does not list is refused too.
  */
 const char *
@@ -78,6 +78,9 @@ api_bad_param(json_t *params, const char *spec)
 			break;
 		case 'b':
 			ok = json_is_boolean(v);
+			break;
+		case 'a':
+			ok = json_is_array(v);
 			break;
 		default:
 			ok = json_is_object(v);
@@ -199,6 +202,32 @@ m_submit(struct conn *c, json_t *params)
 	                          (json_int_t)plan_nsteps(plan)));
 }
 
+/* The calls a Record writes down: 1 << enum nsd_call each; 0 if one is
+ * not a call it can record. Forks and threads always. */
+static unsigned
+record_calls(json_t *names)
+{
+	unsigned calls = (1u << NSD_CALL_FORK) | (1u << NSD_CALL_THREAD);
+	json_t *name;
+	size_t i;
+	int call;
+
+	if (names == NULL)
+		return calls | (1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) |
+		       (1u << NSD_CALL_SHMGET);
+	json_array_foreach(names, i, name)
+	{
+		for (call = 0; call <= NSD_CALL_OPEN; call++)
+			if (json_is_string(name) &&
+			    strcmp(json_string_value(name), nsd_call_name(call)) == 0)
+				break;
+		if (call > NSD_CALL_OPEN)
+			return 0;
+		calls |= 1u << call;
+	}
+	return calls;
+}
+
 /* A Record is a plan of no steps for target that follows its tree (record.c). */
 static void
 m_record(struct conn *c, json_t *params)
@@ -212,7 +241,12 @@ m_record(struct conn *c, json_t *params)
 	json_decref(doc);
 	if (model == NULL)
 		return;
-	model->record = true;
+	if ((model->record = record_calls(json_object_get(params, "calls"))) == 0) {
+		nsd_plan_free(model);
+		invalid_parameter(c, "calls");
+		return;
+	}
+	model->record_bare = json_is_false(json_object_get(params, "match"));
 	if ((plan = supervisor_submit(model, server_peer_uid(c), -1, &e)) == NULL) {
 		reply_nsdd_error(c, &e);
 		return;
@@ -339,7 +373,7 @@ static const struct method {
     {IFACE ".Cancel", m_cancel, "id:s kill:b?", ROLE_MEMBER},
     {IFACE ".Info", m_info, "", ROLE_MEMBER},
     {IFACE ".SetNext", m_set_next, "tid:i value:s", ROLE_MEMBER},
-    {IFACE ".Record", m_record, "target:o", ROLE_MEMBER},
+    {IFACE ".Record", m_record, "target:o calls:a? match:b?", ROLE_MEMBER},
 };
 
 /* Roles from most to least trusted: ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER. */

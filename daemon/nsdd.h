@@ -57,15 +57,13 @@ int nsdd_error_set(struct nsdd_error *e, enum nsdd_err code, long long num, cons
 /* The io.nsdd.supervisor error's name: "NoSuchTask", ... */
 const char *nsdd_err_name(enum nsdd_err code);
 
-/* Allocation that never fails: out of memory, nsdd ends with a message. */
-void *xmalloc(size_t n);
+void *xmalloc(size_t n); /* and its kin: out of memory, nsdd ends with a message */
 void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Microseconds on CLOCK_REALTIME, as varlink events carry them. */
-uint64_t nsdd_now_usec(void);
+uint64_t nsdd_now_usec(void); /* CLOCK_REALTIME, as varlink events carry it */
 /* "Key:" of /proc/PID/status, leading blanks skipped; -1: no such task or key. */
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */
@@ -214,10 +212,12 @@ struct filter_job *plan_filter(const struct plan *plan);
 void plan_keep(struct plan *plan, pid_t pid);
 /* nsdfile.c's emulated file; a Record (record.c); either: its whole tree is followed. */
 bool plan_emulates(const struct plan *plan);
-bool plan_records(const struct plan *plan);
+unsigned plan_records(const struct plan *plan); /* a Record's calls, or 0 */
 bool plan_follows(const struct plan *plan);
-/* record.c: a Record's fork events (from the tracer), and its replies. */
+/* record.c: a Record's fork events and calls (from the tracer), its replies. */
 void record_fork(struct task *parent, struct task *child);
+void record_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6]);
+void record_exit(struct task *t, long long rval, bool is_error);
 void record_watch(struct conn *c, struct plan *plan);
 
 /* supervisor.c: a plan's life. Takes model, whatever the outcome. */

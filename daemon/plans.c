@@ -125,6 +125,7 @@ plan_free(struct plan *plan)
 	free(plan->error);
 	json_decref(plan->recorded);
 	json_decref(plan->record_keys);
+	json_decref(plan->record_calls);
 	free(plan->record_error);
 	nsd_plan_free(plan->model);
 	free(plan);
@@ -574,6 +575,7 @@ plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 	/* With the real file, the kernel serves it: nsdd leaves it alone. */
 	plan->emulate = model->next_syscall_data && plan->backend != BACKEND_PROCFS;
 	plan->record = model->record;
+	plan->record_bare = model->record_bare;
 	for (i = 0; i < model->ntasks; i++) {
 		plan->ptasks[i].plan = plan;
 		plan->ptasks[i].model = &model->tasks[i];

@@ -76,19 +76,21 @@ struct plan {
 	struct nsd_plan *model;
 	uid_t owner;
 	enum plan_state state;
-	bool ending;         /* a final state is chosen; tasks are being let go */
-	bool hidden;         /* failed at Submit: never listed, freed when it ends */
-	bool emulate;        /* serves the emulated next_syscall_data file */
-	bool emit_due;       /* events wait for the loop to reach its Watches */
-	bool record;         /* a Record (record.c): no steps, the ids it sees */
-	size_t record_level; /* a Record: the NSpid entries of its target */
-	json_t *recorded;    /* a Record: the plan it is writing */
-	json_t *record_keys; /* a Record: the keys of the tasks it saw made */
-	char *record_error;  /* a Record: why its plan cannot be written */
-	size_t record_bytes; /* a Record: its plan's JSON, at most */
-	bool record_more;    /* a Record: its caller waits for word that it is on */
-	pid_t setnext_tid;   /* a SetNext plan: its thread; else 0 */
-	char *container;     /* a container's plan (oci.c): the container's id */
+	bool ending;          /* a final state is chosen; tasks are being let go */
+	bool hidden;          /* failed at Submit: never listed, freed when it ends */
+	bool emulate;         /* serves the emulated next_syscall_data file */
+	bool emit_due;        /* events wait for the loop to reach its Watches */
+	unsigned record;      /* a Record (record.c): the calls it writes; 0: not one */
+	bool record_bare;     /* a Record: no key or path match in its steps */
+	size_t record_level;  /* a Record: the NSpid entries of its target */
+	json_t *recorded;     /* a Record: the plan it is writing */
+	json_t *record_keys;  /* a Record: the keys of the tasks it saw made */
+	json_t *record_calls; /* a Record: tid -> a call of its between entry and exit */
+	char *record_error;   /* a Record: why its plan cannot be written */
+	size_t record_bytes;  /* a Record: its plan's JSON, at most */
+	bool record_more;     /* a Record: its caller waits for word that it is on */
+	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
+	char *container;      /* a container's plan (oci.c): the container's id */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;

@@ -12,9 +12,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 
 #include "log.h"
 #include "plans.h"
@@ -24,7 +29,7 @@
 #define STEP_BYTES(levels) (36 + 9 * (levels))
 #define TASK_BYTES         16
 
-bool
+unsigned
 plan_records(const struct plan *plan)
 {
 	return plan->record;
@@ -33,7 +38,7 @@ plan_records(const struct plan *plan)
 bool
 plan_follows(const struct plan *plan)
 {
-	return plan->emulate || plan->record;
+	return plan->emulate || plan->record != 0;
 }
 
 /* The Record fails with why (taken), once its tree has exited. */
@@ -66,6 +71,25 @@ key_of(struct plan *plan, pid_t tid, char key[16])
 	return json_object_get(plan->record_keys, key) != NULL;
 }
 
+/* Appends step to the steps of the task keyed key. */
+static void
+add_step(struct plan *plan, const char *key, json_t *step, size_t bytes)
+{
+	json_t *tasks = json_object_get(plan->recorded, "tasks");
+	json_t *steps = json_object_get(tasks, key);
+
+	if (steps == NULL) {
+		steps = json_array();
+		json_object_set_new(tasks, key, steps);
+		plan->record_bytes += TASK_BYTES;
+	}
+	json_array_append_new(steps, step);
+	plan->record_bytes += bytes;
+	if (plan->record_bytes > NSD_MAX_PLAN_SIZE)
+		fail(plan, xasprintf("the run made more than a plan of %u MiB can hold",
+		                     NSD_MAX_PLAN_SIZE >> 20));
+}
+
 void
 record_fork(struct task *parent, struct task *child)
 {
@@ -73,7 +97,7 @@ record_fork(struct task *parent, struct task *child)
 	int32_t pids[NSD_MAX_LEVELS + 1];
 	size_t n, levels, i;
 	char key[16], ckey[16];
-	json_t *steps, *pid;
+	json_t *pid;
 	bool thread;
 
 	if (plan->record_error != NULL || !key_of(plan, parent->tid, key))
@@ -104,18 +128,105 @@ record_fork(struct task *parent, struct task *child)
 		for (i = 0; i < levels; i++)
 			json_array_append_new(pid, json_integer(pids[i]));
 	}
-	if ((steps = json_object_get(json_object_get(plan->recorded, "tasks"), key)) == NULL) {
-		steps = json_array();
-		json_object_set_new(json_object_get(plan->recorded, "tasks"), key, steps);
-		plan->record_bytes += TASK_BYTES;
-	}
-	json_array_append_new(
-	    steps, json_pack("{s:s, s:o}", "call", thread ? "thread" : "fork", "pid", pid));
+	add_step(plan, key, json_pack("{s:s, s:o}", "call", thread ? "thread" : "fork", "pid", pid),
+	         STEP_BYTES(levels));
 	json_object_set_new(plan->record_keys, ckey, json_true());
-	plan->record_bytes += STEP_BYTES(levels);
-	if (plan->record_bytes > NSD_MAX_PLAN_SIZE)
-		fail(plan, xasprintf("the run made more than a plan of %u MiB can hold",
-		                     NSD_MAX_PLAN_SIZE >> 20));
+}
+
+struct probe {
+	enum nsd_call call;
+	key_t key;
+};
+
+/* In the task's IPC namespace: 0 if an object of the kind has the key. */
+static int
+exists_here(void *arg)
+{
+	const struct probe *p = arg;
+	int id = p->call == NSD_CALL_MSGGET   ? msgget(p->key, 0)
+	         : p->call == NSD_CALL_SEMGET ? semget(p->key, 0, 0)
+	                                      : shmget(p->key, 0, 0);
+
+	return id >= 0 || errno != ENOENT ? 0 : ENOENT;
+}
+
+/* Whether an IPC get can create the object, as far as nsdd can tell at its
+ * entry: a private key, IPC_EXCL, or IPC_CREAT for a key no object has (a
+ * task that makes it in between is taken for the creator: a race the plan's
+ * replay then reports). */
+static bool
+may_create(struct task *t, enum nsd_call call, key_t key, int flags)
+{
+	struct probe p = {call, key};
+	struct ns *ns;
+	int err;
+
+	if (key == IPC_PRIVATE)
+		return true;
+	if (!(flags & IPC_CREAT))
+		return false;
+	if (flags & IPC_EXCL)
+		return true;
+	return (ns = ns_ipc_of(t->tid, &err)) != NULL && ns_run(ns, exists_here, &p) == ENOENT;
+}
+
+/* At a recorded call's entry, what its exit needs: kept by tid. */
+void
+record_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+{
+	struct plan *plan = t->plan;
+	char tid[16], path[4096];
+	struct mem_op op = {MEM_STRING, 0, path, sizeof(path)};
+	json_t *call;
+
+	if (!(plan->record & (1u << sc->call)) || sc->call == NSD_CALL_FORK ||
+	    sc->call == NSD_CALL_THREAD || plan->record_error != NULL)
+		return;
+	snprintf(tid, sizeof(tid), "%d", t->tid);
+	call = json_pack("{s:i}", "call", (int)sc->call);
+	if (sc->call == NSD_CALL_OPEN) {
+		op.addr = args[sc->path_arg];
+		if (!plan->record_bare && t->drv->mem(t, &op, 1) == 0)
+			json_object_set_new(call, "path", json_string(path));
+	} else {
+		key_t key = (key_t)args[0];
+		int flags = (int)args[sc->call == NSD_CALL_MSGGET ? 1 : 2];
+		json_object_set_new(call, "key", json_integer(key));
+		json_object_set_new(call, "creates",
+		                    json_boolean(may_create(t, sc->call, key, flags)));
+	}
+	if (plan->record_calls == NULL)
+		plan->record_calls = json_object();
+	json_object_set_new(plan->record_calls, tid, call); /* a call that never exited goes */
+}
+
+/* At its exit: a created IPC object's id, or an opened fd, is written down. */
+void
+record_exit(struct task *t, long long rval, bool is_error)
+{
+	struct plan *plan = t->plan;
+	char tid[16], key[16];
+	json_t *call, *step;
+	const char *path;
+	enum nsd_call kind;
+
+	snprintf(tid, sizeof(tid), "%d", t->tid);
+	if ((call = json_incref(json_object_get(plan->record_calls, tid))) == NULL)
+		return;
+	json_object_del(plan->record_calls, tid);
+	kind = (enum nsd_call)json_integer_value(json_object_get(call, "call"));
+	if (!is_error && rval >= 0 && key_of(plan, t->tid, key) &&
+	    (kind == NSD_CALL_OPEN || json_is_true(json_object_get(call, "creates")))) {
+		path = json_string_value(json_object_get(call, "path"));
+		step = json_pack("{s:s, s:I}", "call", nsd_call_name(kind),
+		                 kind == NSD_CALL_OPEN ? "fd" : "id", (json_int_t)rval);
+		if (path != NULL)
+			json_object_set_new(step, "path", json_string(path));
+		else if (kind != NSD_CALL_OPEN && !plan->record_bare)
+			json_object_set(step, "key", json_object_get(call, "key"));
+		add_step(plan, key, step, STEP_BYTES(1) + (path ? strlen(path) : 0));
+	}
+	json_decref(call);
 }
 
 /* The Record's replies: with "more", one once it is attached (its id, and

@@ -177,9 +177,9 @@ supervisor_tracee_gone(struct plan *plan)
 		return;
 	if (plan->ending)
 		finalize(plan);
-	else if (plan->record && plan->record_error != NULL)
+	else if (plan->record != 0 && plan->record_error != NULL)
 		supervisor_fail(plan, "%s", plan->record_error);
-	else if ((plan->emulate || plan->record) && plan->applied == plan->model->nsteps)
+	else if ((plan->emulate || plan->record != 0) && plan->applied == plan->model->nsteps)
 		end(plan, PLAN_COMPLETED, false, NULL); /* the tree is gone */
 	else if (plan->emulate)
 		supervisor_fail(plan, "the tree exited with %zu step%s not applied",
@@ -495,7 +495,7 @@ started(struct plan *plan)
 	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
 	         plan->container ? ", container " : "", plan->container ? plan->container : "",
 	         model->ntasks, model->nsteps);
-	if (model->nsteps == 0 && !plan->emulate && !plan->record)
+	if (model->nsteps == 0 && !plan->emulate && plan->record == 0)
 		end(plan, PLAN_COMPLETED, false, NULL);
 	supervisor_notify_status();
 	return plan;

@@ -29,6 +29,11 @@
 #include "log.h"
 #include "tracer.h"
 
+/* The calls a Record sees at their syscall stops (forks: by their events). */
+#define RECORDED_CALLS                                                                             \
+	((1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) | (1u << NSD_CALL_SHMGET) |             \
+	 (1u << NSD_CALL_OPEN))
+
 /* The tracee whose stop is being handled: only handle_stop() resumes it.
  * Stop handlers never nest: work they cause for other tasks (a held task's
  * retry, an adopted child's first stop) runs from the event loop. */
@@ -60,6 +65,8 @@ wants_syscalls(const struct tracee *t)
 		return false; /* a notification brings the task back for its next step */
 	if (plan_emulates(t->task.plan) && !plan_ending(t->task.plan))
 		return true; /* its writes, reads and opens may be the file's */
+	if (plan_records(t->task.plan) & RECORDED_CALLS)
+		return !plan_ending(t->task.plan); /* a Record of calls' results */
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
 }
 
@@ -373,6 +380,11 @@ syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 	                  (const unsigned long long *)info->entry.args))
 		return; /* the emulated next_syscall_data file's */
 	sc = syscall_find((long)info->entry.nr);
+	if (plan_records(t->task.plan)) {
+		if (sc != NULL)
+			record_entry(&t->task, sc, (const unsigned long long *)info->entry.args);
+		return;
+	}
 	if (sc == NULL || !wants_syscalls(t) ||
 	    !(t->task.next_data != NULL || syscall_targeted(sc, plan_calls(t->task.plan))))
 		return;
@@ -399,6 +411,8 @@ handle_syscall(struct tracee *t)
 		syscall_entry(t, &info);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		t->to_exit = false;
+		if (plan_records(t->task.plan))
+			record_exit(&t->task, info.exit.rval, info.exit.is_error);
 		if (t->task.step == NULL)
 			return;
 		t->injecting = false;

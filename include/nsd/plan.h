@@ -97,7 +97,10 @@ struct nsd_plan {
 	enum nsd_on_failure on_failure;
 	bool strict;
 	bool next_syscall_data; /* serve the emulated next_syscall_data file */
-	bool record;            /* nsdd's own: a Record, never set from JSON */
+	/* nsdd's own, never set from JSON: a Record's calls (1 << enum nsd_call),
+	 * and whether it leaves the key and path matches out. */
+	unsigned record;
+	bool record_bare;
 	int64_t timeout_ms;     /* 0: none */
 	size_t ntasks;
 	struct nsd_task_plan *tasks;

@@ -10,23 +10,28 @@
 need_root
 start_nsdd
 
-# record NAME CMD...: records CMD's run, then replays it; its tasks append
-# "TAG PID" lines to $LOG, which must come out the same.
+# record NAME CMD...: records CMD's run (with $RECORD_OPTS), then replays
+# it; its tasks append "TAG ID" lines to $LOG, which must come out the same.
+# The replay's wrapper sets IPCIDS_BURN (tests/progs/ipcids).
 record() {
 	local name=$1 rc=0
 	shift
 	export LOG=$T/$name.log
 	: >"$LOG"
-	"$NSDCTL" record --new-ns --init -o "$T/$name.json" -- sh -c 'exec "$@"' sh "$@" \
+	# shellcheck disable=SC2086
+	"$NSDCTL" record --new-ns --init ${RECORD_OPTS:-} -o "$T/$name.json" -- sh -c 'exec "$@"' sh "$@" \
 		>"$T/$name.rec.out" 2>&1 || fail "$name: record: $(cat "$T/$name.rec.out")"
 	mv "$LOG" "$T/$name.first"
 	[ -s "$T/$name.first" ] || fail "$name: the run wrote no ids"
 	grep -q '"call"' "$T/$name.json" || fail "$name: the plan has no steps: $(cat "$T/$name.json")"
 	: >"$LOG"
 	"$NSDCTL" run --new-ns --init "$T/$name.json" -- \
-		sh -c 'echo 700 >/proc/sys/kernel/ns_last_pid && exec "$@"' sh "$@" \
+		sh -c 'echo 700 >/proc/sys/kernel/ns_last_pid && IPCIDS_BURN=1 exec "$@"' sh "$@" \
 		>"$T/$name.run.out" 2>&1 || rc=$?
 	[ $rc = 0 ] || fail "$name: replay (status $rc): $(cat "$T/$name.run.out")"
+	# Tasks run side by side (a pipeline's two ends): their lines, not their order.
+	sort -o "$T/$name.first" "$T/$name.first"
+	sort -o "$LOG" "$LOG"
 	cmp -s "$T/$name.first" "$LOG" ||
 		fail "$name: other ids in the replay: $(diff "$T/$name.first" "$LOG" | head -20)"
 	pass "$name: $(wc -l <"$LOG") ids, $(grep -c '"call"' "$T/$name.json") steps, the same in the replay"
@@ -78,7 +83,30 @@ fi
 # 4. A threaded C program: threads, and a child with threads of its own.
 record threads sh -c '"$0" "$LOG"' "$PROGS/threads"
 
-# 5. A run that diverges from its plan is reported, and does not hang: one
+# 5. SysV IPC ids and fds: each created object's id (with its key), each
+#    open's fd (with its path); the replay first makes and removes an object
+#    of each kind, so that natively each kind's next id would be another.
+RECORD_OPTS=--calls=fork,thread,msgget,semget,shmget,open record ipcids sh -c '"$0" "$LOG"' "$PROGS/ipcids"
+grep -q '"key": 4660' "$T/ipcids.json" && grep -q '"path": "/dev/null"' "$T/ipcids.json" ||
+	fail "ipcids: the plan lacks the key or the path: $(cat "$T/ipcids.json")"
+[ "$(grep -c '"call": "msgget"' "$T/ipcids.json")" = 2 ] ||
+	fail "ipcids: a msgget that found its queue was written down: $(cat "$T/ipcids.json")"
+
+# util-linux's ipcmk picks a random key each run: recorded without the key
+# match (--no-match), in a new IPC namespace, replayed in another whose
+# queue ids moved on first, with no new pid namespace (where the ids are free).
+if command -v ipcmk >/dev/null; then
+	unshare --ipc "$NSDCTL" record --no-match -o "$T/ipcmk.json" -- ipcmk -Q >"$T/ipcmk.1" 2>&1 ||
+		fail "ipcmk: record: $(cat "$T/ipcmk.1")"
+	unshare --ipc sh -c 'ipcrm -q "$(ipcmk -Q | sed "s/.*: //")" && exec "$0" run "$1" -- ipcmk -Q' \
+		"$NSDCTL" "$T/ipcmk.json" >"$T/ipcmk.2" 2>&1 || fail "ipcmk: replay: $(cat "$T/ipcmk.2")"
+	grep '^Message queue id' "$T/ipcmk.1" >"$T/ipcmk.ids"
+	grep -qxF -f "$T/ipcmk.ids" "$T/ipcmk.2" && ! grep -q '"key"' "$T/ipcmk.json" ||
+		fail "ipcmk: $(cat "$T/ipcmk.1" "$T/ipcmk.2" "$T/ipcmk.json")"
+	pass "ipcmk: $(cat "$T/ipcmk.ids") in the record and in the replay, whose namespace had used that id"
+fi
+
+# 6. A run that diverges from its plan is reported, and does not hang: one
 #    subshell fewer leaves a step of the target's, and the plan fails.
 rc=0
 "$NSDCTL" run --new-ns --init "$T/dash.json" -- dash -c '( true ); ( true )' >"$T/div" 2>&1 || rc=$?
@@ -86,7 +114,7 @@ rc=0
 	fail "a diverging replay: status $rc: $(cat "$T/div")"
 pass "a replay that diverges fails, saying which task has which steps left: $(grep -m1 pending "$T/div")"
 
-# 6. Record for a running target, without "more": one reply, once its tree
+# 7. Record for a running target, without "more": one reply, once its tree
 #    has exited. The target (a shell blocked on a FIFO) forks twice after it.
 mkfifo "$T/go"
 sh -c 'read -r x <"$0"; (true); sh -c true' "$T/go" &
@@ -120,7 +148,7 @@ PY
 wait $target
 pass "Record of a running target: one reply, its plan has the target's 2 forks"
 
-# 7. A Record that is cancelled ends with RecordFailed and lets its tree go;
+# 8. A Record that is cancelled ends with RecordFailed and lets its tree go;
 #    one whose client is gone (nsdctl killed) runs on until cancelled.
 sleep 30 &
 target=$!
