@@ -110,17 +110,21 @@ cmd_submit(int argc, char **argv)
 	return rc;
 }
 
+#define NO_FILTER INT_MIN /* the ready word of a CMD without a filter */
+
 /*
  * Mode "seccomp": loads the plan's filter (nsd_filter_new) in this process.
- * Returns its listener (close-on-exec: CMD never has it), or -errno.
+ * Returns its listener (close-on-exec: CMD never has it), or -errno. With
+ * trace, a Record's filter instead, which stops the calls for nsdd's ptrace:
+ * NO_FILTER (no listener), or -errno.
  */
 static int
-install_filter(unsigned calls)
+install_filter(unsigned calls, bool trace)
 {
 	scmp_filter_ctx ctx;
 	int rc, fd;
 
-	if ((ctx = nsd_filter_new(calls, &rc)) == NULL)
+	if ((ctx = nsd_filter_new(calls, trace ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY, &rc)) == NULL)
 		return rc;
 	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
@@ -128,9 +132,9 @@ install_filter(unsigned calls)
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 		rc = seccomp_load(ctx);
 	}
-	fd = rc == 0 ? seccomp_notify_fd(ctx) : rc;
+	fd = rc != 0 ? rc : trace ? NO_FILTER : seccomp_notify_fd(ctx);
 	seccomp_release(ctx);
-	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+	if (fd >= 0 && !trace && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -errno;
 	return fd;
 }
@@ -140,13 +144,12 @@ struct start {
 	char **cmd;
 	unsigned calls; /* of the plan's steps: what a filter notifies */
 	bool seccomp;   /* CMD gets a filter, whose listener goes to nsdd */
+	bool traced;    /* CMD gets a Record's filter: its calls stop for ptrace */
 	bool newns;     /* in new pid and IPC namespaces */
 	bool init;      /* as pid 2, under a minimal init */
 	int go[2];      /* nsdctl writes a byte once nsdd has the target */
 	int ready[2];   /* with seccomp or init: CMD's process says it is there */
 };
-
-#define NO_FILTER INT_MIN /* the ready word of a CMD without a filter */
 
 /*
  * The task that becomes CMD waits on a pipe until nsdd has seized it, so
@@ -162,7 +165,7 @@ exec_cmd(const struct start *s)
 	int fd;
 
 	if (s->ready[1] >= 0) {
-		fd = s->seccomp ? install_filter(s->calls) : NO_FILTER;
+		fd = s->seccomp || s->traced ? install_filter(s->calls, s->traced) : NO_FILTER;
 		if (write(s->ready[1], &fd, sizeof(fd)) != sizeof(fd) ||
 		    (fd < 0 && fd != NO_FILTER))
 			_exit(127);
@@ -310,7 +313,8 @@ await_ready(struct start *s, int *listener)
 	s->ready[1] = -1;
 	if (read(s->ready[0], &word, sizeof(word)) != sizeof(word) ||
 	    (word < 0 && word != NO_FILTER)) {
-		ctl_err("cannot %s %s: %s", s->seccomp ? "install the seccomp filter for" : "start",
+		ctl_err("cannot %s %s: %s",
+		        s->seccomp || s->traced ? "install the seccomp filter for" : "start",
 		        s->cmd[0], word < 0 && word != NO_FILTER ? strerror(-word) : "it died");
 		return false;
 	}
@@ -340,7 +344,8 @@ spawn(struct start *s, pid_t *target, int *listener)
 		return -1;
 	}
 	if (pipe2(s->go, O_CLOEXEC) < 0 ||
-	    ((s->seccomp || s->init) && pipe2(s->ready, O_CLOEXEC) < 0) || (pid = fork()) < 0) {
+	    ((s->seccomp || s->traced || s->init) && pipe2(s->ready, O_CLOEXEC) < 0) ||
+	    (pid = fork()) < 0) {
 		ctl_err("cannot start %s: %s", s->cmd[0], strerror(errno));
 		return -1;
 	}
@@ -528,14 +533,35 @@ write_plan(json_t *plan, const char *path)
 	return bad ? -1 : 0;
 }
 
-/* Sends Record for CMD's process (with calls, a comma-separated list, and
- * match) and takes its first reply: the recording's id, or NULL once said
- * why not. */
-static char *
-start_recording(struct nsd_client *c, pid_t target, const char *calls, bool match)
+/* The calls of a comma-separated list (NULL: a Record's default) whose
+ * results a Record needs: its filter stops their syscalls for nsdd. */
+static unsigned
+results_of(const char *list)
 {
-	json_t *p = json_pack("{s:{s:i, s:I}, s:b}", "target", "pid", target, "start_time",
-	                      (json_int_t)nsd_proc_start_time(target), "match", match);
+	unsigned calls = 0;
+	int call;
+
+	if (list == NULL)
+		return (1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) | (1u << NSD_CALL_SHMGET);
+	for (call = NSD_CALL_MSGGET; call <= NSD_CALL_OPEN; call++) {
+		const char *name = nsd_call_name(call), *p = list;
+		size_t n = strlen(name);
+		for (; (p = strstr(p, name)) != NULL; p += n)
+			if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+				calls |= 1u << call;
+	}
+	return calls;
+}
+
+/* Sends Record for CMD's process (with calls, a comma-separated list, and
+ * match; with traced, CMD has the filter) and takes its first reply: the
+ * recording's id, or NULL once said why not. */
+static char *
+start_recording(struct nsd_client *c, pid_t target, const char *calls, bool match, bool traced)
+{
+	json_t *p =
+	    json_pack("{s:{s:i, s:I}, s:b, s:b}", "target", "pid", target, "start_time",
+	              (json_int_t)nsd_proc_start_time(target), "match", match, "seccomp", traced);
 	struct nsd_reply r;
 	char *id = NULL, *msg;
 	int rc;
@@ -603,13 +629,16 @@ cmd_record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s.cmd = argv + optind;
+	/* Calls whose results are recorded stop through a filter, not at every syscall. */
+	s.calls = results_of(calls);
+	s.traced = s.calls != 0;
 	if ((c = ctl_connect()) == NULL)
 		return EXIT_PLAN_FAILED;
 	if ((pid = spawn(&s, &target, &listener)) < 0) {
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
 	}
-	if ((id = start_recording(c, target, calls, match)) == NULL) {
+	if ((id = start_recording(c, target, calls, match, s.traced)) == NULL) {
 		close(s.go[1]); /* CMD's process exits 127 without running CMD */
 		waitpid(pid, NULL, 0);
 		nsd_client_close(c);

@@ -247,6 +247,8 @@ m_record(struct conn *c, json_t *params)
 		return;
 	}
 	model->record_bare = json_is_false(json_object_get(params, "match"));
+	if (json_is_true(json_object_get(params, "seccomp")))
+		model->record |= NSD_RECORD_TRACED;
 	if ((plan = supervisor_submit(model, server_peer_uid(c), -1, &e)) == NULL) {
 		reply_nsdd_error(c, &e);
 		return;
@@ -373,7 +375,7 @@ static const struct method {
     {IFACE ".Cancel", m_cancel, "id:s kill:b?", ROLE_MEMBER},
     {IFACE ".Info", m_info, "", ROLE_MEMBER},
     {IFACE ".SetNext", m_set_next, "tid:i value:s", ROLE_MEMBER},
-    {IFACE ".Record", m_record, "target:o calls:a? match:b?", ROLE_MEMBER},
+    {IFACE ".Record", m_record, "target:o calls:a? match:b? seccomp:b?", ROLE_MEMBER},
 };
 
 /* Roles from most to least trusted: ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER. */

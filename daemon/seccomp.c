@@ -293,7 +293,7 @@ seccomp_filter_new(unsigned calls, struct nsdd_error *e)
 	/* A filter whose listener nsdd could not answer would fail its calls. */
 	if (usable(&sizes, e) < 0)
 		return NULL;
-	ctx = nsd_filter_new(calls, &(int){0});
+	ctx = nsd_filter_new(calls, SCMP_ACT_NOTIFY, &(int){0});
 	job = xcalloc(1, sizeof(*job));
 	size = ctx != NULL ? export_bpf(ctx, &job->prog) : -ENOMEM;
 	if (ctx != NULL)

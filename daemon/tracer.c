@@ -65,8 +65,9 @@ wants_syscalls(const struct tracee *t)
 		return false; /* a notification brings the task back for its next step */
 	if (plan_emulates(t->task.plan) && !plan_ending(t->task.plan))
 		return true; /* its writes, reads and opens may be the file's */
-	if (plan_records(t->task.plan) & RECORDED_CALLS)
-		return !plan_ending(t->task.plan); /* a Record of calls' results */
+	if (plan_records(t->task.plan) & RECORDED_CALLS) /* a Record of calls' results: */
+		return !plan_ending(t->task.plan) &&     /* at seccomp stops, or every syscall */
+		       !(plan_records(t->task.plan) & NSD_RECORD_TRACED);
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
 }
 
@@ -442,6 +443,22 @@ handle_fork(struct tracee *t)
 		adopt_orphan(c);
 }
 
+/* A Record's call that its filter stopped at (SECCOMP_RET_TRACE): its exit is next. */
+static void
+handle_seccomp(struct tracee *t)
+{
+	struct __ptrace_syscall_info info;
+	const struct sc_info *sc;
+
+	memset(&info, 0, sizeof(info));
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->task.tid, (void *)sizeof(info), &info) <= 0 ||
+	    info.op != PTRACE_SYSCALL_INFO_SECCOMP || info.arch != AUDIT_ARCH_X86_64 ||
+	    !plan_records(t->task.plan) || (sc = syscall_find((long)info.seccomp.nr)) == NULL)
+		return;
+	record_entry(&t->task, sc, (const unsigned long long *)info.seccomp.args);
+	t->to_exit = true;
+}
+
 static bool
 is_stop_signal(int sig)
 {
@@ -481,6 +498,8 @@ handle_stop(struct tracee *t, int status)
 	} else if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
 	                              event == PTRACE_EVENT_CLONE)) {
 		handle_fork(t);
+	} else if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
+		handle_seccomp(t);
 	} else if (event == PTRACE_EVENT_STOP) {
 		/* Group-stop (a stop signal) is kept with PTRACE_LISTEN. */
 		t->group_stop = is_stop_signal(sig);

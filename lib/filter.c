@@ -7,18 +7,18 @@
 #include "nsd/plan.h"
 
 static int
-notify(scmp_filter_ctx ctx, int nr)
+notify(scmp_filter_ctx ctx, uint32_t action, int nr)
 {
 	const struct scmp_arg_cmp own = {
 	    .arg = 1, .op = SCMP_CMP_NE, .datum_a = NSD_OWN_CLONE3_SIZE, .datum_b = 0};
 
 	if (nr == SCMP_SYS(clone3))
-		return seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, 1, &own);
-	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		return seccomp_rule_add_array(ctx, action, nr, 1, &own);
+	return seccomp_rule_add(ctx, action, nr, 0);
 }
 
 scmp_filter_ctx
-nsd_filter_new(unsigned calls, int *err)
+nsd_filter_new(unsigned calls, uint32_t action, int *err)
 {
 	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -34,7 +34,7 @@ nsd_filter_new(unsigned calls, int *err)
 		seccomp_arch_add(ctx, arches[i]);
 	for (call = 0; call < NSD_CALL_COUNT; call++)
 		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
-			if ((rc = notify(ctx, seccomp_syscall_resolve_name(*name))) < 0) {
+			if ((rc = notify(ctx, action, seccomp_syscall_resolve_name(*name))) < 0) {
 				/* A targeted call the filter missed would go unplanned. */
 				seccomp_release(ctx);
 				*err = rc;

@@ -22,6 +22,8 @@
 #define NSD_MAX_LEVELS    32
 #define NSD_TIMEOUT_MAX   86400000
 #define NSD_MAX_SEMS      65536
+/* A Record whose target runs under a SECCOMP_RET_TRACE filter for its calls. */
+#define NSD_RECORD_TRACED (1u << 31)
 
 enum nsd_call {
 	NSD_CALL_FORK,
@@ -97,11 +99,11 @@ struct nsd_plan {
 	enum nsd_on_failure on_failure;
 	bool strict;
 	bool next_syscall_data; /* serve the emulated next_syscall_data file */
-	/* nsdd's own, never set from JSON: a Record's calls (1 << enum nsd_call),
-	 * and whether it leaves the key and path matches out. */
+	/* nsdd's own, never set from JSON: a Record's calls (1 << enum nsd_call,
+	 * and NSD_RECORD_TRACED), and whether it leaves key and path matches out. */
 	unsigned record;
 	bool record_bare;
-	int64_t timeout_ms;     /* 0: none */
+	int64_t timeout_ms; /* 0: none */
 	size_t ntasks;
 	struct nsd_task_plan *tasks;
 	size_t nsteps;
