@@ -37,8 +37,8 @@ if command -v python3 >/dev/null; then
 import os
 pid = os.fork()
 if pid == 0:
-    print("orphaned" if os.getppid() == 1 else "parent alive"); os._exit(0)
-os.waitpid(pid, 0); print("parent", os.getpid())' >"$T/out" 2>&1 || fail "python3: $(cat "$T/out")"
+    os.write(1, b"orphaned\n" if os.getppid() == 1 else b"parent alive\n"); os._exit(0)
+os.waitpid(pid, 0); os.write(1, b"parent %d\n" % os.getpid())' >"$T/out" 2>&1 || fail "python3: $(cat "$T/out")"
 	grep -qx 'parent alive' "$T/out" && grep -qx 'parent 2' "$T/out" ||
 		fail "python3: $(cat "$T/out")"
 	pass "python3 under --init is pid 2, and its forked child does not take itself for an orphan"

@@ -35,7 +35,7 @@ prog='import os, threading
 t = threading.Thread(target=lambda: None); t.start(); t.join()
 pid = os.fork()
 if pid == 0:
-    print("child=%d" % os.getpid(), flush=True); os._exit(0)
+    os.write(1, b"child=%d\n" % os.getpid()); os._exit(0)
 os.waitpid(pid, 0)'
 p=$(plan strict <<'J'
 {"version": 1, "strict": true, "tasks": {"target": [{"call": "fork", "pid": 4000}]}}
