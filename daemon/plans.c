@@ -520,35 +520,6 @@ plan_kill_kept(struct plan *plan)
 	}
 }
 
-unsigned long nsdd_max_plans_per_owner = 32;
-unsigned long nsdd_max_steps_per_owner = 1000000;
-
-/* What one user may hold: running plans and their steps. Root is not
- * limited. A plan that is ending still counts until its tasks are let go. */
-bool
-plan_within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
-{
-	const struct plan *plan;
-	size_t held = 1, steps = model->nsteps;
-
-	if (owner == 0)
-		return true;
-	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->owner == owner && plan->state == PLAN_RUNNING) {
-		held++;
-		steps += plan->model->nsteps;
-	}
-	if (held > nsdd_max_plans_per_owner)
-		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_plans_per_owner,
-		               "running plans per user");
-	else if (steps > nsdd_max_steps_per_owner)
-		nsdd_error_set(e, ERR_LIMIT_EXCEEDED, (long long)nsdd_max_steps_per_owner,
-		               "steps of running plans per user");
-	else
-		return true;
-	return false;
-}
-
 /* A new plan for model: its id, its tasks, what it targets, its backend. */
 struct plan *
 plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)

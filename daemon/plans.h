@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The plan room's own header: the structs of a plan, its tasks, its events
- * and its Watches. Only plans.c, supervisor.c, setnext.c, events.c and
- * record.c include it; every other file goes through the functions nsdd.h
- * declares for the room.
+ * and its Watches. Only plans.c, supervisor.c, setnext.c, events.c,
+ * record.c and limits.c include it; every other file goes through the
+ * functions nsdd.h declares for the room.
  */
 #ifndef NSDD_PLANS_H
 #define NSDD_PLANS_H
@@ -88,6 +88,7 @@ struct plan {
 	json_t *record_calls; /* a Record: tid -> a call of its between entry and exit */
 	char *record_error;   /* a Record: why its plan cannot be written */
 	size_t record_bytes;  /* a Record: its plan's JSON, at most */
+	size_t record_steps;  /* a Record: the steps it has written */
 	bool record_more;     /* a Record: its caller waits for word that it is on */
 	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
 	char *container;      /* a container's plan (oci.c): the container's id */
@@ -119,7 +120,10 @@ extern const char *const plan_states[];
 struct plan *plan_alloc(void);
 /* A new plan for model: its id, its tasks, what it targets, its backend. */
 struct plan *plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid);
-/* What one user may hold (LimitExceeded), and what a mode takes. */
+/* limits.c: the steps of owner's running plans (*held grows by their
+ * number), and what one user may hold (LimitExceeded). plans.c: what a mode
+ * takes. */
+size_t plan_owner_steps(uid_t owner, size_t *held);
 bool plan_within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error *e);
 bool plan_mode_ok(const struct nsd_plan *model, int listener, struct nsdd_error *e);
 void plan_build_index(struct plan *plan);

@@ -85,9 +85,15 @@ add_step(struct plan *plan, const char *key, json_t *step, size_t bytes)
 	}
 	json_array_append_new(steps, step);
 	plan->record_bytes += bytes;
+	plan->record_steps++;
 	if (plan->record_bytes > NSD_MAX_PLAN_SIZE)
 		fail(plan, xasprintf("the run made more than a plan of %u MiB can hold",
 		                     NSD_MAX_PLAN_SIZE >> 20));
+	else if (plan->owner != 0 &&
+	         plan_owner_steps(plan->owner, &(size_t){0}) > nsdd_max_steps_per_owner)
+		fail(plan, xasprintf("user %u may hold %lu steps of running plans "
+		                     "(--max-steps-per-user), and the run made more",
+		                     (unsigned)plan->owner, nsdd_max_steps_per_owner));
 }
 
 void

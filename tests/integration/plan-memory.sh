@@ -7,7 +7,7 @@
 #   running plan of 100,000 steps holds at most 200 bytes a step.
 # - A user but root may have --max-plans-per-user running plans, with
 #   --max-steps-per-user steps in all; more is LimitExceeded, and changes
-#   nothing. Root is not limited.
+#   nothing; a Record's written steps count too. Root is not limited.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 command -v unshare >/dev/null || skip "unshare is not installed"
@@ -96,3 +96,39 @@ id4=$(ctl submit "$(steps 500 $! 800)") || fail "root: $id4"
 for id in "$id2" "$id3" "$id4"; do ctl cancel "$id" >/dev/null; done
 kill $victim
 pass "ten finished plans of 100,000 steps: RSS $before -> $after KiB; per-user limits hold, root is not limited"
+
+# A member's Record counts the steps it writes: past --max-steps-per-user
+# it fails and says so once its tree has exited (it writes no more steps).
+# The member's own task, in namespaces it owns, forks 120 times once told to.
+mkfifo "$T/rgo"
+: >"$T/done"
+chmod 666 "$T/rgo" "$T/done"
+as "$M" unshare --user --map-root-user --pid --ipc --fork \
+	sh -c 'read -r x <"$0"; for i in $(seq 120); do (true); done; echo done >"$1"' "$T/rgo" "$T/done" &
+t=
+for _ in $(seq 100); do # the shell is pid 1 of the member's pid namespace
+	for p in $(pgrep -u "$M" -f "read -r x"); do
+		grep -q '^NSpid:.*[[:space:]]1$' "/proc/$p/status" 2>/dev/null && t=$p
+	done
+	[ -n "$t" ] && break
+	sleep 0.05
+done
+[ -n "$t" ] || fail "the member's task did not start"
+as "$M" env PYTHONPATH="$top_srcdir/tests/integration" python3 - "$t" "$T/rgo" >"$T/rec" 2>&1 <<'PY' ||
+import json, sys
+from vl import Conn
+c = Conn()
+c.send("io.nsdd.supervisor.Record", {"target": {"pid": int(sys.argv[1])}, "calls": ["fork", "thread"]},
+       more=True)
+first = c.read()
+assert first.get("continues"), first
+with open(sys.argv[2], "w") as f:
+    f.write("go\n")
+last = c.read()
+print(json.dumps(last))
+assert last.get("error") == "io.nsdd.supervisor.RecordFailed", last
+assert "may hold 100 steps" in last["parameters"]["reason"], last
+PY
+	fail "a member's Record: $(cat "$T/rec")"
+[ "$(cat "$T/done")" = "done" ] || fail "the member's tree did not run to its end"
+pass "a member's Record past --max-steps-per-user fails with the limit's words"

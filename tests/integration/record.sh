@@ -128,14 +128,12 @@ pass "a replay that diverges fails, saying which task has which steps left: $(gr
 mkfifo "$T/go"
 sh -c 'read -r x <"$0"; (true); sh -c true' "$T/go" &
 target=$!
-python3 - "$target" "$T/go" >"$T/raw" 2>&1 <<'PY' || fail "Record of a running target: $(cat "$T/raw")"
-import json, os, socket, sys, time
+PYTHONPATH="$top_srcdir/tests/integration" python3 - "$target" "$T/go" >"$T/raw" 2>&1 <<'PY' ||
+import json, sys, time
+from vl import Conn
 pid, fifo = int(sys.argv[1]), sys.argv[2]
-s = socket.socket(socket.AF_UNIX)
-s.connect(os.environ["NSDD_SOCKET"])
-s.settimeout(20)
-call = {"method": "io.nsdd.supervisor.Record", "parameters": {"target": {"pid": pid}}}
-s.sendall(json.dumps(call).encode() + b"\0")
+c = Conn(20)
+c.send("io.nsdd.supervisor.Record", {"target": {"pid": pid}})
 with open(fifo, "w") as f:  # nsdd has it once the call is read: wait for the attach
     for _ in range(200):
         if any(l.startswith("TracerPid:") and l.split()[1] != "0"
@@ -143,17 +141,12 @@ with open(fifo, "w") as f:  # nsdd has it once the call is read: wait for the at
             break
         time.sleep(0.01)
     f.write("go\n")
-buf = b""
-while not buf.endswith(b"\0"):
-    chunk = s.recv(65536)
-    if not chunk:
-        sys.exit("nsdd closed the connection")
-    buf += chunk
-reply = json.loads(buf[:-1])
+reply = c.read()
 print(json.dumps(reply))
 steps = reply["parameters"]["plan"]["tasks"]["target"]
 assert "continues" not in reply and [s["call"] for s in steps] == ["fork", "fork"], reply
 PY
+	fail "Record of a running target: $(cat "$T/raw")"
 wait $target
 pass "Record of a running target: one reply, its plan has the target's 2 forks"
 
@@ -161,31 +154,21 @@ pass "Record of a running target: one reply, its plan has the target's 2 forks"
 #    one whose client is gone (nsdctl killed) runs on until cancelled.
 sleep 30 &
 target=$!
-python3 - "$target" >"$T/raw" 2>&1 <<'PY' || fail "a cancelled Record: $(cat "$T/raw")"
-import json, os, socket, sys
-def conn():
-    s = socket.socket(socket.AF_UNIX); s.connect(os.environ["NSDD_SOCKET"]); s.settimeout(20)
-    return s
-def read(s, buf=[b""]):
-    while b"\0" not in buf[0]:
-        chunk = s.recv(65536)
-        if not chunk:
-            sys.exit("nsdd closed the connection")
-        buf[0] += chunk
-    msg, buf[0] = buf[0].split(b"\0", 1)
-    return json.loads(msg)
-s = conn()
-s.sendall(json.dumps({"method": "io.nsdd.supervisor.Record", "more": True,
-                      "parameters": {"target": {"pid": int(sys.argv[1])}}}).encode() + b"\0")
-first = read(s)
+PYTHONPATH="$top_srcdir/tests/integration" python3 - "$target" >"$T/raw" 2>&1 <<'PY' ||
+import json, sys
+from vl import Conn
+s = Conn(20)
+s.send("io.nsdd.supervisor.Record", {"target": {"pid": int(sys.argv[1])}}, more=True)
+first = s.read()
 assert first.get("continues") and first["parameters"]["plan"] == {}, first
-c = conn()
-c.sendall(json.dumps({"method": "io.nsdd.supervisor.Cancel",
-                      "parameters": {"id": first["parameters"]["id"]}}).encode() + b"\0")
-last = read(s)
+c = Conn(20)
+c.send("io.nsdd.supervisor.Cancel", {"id": first["parameters"]["id"]})
+assert "error" not in c.read()
+last = s.read()
 assert last.get("error") == "io.nsdd.supervisor.RecordFailed", last
 print(json.dumps(last))
 PY
+	fail "a cancelled Record: $(cat "$T/raw")"
 [ "$(awk '/^TracerPid:/ {print $2}' "/proc/$target/status")" = 0 ] || fail "the cancelled Record's target is still traced"
 "$NSDCTL" record -- sleep 30 >"$T/killed" 2>&1 &
 rec=$!
