@@ -11,6 +11,8 @@ NSDCTL=$top_builddir/client/nsdctl
 PROGS=$top_builddir/tests/progs
 T=$(mktemp -d /tmp/nsdd-test.XXXXXX)
 export NSDD_SOCKET=$T/sock
+# Tests import tests/integration/vl.py: no __pycache__ in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 NSDD_PID=
 # Unprivileged and without capabilities: clone3 set_tid is refused to it.
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
