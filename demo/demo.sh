@@ -4,7 +4,8 @@
 # (/bin/sh, its child, and a grandchild in a subshell) under a plan in fresh
 # pid and IPC namespaces, and show the progress and the pids the tree got;
 # then the same in mode seccomp, at a fraction of the ptrace stops; then a
-# shell that asks for its child's pid through next_syscall_data.
+# shell that asks for its child's pid through next_syscall_data; then a run
+# recorded as a plan and replayed with the same pids.
 set -eu
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -41,6 +42,16 @@ echo "   it writes LONG1 XX to its next_syscall_data, and its next fork gets XX.
 script2='echo "LONG1 4242" > /proc/self/task/$$/next_syscall_data; sh -c "echo \"forked      pid \$\$\""; true'
 echo "== nsdctl run --new-ns --next-syscall-data -- /bin/sh -c '$script2'"
 ./client/nsdctl run --new-ns --next-syscall-data -- /bin/sh -c "$script2"
+echo
+echo "== Record a run's pids as a plan, then replay it in a namespace whose pid"
+echo "   counter is at 500: natively the children would get 501, 502, ..."
+script3='sh -c "echo \"child       pid \$\$\""; (sh -c "echo \"grandchild  pid \$\$\""; true)'
+echo "== nsdctl record --new-ns -o recorded.json -- /bin/sh -c '$script3'"
+./client/nsdctl record --new-ns -o "$dir/recorded.json" -- /bin/sh -c "$script3"
+cat "$dir/recorded.json"
+echo "== nsdctl run --new-ns recorded.json -- /bin/sh -c 'echo 500 >/proc/sys/kernel/ns_last_pid; ...'"
+./client/nsdctl run --new-ns "$dir/recorded.json" -- \
+	/bin/sh -c "echo 500 >/proc/sys/kernel/ns_last_pid; $script3"
 echo
 echo "== nsdd's log"
 cat "$dir/nsdd.log"
