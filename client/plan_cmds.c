@@ -139,7 +139,7 @@ install_filter(unsigned calls, bool trace)
 	return fd;
 }
 
-/* How nsdctl run starts CMD. */
+/* How nsdctl run and record start CMD. */
 struct start {
 	char **cmd;
 	unsigned calls; /* of the plan's steps: what a filter notifies */
@@ -148,15 +148,16 @@ struct start {
 	bool newns;     /* in new pid and IPC namespaces */
 	bool init;      /* as pid 2, under a minimal init */
 	int go[2];      /* nsdctl writes a byte once nsdd has the target */
-	int ready[2];   /* with seccomp or init: CMD's process says it is there */
+	int ready[2];   /* with a filter or init: CMD's process says it is there */
 };
 
 /*
  * The task that becomes CMD waits on a pipe until nsdd has seized it, so
  * that nsdd sees CMD from its first instruction: the wait is a blocking
  * read, which nsdd's PTRACE_INTERRUPT turns into a stop before the read can
- * return. In mode seccomp it installs its filter first; it tells nsdctl
- * its listener's fd (or NO_FILTER) when nsdctl asked for a ready word.
+ * return. In mode seccomp, or for a Record of calls' results, it installs
+ * its filter first; it tells nsdctl the listener's fd (or NO_FILTER) when
+ * nsdctl asked for a ready word.
  */
 __attribute__((noreturn)) static void
 exec_cmd(const struct start *s)
@@ -533,31 +534,48 @@ write_plan(json_t *plan, const char *path)
 	return bad ? -1 : 0;
 }
 
-/* The calls of a comma-separated list (NULL: a Record's default) whose
- * results a Record needs: its filter stops their syscalls for nsdd. */
-static unsigned
-results_of(const char *list)
+/* --calls LIST (comma-separated call names) as an array; NULL for NULL. */
+static json_t *
+split_calls(const char *list)
 {
-	unsigned calls = 0;
-	int call;
+	json_t *names;
+	const char *comma;
 
 	if (list == NULL)
+		return NULL;
+	names = json_array();
+	do {
+		comma = strchr(list, ',');
+		json_array_append_new(
+		    names, json_stringn(list, comma ? (size_t)(comma - list) : strlen(list)));
+		list = comma + 1;
+	} while (comma != NULL);
+	return names;
+}
+
+/* The calls of names (NULL: a Record's default) whose results a Record
+ * needs: its filter stops their syscalls for nsdd. (nsdd checks the names.) */
+static unsigned
+results_of(json_t *names)
+{
+	unsigned calls = 0;
+	json_t *name;
+	size_t i;
+	int call;
+
+	if (names == NULL)
 		return (1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) | (1u << NSD_CALL_SHMGET);
-	for (call = NSD_CALL_MSGGET; call <= NSD_CALL_OPEN; call++) {
-		const char *name = nsd_call_name(call), *p = list;
-		size_t n = strlen(name);
-		for (; (p = strstr(p, name)) != NULL; p += n)
-			if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-				calls |= 1u << call;
-	}
+	json_array_foreach(names, i, name) if ((call = nsd_call_parse(json_string_value(name))) >=
+	                                           NSD_CALL_MSGGET &&
+	                                       call <= NSD_CALL_OPEN) calls |= 1u << call;
 	return calls;
 }
 
-/* Sends Record for CMD's process (with calls, a comma-separated list, and
- * match; with traced, CMD has the filter) and takes its first reply: the
- * recording's id, or NULL once said why not. */
+/* Sends Record for CMD's process (with calls, and match; with traced, CMD
+ * has the filter) and takes its first reply: the recording's id, or NULL
+ * once said why not. */
 static char *
-start_recording(struct nsd_client *c, pid_t target, const char *calls, bool match, bool traced)
+start_recording(struct nsd_client *c, pid_t target, json_t *calls, bool match, bool traced)
 {
 	json_t *p =
 	    json_pack("{s:{s:i, s:I}, s:b, s:b}", "target", "pid", target, "start_time",
@@ -566,17 +584,8 @@ start_recording(struct nsd_client *c, pid_t target, const char *calls, bool matc
 	char *id = NULL, *msg;
 	int rc;
 
-	if (calls != NULL) {
-		json_t *list = json_array();
-		const char *s = calls, *comma;
-		do {
-			comma = strchr(s, ',');
-			json_array_append_new(
-			    list, json_stringn(s, comma ? (size_t)(comma - s) : strlen(s)));
-			s = comma + 1;
-		} while (comma != NULL);
-		json_object_set_new(p, "calls", list);
-	}
+	if (calls != NULL)
+		json_object_set(p, "calls", calls);
 	rc = nsd_client_send(c, NSD_INTERFACE ".Record", p, NSD_CALL_MORE);
 	json_decref(p);
 	if (rc < 0 || nsd_client_read(c, &r) < 0) {
@@ -604,17 +613,18 @@ cmd_record(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'}, {"calls", required_argument, NULL, 'c'},
 	    {"no-match", no_argument, NULL, 'm'},     {NULL, 0, NULL, 0}};
 	struct start s = {.go = {-1, -1}, .ready = {-1, -1}};
-	const char *out = NULL, *calls = NULL;
+	const char *out = NULL, *list = NULL;
 	bool match = true;
 	struct nsd_client *c;
 	struct nsd_reply r;
 	int ch, status = 0, listener, rc = EXIT_RUN_FAILED;
 	char *id, *msg;
+	json_t *calls;
 	pid_t pid, target;
 
 	while ((ch = getopt_long(argc, argv, "+nio:c:m", opts, NULL)) != -1) {
 		if (ch == 'o' || ch == 'c') {
-			*(ch == 'o' ? &out : &calls) = optarg;
+			*(ch == 'o' ? &out : &list) = optarg;
 		} else if (ch == 'm') {
 			match = false;
 		} else if (ch == 'n' || ch == 'i') {
@@ -630,15 +640,21 @@ cmd_record(int argc, char **argv)
 	}
 	s.cmd = argv + optind;
 	/* Calls whose results are recorded stop through a filter, not at every syscall. */
+	calls = split_calls(list);
 	s.calls = results_of(calls);
 	s.traced = s.calls != 0;
-	if ((c = ctl_connect()) == NULL)
+	if ((c = ctl_connect()) == NULL) {
+		json_decref(calls);
 		return EXIT_PLAN_FAILED;
+	}
 	if ((pid = spawn(&s, &target, &listener)) < 0) {
+		json_decref(calls);
 		nsd_client_close(c);
 		return EXIT_PLAN_FAILED;
 	}
-	if ((id = start_recording(c, target, calls, match, s.traced)) == NULL) {
+	id = start_recording(c, target, calls, match, s.traced);
+	json_decref(calls);
+	if (id == NULL) {
 		close(s.go[1]); /* CMD's process exits 127 without running CMD */
 		waitpid(pid, NULL, 0);
 		nsd_client_close(c);

@@ -192,7 +192,7 @@ m_submit(struct conn *c, json_t *params)
 		return;
 	}
 	if ((plan = supervisor_submit(model, server_peer_uid(c),
-	                              listener ? (int)json_integer_value(listener) : -1, &e)) ==
+	                              listener ? (int)json_integer_value(listener) : -1, 0, &e)) ==
 	    NULL) {
 		reply_nsdd_error(c, &e);
 		return;
@@ -217,11 +217,7 @@ record_calls(json_t *names)
 		       (1u << NSD_CALL_SHMGET);
 	json_array_foreach(names, i, name)
 	{
-		for (call = 0; call <= NSD_CALL_OPEN; call++)
-			if (json_is_string(name) &&
-			    strcmp(json_string_value(name), nsd_call_name(call)) == 0)
-				break;
-		if (call > NSD_CALL_OPEN)
+		if ((call = nsd_call_parse(json_string_value(name))) < 0 || call > NSD_CALL_OPEN)
 			return 0;
 		calls |= 1u << call;
 	}
@@ -235,21 +231,23 @@ m_record(struct conn *c, json_t *params)
 	json_t *doc = json_pack("{s:i, s:O, s:{}}", "version", 1, "target",
 	                        json_object_get(params, "target"), "tasks");
 	struct nsd_plan *model = plan_of(c, doc);
+	unsigned record = record_calls(json_object_get(params, "calls"));
 	struct nsdd_error e = {0};
 	struct plan *plan;
 
 	json_decref(doc);
 	if (model == NULL)
 		return;
-	if ((model->record = record_calls(json_object_get(params, "calls"))) == 0) {
+	if (record == 0) {
 		nsd_plan_free(model);
 		invalid_parameter(c, "calls");
 		return;
 	}
-	model->record_bare = json_is_false(json_object_get(params, "match"));
+	if (json_is_false(json_object_get(params, "match")))
+		record |= RECORD_BARE;
 	if (json_is_true(json_object_get(params, "seccomp")))
-		model->record |= NSD_RECORD_TRACED;
-	if ((plan = supervisor_submit(model, server_peer_uid(c), -1, &e)) == NULL) {
+		record |= RECORD_TRACED;
+	if ((plan = supervisor_submit(model, server_peer_uid(c), -1, record, &e)) == NULL) {
 		reply_nsdd_error(c, &e);
 		return;
 	}

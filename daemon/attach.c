@@ -43,7 +43,7 @@ seize(struct plan *plan, pid_t tid, size_t *seized)
 
 	/* A tree served next_syscall_data is followed whole: every child too. */
 	unsigned options = OPT_BASE | (plan_follows(plan) ? OPT_FORK : 0) |
-	                   (plan_records(plan) & NSD_RECORD_TRACED ? PTRACE_O_TRACESECCOMP : 0);
+	                   (plan_records(plan) & RECORD_TRACED ? PTRACE_O_TRACESECCOMP : 0);
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)options) < 0)
 		return NULL;

@@ -170,24 +170,21 @@ enum mechanism {
 
 /* plans.c: finding plans, and what a client reads of them. */
 struct plan *plan_find(const char *id);
-/* Iterates the plans a client may list: plan_next(NULL) is the first. */
-struct plan *plan_next(struct plan *prev);
+struct plan *plan_next(struct plan *prev); /* the plans a client may list; NULL: first */
 const char *plan_id(const struct plan *plan);
 uid_t plan_owner(const struct plan *plan);
 const struct nsd_plan *plan_model(const struct plan *plan);
 size_t plan_ntasks(const struct plan *plan);
 size_t plan_nsteps(const struct plan *plan);
 json_t *plan_status(const struct plan *plan);
-/* The plan's newest event as JSON, or NULL. */
-json_t *plan_last_event(const struct plan *plan);
+json_t *plan_last_event(const struct plan *plan); /* as JSON, or NULL */
 /* A Watch: fn(arg, event, last) for each of the plan's events, from the
  * first kept, as they come. fn returns false to stop for now (its client
  * cannot take more); last is the final one, after which the Watch ends by
  * itself (event is NULL if that final event was delivered before). */
 typedef bool (*watch_fn)(void *arg, json_t *event, bool last);
 struct watch *plan_watch(struct plan *plan, watch_fn fn, void *arg);
-/* Delivers what a stopped Watch has not had yet. */
-void plan_watch_resume(struct watch *w);
+void plan_watch_resume(struct watch *w); /* what a stopped Watch has not had yet */
 void plan_unwatch(struct watch *w);
 size_t plan_running(void);
 bool plan_pid_wanted(int32_t pid);
@@ -195,8 +192,7 @@ bool plan_pid_wanted(int32_t pid);
 bool plan_ending(const struct plan *plan);
 bool plan_strict(const struct plan *plan);
 enum backend plan_backend(const struct plan *plan);
-/* 1 << enum nsd_call for each call its steps make. */
-unsigned plan_calls(const struct plan *plan);
+unsigned plan_calls(const struct plan *plan); /* 1 << enum nsd_call for each */
 void plan_count_stop(struct plan *plan);
 void plan_count_notification(struct plan *plan);
 bool plan_seccomp(const struct plan *plan);
@@ -210,9 +206,13 @@ struct filter_job {
 struct filter_job *plan_filter(const struct plan *plan);
 /* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
 void plan_keep(struct plan *plan, pid_t pid);
-/* nsdfile.c's emulated file; a Record (record.c); either: its whole tree is followed. */
+/* nsdfile.c's emulated file; a Record; either: its whole tree is followed. */
 bool plan_emulates(const struct plan *plan);
-unsigned plan_records(const struct plan *plan); /* a Record's calls, or 0 */
+/* A Record's calls (1 << enum nsd_call), or 0; TRACED: its target's filter
+ * sends them as seccomp stops; BARE: it writes no key or path match. */
+#define RECORD_TRACED (1u << 31)
+#define RECORD_BARE   (1u << 30)
+unsigned plan_records(const struct plan *plan);
 bool plan_follows(const struct plan *plan);
 /* record.c: a Record's fork events and calls (from the tracer), its replies. */
 void record_fork(struct task *parent, struct task *child);
@@ -220,9 +220,9 @@ void record_entry(struct task *t, const struct sc_info *sc, const unsigned long 
 void record_exit(struct task *t, long long rval, bool is_error);
 void record_watch(struct conn *c, struct plan *plan);
 
-/* supervisor.c: a plan's life. Takes model, whatever the outcome. */
-/* listener: mode seccomp, the target's filter listener fd; else -1. */
-struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, int listener,
+/* supervisor.c: a plan's life. Takes model, whatever the outcome. listener:
+ * mode seccomp, the target's filter listener fd, else -1; record: a Record's. */
+struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
                                struct nsdd_error *e);
 /* A container (oci.c): its init is model's target; the plan takes lfd, its
  * filter's listener (the caller keeps it on error). */

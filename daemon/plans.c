@@ -545,8 +545,6 @@ plan_new(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 	                                                                         : BACKEND_KERNEL;
 	/* With the real file, the kernel serves it: nsdd leaves it alone. */
 	plan->emulate = model->next_syscall_data && plan->backend != BACKEND_PROCFS;
-	plan->record = model->record;
-	plan->record_bare = model->record_bare;
 	for (i = 0; i < model->ntasks; i++) {
 		plan->ptasks[i].plan = plan;
 		plan->ptasks[i].model = &model->tasks[i];

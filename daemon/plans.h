@@ -81,13 +81,12 @@ struct plan {
 	bool emulate;         /* serves the emulated next_syscall_data file */
 	bool emit_due;        /* events wait for the loop to reach its Watches */
 	unsigned record;      /* a Record (record.c): the calls it writes; 0: not one */
-	bool record_bare;     /* a Record: no key or path match in its steps */
 	size_t record_level;  /* a Record: the NSpid entries of its target */
 	json_t *recorded;     /* a Record: the plan it is writing */
 	json_t *record_keys;  /* a Record: the keys of the tasks it saw made */
 	json_t *record_calls; /* a Record: tid -> a call of its between entry and exit */
 	char *record_error;   /* a Record: why its plan cannot be written */
-	size_t record_bytes;  /* a Record: its plan's JSON, at most */
+	size_t record_bytes;  /* a Record: its plan as compact JSON */
 	size_t record_steps;  /* a Record: the steps it has written */
 	bool record_more;     /* a Record: its caller waits for word that it is on */
 	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
@@ -142,7 +141,7 @@ void plan_kill_kept(struct plan *plan);
 /* supervisor.c: a new plan for model, attached to its target (setnext_tid:
  * a SetNext plan's thread; listener: mode seccomp); NULL with e. */
 struct plan *supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
-                              struct nsdd_error *e);
+                              unsigned record, struct nsdd_error *e);
 
 /* events.c */
 struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);

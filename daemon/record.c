@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Record: the ids of a run, written as a plan that gives them back
- * (nsd-plan(5), "RECORDED PLANS"). A Record is a plan with no steps that
+ * (nsd-plan(5), "Recorded plans"). A Record is a plan with no steps that
  * follows its target's whole tree, as one that serves next_syscall_data
- * does, but with fork events only: its tasks make no syscall stop, and a
- * fork costs its event and the child's first stop. Each fork event adds the
- * child's pids, from the target's pid namespace inward, to its creator's
- * steps, as a fork or a thread; tasks are keyed by their pid at the
- * target's level, as in plans, and a task that makes nothing is left out.
- * The plan goes to the caller once the tree has exited.
+ * does. Forks are seen by their events alone: each adds the child's pids,
+ * from the target's pid namespace inward, to its creator's steps, as a fork
+ * or a thread. IPC gets and opens need their results: they are taken at
+ * their entry (a seccomp stop, where the target's filter sends them, or a
+ * syscall-entry stop) and written at their exit. Tasks are keyed by their
+ * innermost pid, as in plans; a task that makes nothing is left out. The
+ * plan goes to the caller once the tree has exited.
  */
 #include "config.h"
 
@@ -23,11 +24,6 @@
 
 #include "log.h"
 #include "plans.h"
-
-/* What a step or a task adds to the plan's JSON, at most: the plan must
- * stay within the format's 16 MiB for nsdctl run to take it back. */
-#define STEP_BYTES(levels) (36 + 9 * (levels))
-#define TASK_BYTES         16
 
 unsigned
 plan_records(const struct plan *plan)
@@ -71,9 +67,11 @@ key_of(struct plan *plan, pid_t tid, char key[16])
 	return json_object_get(plan->record_keys, key) != NULL;
 }
 
-/* Appends step to the steps of the task keyed key. */
+/* Appends step to the steps of the task keyed key. The plan's JSON is
+ * counted as it grows (a path escapes to up to six bytes a byte): it must
+ * stay within the format's 16 MiB for nsdctl run to take it back. */
 static void
-add_step(struct plan *plan, const char *key, json_t *step, size_t bytes)
+add_step(struct plan *plan, const char *key, json_t *step)
 {
 	json_t *tasks = json_object_get(plan->recorded, "tasks");
 	json_t *steps = json_object_get(tasks, key);
@@ -81,10 +79,10 @@ add_step(struct plan *plan, const char *key, json_t *step, size_t bytes)
 	if (steps == NULL) {
 		steps = json_array();
 		json_object_set_new(tasks, key, steps);
-		plan->record_bytes += TASK_BYTES;
+		plan->record_bytes += strlen(key) + 6; /* "KEY":[], */
 	}
+	plan->record_bytes += json_dumpb(step, NULL, 0, JSON_COMPACT) + 1;
 	json_array_append_new(steps, step);
-	plan->record_bytes += bytes;
 	plan->record_steps++;
 	if (plan->record_bytes > NSD_MAX_PLAN_SIZE)
 		fail(plan, xasprintf("the run made more than a plan of %u MiB can hold",
@@ -134,8 +132,8 @@ record_fork(struct task *parent, struct task *child)
 		for (i = 0; i < levels; i++)
 			json_array_append_new(pid, json_integer(pids[i]));
 	}
-	add_step(plan, key, json_pack("{s:s, s:o}", "call", thread ? "thread" : "fork", "pid", pid),
-	         STEP_BYTES(levels));
+	add_step(plan, key,
+	         json_pack("{s:s, s:o}", "call", thread ? "thread" : "fork", "pid", pid));
 	json_object_set_new(plan->record_keys, ckey, json_true());
 }
 
@@ -192,7 +190,7 @@ record_entry(struct task *t, const struct sc_info *sc, const unsigned long long 
 	call = json_pack("{s:i}", "call", (int)sc->call);
 	if (sc->call == NSD_CALL_OPEN) {
 		op.addr = args[sc->path_arg];
-		if (!plan->record_bare && t->drv->mem(t, &op, 1) == 0)
+		if (!(plan->record & RECORD_BARE) && t->drv->mem(t, &op, 1) == 0)
 			json_object_set_new(call, "path", json_string(path));
 	} else {
 		key_t key = (key_t)args[0];
@@ -228,9 +226,9 @@ record_exit(struct task *t, long long rval, bool is_error)
 		                 kind == NSD_CALL_OPEN ? "fd" : "id", (json_int_t)rval);
 		if (path != NULL)
 			json_object_set_new(step, "path", json_string(path));
-		else if (kind != NSD_CALL_OPEN && !plan->record_bare)
+		else if (kind != NSD_CALL_OPEN && !(plan->record & RECORD_BARE))
 			json_object_set(step, "key", json_object_get(call, "key"));
-		add_step(plan, key, step, STEP_BYTES(1) + (path ? strlen(path) : 0));
+		add_step(plan, key, step);
 	}
 	json_decref(call);
 }

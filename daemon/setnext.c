@@ -64,5 +64,5 @@ supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner, stru
 	s->id = values[0];
 	s->pids = pids;
 	s->npids = n > 1 ? n : 0;
-	return supervisor_start(m, owner, tid, -1, e) != NULL ? 0 : -1;
+	return supervisor_start(m, owner, tid, -1, 0, e) != NULL ? 0 : -1;
 }

@@ -454,9 +454,10 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct plan *
-supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, struct nsdd_error *e)
+supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
+                  struct nsdd_error *e)
 {
-	return supervisor_start(model, owner, 0, listener, e);
+	return supervisor_start(model, owner, 0, listener, record, e);
 }
 
 /* Mode seccomp: the target is not traced; its filter's listener is taken
@@ -525,7 +526,7 @@ supervisor_container(struct nsd_plan *model, const char *container, int lfd, str
 
 struct plan *
 supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
-                 struct nsdd_error *e)
+                 unsigned record, struct nsdd_error *e)
 {
 	struct plan *plan;
 	struct task *leader = NULL;
@@ -537,6 +538,7 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		return NULL;
 	}
 	plan = plan_new(model, owner, setnext_tid);
+	plan->record = record; /* before the attach: a Record follows the whole tree */
 	if (setnext_tid != 0 && tracer_find_task(setnext_tid) != NULL) {
 		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
 		               setnext_tid);

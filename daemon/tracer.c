@@ -67,7 +67,7 @@ wants_syscalls(const struct tracee *t)
 		return true; /* its writes, reads and opens may be the file's */
 	if (plan_records(t->task.plan) & RECORDED_CALLS) /* a Record of calls' results: */
 		return !plan_ending(t->task.plan) &&     /* at seccomp stops, or every syscall */
-		       !(plan_records(t->task.plan) & NSD_RECORD_TRACED);
+		       !(plan_records(t->task.plan) & RECORD_TRACED);
 	return !t->detach_wanted && supervisor_pending(t->task.ptask);
 }
 

@@ -6,8 +6,9 @@
 #include "filter.h"
 #include "nsd/plan.h"
 
+/* action on nr; for nsdd's own clone3 (NSD_OWN_CLONE3_SIZE), none. */
 static int
-notify(scmp_filter_ctx ctx, uint32_t action, int nr)
+rule(scmp_filter_ctx ctx, uint32_t action, int nr)
 {
 	const struct scmp_arg_cmp own = {
 	    .arg = 1, .op = SCMP_CMP_NE, .datum_a = NSD_OWN_CLONE3_SIZE, .datum_b = 0};
@@ -34,7 +35,7 @@ nsd_filter_new(unsigned calls, uint32_t action, int *err)
 		seccomp_arch_add(ctx, arches[i]);
 	for (call = 0; call < NSD_CALL_COUNT; call++)
 		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
-			if ((rc = notify(ctx, action, seccomp_syscall_resolve_name(*name))) < 0) {
+			if ((rc = rule(ctx, action, seccomp_syscall_resolve_name(*name))) < 0) {
 				/* A targeted call the filter missed would go unplanned. */
 				seccomp_release(ctx);
 				*err = rc;

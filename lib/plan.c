@@ -58,6 +58,17 @@ nsd_call_name(enum nsd_call call)
 	return call < NSD_CALL_COUNT ? call_names[call] : "?";
 }
 
+int
+nsd_call_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < NSD_CALL_COUNT; i++)
+		if (strcmp(name, call_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 const char *const *
 nsd_call_syscalls(enum nsd_call call)
 {
@@ -461,10 +472,7 @@ parse_step(json_t *step, struct nsd_step *s, struct nsd_plan_error *err, const s
 		return -1;
 	if (json_object_get(step, "call") == NULL)
 		return fail_member(err, p, "call", "required member is missing");
-	for (i = 0; i < NSD_CALL_COUNT; i++)
-		if (strcmp(call, call_names[i]) == 0)
-			break;
-	if (i == NSD_CALL_COUNT)
+	if ((i = nsd_call_parse(call)) < 0)
 		return fail_member(err, p, "call",
 		                   "unknown call '%.32s' (fork, thread, msgget, semget, shmget, "
 		                   "open, msgctl, semctl, shmctl, any)",

@@ -22,8 +22,6 @@
 #define NSD_MAX_LEVELS    32
 #define NSD_TIMEOUT_MAX   86400000
 #define NSD_MAX_SEMS      65536
-/* A Record whose target runs under a SECCOMP_RET_TRACE filter for its calls. */
-#define NSD_RECORD_TRACED (1u << 31)
 
 enum nsd_call {
 	NSD_CALL_FORK,
@@ -99,11 +97,7 @@ struct nsd_plan {
 	enum nsd_on_failure on_failure;
 	bool strict;
 	bool next_syscall_data; /* serve the emulated next_syscall_data file */
-	/* nsdd's own, never set from JSON: a Record's calls (1 << enum nsd_call,
-	 * and NSD_RECORD_TRACED), and whether it leaves key and path matches out. */
-	unsigned record;
-	bool record_bare;
-	int64_t timeout_ms; /* 0: none */
+	int64_t timeout_ms;     /* 0: none */
 	size_t ntasks;
 	struct nsd_task_plan *tasks;
 	size_t nsteps;
@@ -133,6 +127,8 @@ void nsd_plan_drop_steps(struct nsd_plan *plan);
 void nsd_plan_free(struct nsd_plan *plan);
 
 const char *nsd_call_name(enum nsd_call call);
+/* The call named name ("fork", "msgget", ...), or -1. */
+int nsd_call_parse(const char *name);
 /* The x86_64 syscalls, by name, whose next call a step of call may apply
  * to (an `any` step: every one); NULL-terminated. nsdd's syscall table
  * agrees (tests/unit/check_syscalls). */
