@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "nsdd.h"
+#include "clone3.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

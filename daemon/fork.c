@@ -27,7 +27,7 @@
 
 #include "../lib/filter.h"
 #include "log.h"
-#include "nsdd.h"
+#include "clone3.h"
 
 #define CSIGNAL_MASK 0xffULL
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "nsdd.h"
+#include "clone3.h"
 
 static int32_t next_pid;
 

@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "daemon/nsdd.h"
+#include "daemon/clone3.h"
 #include "tests/unit/run.h"
 
 #ifndef CLONE_PIDFD
