@@ -6,6 +6,12 @@
  * "Ptrace access mode checking": the same real, effective and saved uid and
  * gid as theirs, and dumpable) and only in pid and IPC namespaces whose
  * owning user namespace they own. Everyone else may call GetInfo.
+ *
+ * A task nsdd serves is held to the same rule where it reaches another task
+ * through nsdd (the emulated next_syscall_data file of another thread):
+ * authz_task_may_ptrace() is the kernel's PTRACE_MODE_ATTACH_FSCREDS check,
+ * with CAP_SYS_PTRACE counted only in the target's user namespace or an
+ * ancestor of it, never in a namespace the task made for itself.
  */
 #include "config.h"
 
@@ -22,6 +28,8 @@
 
 #include "log.h"
 #include "nsdd.h"
+
+#define CAP_SYS_PTRACE_BIT 19
 
 static gid_t group = (gid_t)-1;
 
@@ -112,4 +120,110 @@ bool
 authz_may_see(const struct conn *c, const struct plan *plan)
 {
 	return authz_role(c) == ROLE_ROOT || plan_owner(plan) == server_peer_uid(c);
+}
+
+/* The user namespace of pid, as an open nsfs fd; -1 with errno. */
+static int
+userns_of(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static bool
+same_ns(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Whether who has CAP_SYS_PTRACE in target's user namespace, as the kernel's
+ * cap_capable() decides: effective in that namespace or an ancestor of it,
+ * or who's euid owns a child of who's namespace on the way up.
+ */
+static bool
+ptrace_cap_over(pid_t who, pid_t target)
+{
+	char v[64];
+	unsigned long uids[3];
+	uid_t owner;
+	int mine = userns_of(who), cur = userns_of(target), up;
+	bool cap, found = false;
+
+	cap = nsdd_proc_status(who, "CapEff", v, sizeof(v)) == 0 &&
+	      (strtoull(v, NULL, 16) & (1ULL << CAP_SYS_PTRACE_BIT));
+	if (mine < 0 || cur < 0 || status_ids(who, "Uid", uids) < 0)
+		goto out;
+	while (cur >= 0) {
+		if (same_ns(cur, mine)) {
+			found = cap;
+			break;
+		}
+		if ((up = ioctl(cur, NS_GET_PARENT)) < 0)
+			break; /* the top, or above nsdd's own: who is not an ancestor */
+		if (same_ns(up, mine) && ioctl(cur, NS_GET_OWNER_UID, &owner) == 0 &&
+		    owner == (uid_t)uids[1]) {
+			close(up);
+			found = true;
+			break;
+		}
+		close(cur);
+		cur = up;
+	}
+out:
+	if (cur >= 0)
+		close(cur);
+	if (mine >= 0)
+		close(mine);
+	return found;
+}
+
+/* Yama's ptrace_scope, or 0 where Yama is not in the kernel. */
+static int
+yama_scope(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = 3; /* unreadable: as strict as it can be */
+		fclose(f);
+	}
+	return scope;
+}
+
+bool
+authz_task_may_ptrace(pid_t who, pid_t target)
+{
+	unsigned long wu[4], wg[4], tu[3], tg[3];
+	char v[128], path[32];
+	struct stat st;
+	bool creds, cap;
+
+	if (nsdd_proc_status_long(who, "Tgid") == nsdd_proc_status_long(target, "Tgid") &&
+	    nsdd_proc_status_long(who, "Tgid") > 0)
+		return true;
+	if (nsdd_proc_status(who, "Uid", v, sizeof(v)) < 0 ||
+	    sscanf(v, "%lu %lu %lu %lu", &wu[0], &wu[1], &wu[2], &wu[3]) != 4 ||
+	    nsdd_proc_status(who, "Gid", v, sizeof(v)) < 0 ||
+	    sscanf(v, "%lu %lu %lu %lu", &wg[0], &wg[1], &wg[2], &wg[3]) != 4 ||
+	    status_ids(target, "Uid", tu) < 0 || status_ids(target, "Gid", tg) < 0)
+		return false;
+	/* The opener's fsuid and fsgid against all three of the target's. */
+	creds = tu[0] == wu[3] && tu[1] == wu[3] && tu[2] == wu[3] && tg[0] == wg[3] &&
+	        tg[1] == wg[3] && tg[2] == wg[3];
+	cap = ptrace_cap_over(who, target);
+	if (!cap && (!creds || yama_scope() > 0))
+		return false; /* Yama, stricter: nsdd asks for the capability */
+	if (yama_scope() >= 3)
+		return false;
+	/* A task that is not dumpable has /proc/PID owned by root (proc(5)). */
+	snprintf(path, sizeof(path), "/proc/%d", target);
+	return cap || (stat(path, &st) == 0 && st.st_uid == tu[1]);
 }

@@ -205,7 +205,7 @@ install_exit(struct task *t, long long rval, bool is_error)
 		} else if (is->state == FILTER) {
 			/* Taken even if the plan ended meanwhile: closed, its
 			 * tasks' targeted calls would fail ENOSYS. */
-			supervisor_filter_in(plan, (int)rval);
+			supervisor_filter_in(plan, tid, (int)rval);
 			if (run(t, is, &is->regs, CLOSE, SYS_close, (unsigned long long)rval, 0, 0))
 				return;
 		}

@@ -75,6 +75,8 @@ size_t nsdd_longn_bad(const int64_t *values, size_t n);
 /* "EEXIST (File exists)" */
 const char *nsdd_errno_text(int err, char *buf, size_t len);
 
+/* fd of thread tid, from its own file table (pidfd_getfd); -1 with errno. */
+int nsdd_take_fd(pid_t tid, int fd);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never
@@ -142,6 +144,8 @@ enum role authz_role(const struct conn *c);
  * the user namespace of its pid or IPC namespace. */
 int authz_may_trace(const struct conn *c, pid_t pid, struct nsdd_error *e);
 bool authz_may_see(const struct conn *c, const struct plan *plan);
+/* Whether task who may ptrace target, by the kernel's rule (authz.c). */
+bool authz_task_may_ptrace(pid_t who, pid_t target);
 
 /* --- api.c: the methods of io.nsdd.supervisor and org.varlink.service - */
 
@@ -272,9 +276,10 @@ void supervisor_tracee_added(struct plan *plan);
 void supervisor_seized(struct ptask *pt, struct task *t);
 struct ptask *supervisor_ptask_by_pid(struct plan *plan, pid_t pid);
 void supervisor_tree_gone(struct plan *plan);
-/* install.c: the filter is in, and fd is its listener in the target (nsdd
- * takes it: false if it cannot, and the plan failed); or it cannot be. */
-bool supervisor_filter_in(struct plan *plan, int fd);
+/* install.c: the filter is in, and fd is its listener in thread tid's file
+ * table (nsdd takes it: false if it cannot, and the plan failed); or it
+ * cannot be. */
+bool supervisor_filter_in(struct plan *plan, pid_t tid, int fd);
 void supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void supervisor_tracee_gone(struct plan *plan);
@@ -408,12 +413,6 @@ bool step_procfs_write(struct task *t, const char *syscall, const struct nsd_ste
 const struct nsd_step *step_head(struct task *t, const struct sc_info *sc, enum nsd_call call,
                                  const char *made);
 
-/* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
-struct clone_args_v2 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-	    set_tid_size, cgroup;
-};
-
 enum sc_kind {
 	SC_NONE,
 	SC_FORK,
@@ -431,15 +430,6 @@ enum sc_kind {
 	SC_SEMCTL,
 	SC_SHMCTL
 };
-
-/* clone3.c: the clone3 arguments equivalent to a fork, vfork or clone with
- * args; false for a clone that clone3 cannot express (or clone refuses). */
-bool fork_clone3_args(enum sc_kind kind, const unsigned long long args[6],
-                      struct clone_args_v2 *ca);
-/* The task's own clone3 arguments (args[0], args[1]): 0, -1 when the kernel
- * itself would refuse them, or the errno when nsdd cannot read them. */
-int fork_read_clone3_args(struct task *t, const unsigned long long args[6],
-                          struct clone_args_v2 *ca);
 
 /* --- seccomp.c: mode "seccomp", the listener of the target's filter ------- */
 
@@ -473,6 +463,7 @@ void seccomp_filter_free(struct filter_job *job);
 /* At a syscall entry of a task of a plan that emulates the file: true if
  * the call was the file's (its open, or a read or write of it). */
 bool nsdfile_entry(struct task *t, long nr, const unsigned long long args[6]);
+void nsdfile_plan_ended(const struct plan *plan);
 
 /* --- syscalls.c: the syscall table ------------------------------------- */
 

@@ -9,9 +9,21 @@
  * rewritten at its entry into memfd_create("next_syscall_data:PLAN:TID"),
  * with MFD_CLOEXEC if the task asked for O_CLOEXEC: the task gets a real fd
  * at the number the kernel would have given, and close, dup, fork and exec
- * treat it as they treat any file. The memfd's name says whose file it is,
- * so a write(2) or read(2) on any fd is the file's when /proc/TID/fd/N
- * names such a memfd of this plan.
+ * treat it as they treat any file.
+ *
+ * What proves a file is the file, and whose: nothing the task can name. At
+ * the open's exit nsdd takes its own copy of the new descriptor from the
+ * opening thread's file table, checks that it is a memfd (a file of the
+ * kernel's internal mount, as nsdd's own memfd is), and keeps it with the
+ * thread the open was for. A write(2) or read(2) on fd N is the file's only
+ * if kcmp(KCMP_FILE) finds N to be one of those open file descriptions
+ * (its dups and inherited copies are; a memfd the task names alike, a bind
+ * mount, an O_PATH fd or a reopen through /proc/self/fd are not). nsdd
+ * fills the file for a read through its own copy: it never opens what a
+ * task's fd or path names, so it never follows, truncates or waits on a
+ * task's file (a lease, a FUSE or FIFO open). A plan holds at most
+ * MAX_FILES such copies; the oldest is let go for a new one, and its file
+ * becomes a plain memfd.
  *
  * A write of "LONGn v1 .. vn" sets the thread's value and returns its
  * length; anything else fails with EINVAL and changes nothing (the write is
@@ -22,10 +34,15 @@
  * nothing: the memfd is filled with that text before the read runs.
  *
  * Decisions where the proposal is silent: the file of a task outside the
- * plan's tree, or of one the opener may not ptrace (other uid or gid, no
- * CAP_SYS_PTRACE), cannot be opened (EACCES; ENOENT if there is no such
- * task); writev and pwritev are not seen, so only write and pwrite64 set a
- * value; an open of the file does not take a pending value itself.
+ * plan's tree cannot be opened (ENOENT, as for no such task); the file of a
+ * thread the opener may not ptrace, by the kernel's rule for /proc/PID/mem
+ * (authz_task_may_ptrace(): its own thread group, or the same fsuid and
+ * fsgid as all of the thread's ids and a dumpable thread, or CAP_SYS_PTRACE
+ * in the thread's user namespace), cannot be opened (EACCES). As for
+ * /proc/PID/mem, the check is made at the open: a write through an open
+ * file sets the value of the file's thread, whoever holds the descriptor.
+ * writev and pwritev are not seen, so only write and pwrite64 set a value;
+ * an open of the file does not take a pending value itself.
  */
 #include "config.h"
 
@@ -35,22 +52,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/mman.h>
+#include <sys/queue.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "nsdd.h"
 
-#define NAME_PREFIX        "next_syscall_data:"
-#define MAX_WRITE          1024 /* LONG32 with 32 ten-digit values fits */
-#define CAP_SYS_PTRACE_BIT 19
+#define NAME_PREFIX "next_syscall_data:"
+#define MAX_WRITE   1024 /* LONG32 with 32 ten-digit values fits */
+#define MAX_FILES   64   /* open files of a plan that nsdd serves */
+
+/* A file nsdd made: its own copy of the task's open file description. */
+struct held_file {
+	TAILQ_ENTRY(held_file) entry;
+	const struct plan *plan;
+	pid_t owner; /* the thread whose file it is */
+	int fd;      /* in nsdd */
+};
+
+static TAILQ_HEAD(, held_file) held = TAILQ_HEAD_INITIALIZER(held);
 
 struct nsdfile_step {
 	struct inflight f;
 	struct user_regs_struct regs; /* at entry, as the task made the call */
 	bool skip;                    /* not made: it returns result */
 	long long result;
+	pid_t owner;                   /* an open: the thread whose file it makes */
 	unsigned long long saved_addr; /* the task's bytes under the memfd's name */
 	size_t saved_len;
 	unsigned char saved[64];
@@ -65,45 +95,128 @@ file_name(const struct plan *plan, pid_t tid, char *buf, size_t len)
 	snprintf(buf, len, NAME_PREFIX "%s:%d", plan_id(plan), tid);
 }
 
-/* Whose file fd of task t is, or 0 if it is not one of this plan's. */
-static pid_t
-fd_owner(struct task *t, unsigned long long fd)
+/* The mount id fdinfo shows for fd of pid (0 for the kernel's internal
+ * mounts, which memfds are on), or -1. */
+static long
+mnt_id(pid_t pid, int fd)
 {
-	char path[64], link[128], want[64];
-	size_t n;
-	ssize_t got;
-	long tid;
-	char *end;
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int f;
 
-	if (fd > INT32_MAX)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%llu", t->tid, fd);
-	if ((got = readlink(path, link, sizeof(link) - 1)) <= 0)
-		return 0;
-	link[got] = '\0';
-	file_name(t->plan, 0, want, sizeof(want));
-	n = strlen(want) - 1; /* without the "0" */
-	if (strncmp(link, "/memfd:", 7) != 0 || strncmp(link + 7, want, n) != 0)
-		return 0;
-	tid = strtol(link + 7 + n, &end, 10);
-	return tid > 0 && strcmp(end, " (deleted)") == 0 ? (pid_t)tid : 0;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return (p = strstr(buf, "\nmnt_id:")) != NULL ? strtol(p + 8, NULL, 10) : -1;
 }
 
-/* Whether who may ptrace target: the same uids and gids, or CAP_SYS_PTRACE. */
+/* The start of what /proc/self/fd/FD links to, NUL-terminated; false if none. */
 static bool
-may_ptrace(pid_t who, pid_t target)
+readlink_fd(int fd, char *buf, size_t len)
 {
-	char a[128], b[128];
-	long long caps;
+	char path[64];
+	ssize_t n;
 
-	if (nsdd_proc_status(who, "CapEff", a, sizeof(a)) == 0 &&
-	    ((caps = strtoll(a, NULL, 16)) & (1LL << CAP_SYS_PTRACE_BIT)))
-		return true;
-	if (nsdd_proc_status(who, "Uid", a, sizeof(a)) < 0 ||
-	    nsdd_proc_status(target, "Uid", b, sizeof(b)) < 0 || strcmp(a, b) != 0)
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, buf, len - 1)) <= 0)
 		return false;
-	return nsdd_proc_status(who, "Gid", a, sizeof(a)) == 0 &&
-	       nsdd_proc_status(target, "Gid", b, sizeof(b)) == 0 && strcmp(a, b) == 0;
+	buf[n] = '\0';
+	return true;
+}
+
+/* Whether fd of nsdd is a memfd: on the mount nsdd's own memfds are on. */
+static bool
+is_memfd(int fd)
+{
+	static long memfd_mnt = -2;
+	char link[16];
+	int probe;
+
+	if (memfd_mnt == -2 && (probe = memfd_create("nsdd-probe", MFD_CLOEXEC)) >= 0) {
+		memfd_mnt = mnt_id(getpid(), probe);
+		close(probe);
+	}
+	return memfd_mnt >= 0 && mnt_id(getpid(), fd) == memfd_mnt &&
+	       readlink_fd(fd, link, sizeof(link)) && strncmp(link, "/memfd:", 7) == 0;
+}
+
+/* The open made fd in t's file table for owner's file: nsdd keeps a copy. */
+static void
+hold_file(struct task *t, pid_t owner, long long fd)
+{
+	struct held_file *h, *oldest = NULL;
+	size_t n = 0;
+	int mine;
+
+	if (fd < 0 || fd > INT32_MAX || (mine = nsdd_take_fd(t->tid, (int)fd)) < 0) {
+		log_warn("task %d: cannot take fd %lld of its next_syscall_data", t->tid, fd);
+		return;
+	}
+	if (!is_memfd(mine)) {
+		/* Another thread put something else at fd since: not served. */
+		log_warnx("task %d: fd %lld is no longer its next_syscall_data", t->tid, fd);
+		close(mine);
+		return;
+	}
+	TAILQ_FOREACH(h, &held, entry)
+	if (h->plan == t->plan && n++ == 0)
+		oldest = h;
+	if (n >= MAX_FILES) {
+		log_warnx("plan %s: over %d open next_syscall_data files: the oldest is no "
+		          "longer served",
+		          plan_id(t->plan), MAX_FILES);
+		TAILQ_REMOVE(&held, oldest, entry);
+		close(oldest->fd);
+		free(oldest);
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->plan = t->plan;
+	h->owner = owner;
+	h->fd = mine;
+	TAILQ_INSERT_TAIL(&held, h, entry);
+}
+
+/* The file fd of task t is, or NULL if it is not one nsdd made for its plan. */
+static struct held_file *
+held_file_of(struct task *t, unsigned long long fd)
+{
+	char path[64], link[32];
+	struct held_file *h;
+	ssize_t got;
+	pid_t self = getpid();
+
+	if (fd > INT32_MAX)
+		return NULL;
+	/* The name proves nothing, but rules out most fds for one syscall. */
+	snprintf(path, sizeof(path), "/proc/%d/fd/%llu", t->tid, fd);
+	if ((got = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return NULL;
+	link[got] = '\0';
+	if (strncmp(link, "/memfd:" NAME_PREFIX, strlen("/memfd:" NAME_PREFIX)) != 0)
+		return NULL;
+	TAILQ_FOREACH(h, &held, entry)
+	if (h->plan == t->plan && syscall(SYS_kcmp, t->tid, self, KCMP_FILE, (unsigned long)fd,
+	                                  (unsigned long)h->fd) == 0)
+		return h;
+	return NULL;
+}
+
+void
+nsdfile_plan_ended(const struct plan *plan)
+{
+	struct held_file *h, *next;
+
+	TAILQ_FOREACH_SAFE(h, &held, entry, next)
+	if (h->plan == plan) {
+		TAILQ_REMOVE(&held, h, entry);
+		close(h->fd);
+		free(h);
+	}
 }
 
 /* The task of plan that pid nr names in t's pid namespace, or NULL. */
@@ -168,7 +281,7 @@ file_of(struct task *t, char *path)
 	if (who == NULL ||
 	    nsdd_proc_status_long(thread->tid, "Tgid") != nsdd_proc_status_long(who->tid, "Tgid"))
 		return -ENOENT; /* /proc/P/task/T with T not a thread of P */
-	return may_ptrace(t->tid, thread->tid) ? thread->tid : -EACCES;
+	return authz_task_may_ptrace(t->tid, thread->tid) ? thread->tid : -EACCES;
 }
 
 /* The path and flags of an open-kind call; false if it has none to read. */
@@ -257,6 +370,7 @@ open_file(struct task *t, pid_t owner, uint64_t flags)
 	t->from_next_data = false;
 	fs = step_start(t, &nsdfile_steps, sizeof(*fs), NULL, NULL);
 	fs->regs = r;
+	fs->owner = owner;
 	file_name(t->plan, owner, name, sizeof(name));
 	ops[0] = (struct mem_op){MEM_READ, addr, fs->saved, sizeof(fs->saved)};
 	ops[1] = (struct mem_op){MEM_WRITE, addr, name, strlen(name) + 1};
@@ -312,23 +426,19 @@ write_file(struct task *t, pid_t owner, unsigned long long buf, unsigned long lo
 	skip(t, (long long)count);
 }
 
-/* Before a read of the file runs: the memfd holds the value's text. */
+/* Before a read of the file runs: the memfd holds the value's text,
+ * written through nsdd's own copy (a memfd: neither call can wait). */
 static void
-fill_file(struct task *t, pid_t owner, unsigned long long fd)
+fill_file(struct task *t, const struct held_file *h)
 {
-	struct task *o = tracer_find_task(owner);
-	char path[64], text[NSD_MAX_LEVELS * 12 + 16];
+	struct task *o = tracer_find_task(h->owner);
+	char text[NSD_MAX_LEVELS * 12 + 16];
 	size_t len = 0;
-	int mfd;
 
 	if (o != NULL && o->plan == t->plan)
 		len = step_next_data_text(o, text, sizeof(text));
-	snprintf(path, sizeof(path), "/proc/%d/fd/%llu", t->tid, fd);
-	if ((mfd = open(path, O_RDWR | O_CLOEXEC)) < 0)
-		return;
-	if (ftruncate(mfd, 0) < 0 || pwrite(mfd, text, len, 0) != (ssize_t)len)
+	if (ftruncate(h->fd, 0) < 0 || pwrite(h->fd, text, len, 0) != (ssize_t)len)
 		log_warn("task %d: cannot fill next_syscall_data", t->tid);
-	close(mfd);
 }
 
 bool
@@ -337,20 +447,21 @@ nsdfile_entry(struct task *t, long nr, const unsigned long long args[6])
 	char path[256];
 	long long dirfd;
 	uint64_t flags;
+	struct held_file *h;
 	pid_t owner;
 
 	switch (nr) {
 	case SYS_write:
 	case SYS_pwrite64:
-		if ((owner = fd_owner(t, args[0])) == 0)
+		if ((h = held_file_of(t, args[0])) == NULL)
 			return false;
-		write_file(t, owner, args[1], args[2]);
+		write_file(t, h->owner, args[1], args[2]);
 		return true;
 	case SYS_read:
 	case SYS_pread64:
-		if ((owner = fd_owner(t, args[0])) == 0)
+		if ((h = held_file_of(t, args[0])) == NULL)
 			return false;
-		fill_file(t, owner, args[0]);
+		fill_file(t, h);
 		return true;
 	case SYS_open:
 	case SYS_openat:
@@ -386,7 +497,8 @@ nsdfile_exit(struct task *t, long long rval, bool is_error)
 	struct mem_op op = {MEM_WRITE, fs->saved_addr, fs->saved, fs->saved_len};
 	struct user_regs_struct r = fs->regs;
 
-	(void)is_error;
+	if (!fs->skip && !is_error)
+		hold_file(t, fs->owner, rval);
 	if (fs->saved_len > 0 && t->drv->mem(t, &op, 1) < 0)
 		log_warn("task %d: cannot put back %zu bytes below its stack", t->tid,
 		         fs->saved_len);

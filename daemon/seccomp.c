@@ -224,14 +224,12 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
              seccomp_gone_fn gone, struct nsdd_error *e)
 {
 	struct seccomp_notif_sizes sizes;
-	int pidfd, lfd;
+	int lfd;
 
 	if (usable(&sizes, e) < 0)
 		return -1;
-	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
-		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
-	lfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
+	if ((lfd = nsdd_take_fd(pid, fd)) < 0 && errno == ESRCH)
+		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no task %d", pid);
 	if (lfd < 0 && errno != EBADF)
 		return nsdd_error_set(e, ERR_PERMISSION_DENIED, 0,
 		                      "cannot take fd %d of pid %d: %s", fd, pid, strerror(errno));

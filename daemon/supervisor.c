@@ -233,7 +233,7 @@ supervisor_fail(struct plan *plan, const char *fmt, ...)
 }
 
 bool
-supervisor_filter_in(struct plan *plan, int fd)
+supervisor_filter_in(struct plan *plan, pid_t tid, int fd)
 {
 	struct nsdd_error e;
 
@@ -241,7 +241,8 @@ supervisor_filter_in(struct plan *plan, int fd)
 	plan->filter = NULL;
 	ns_wake(); /* the threads held meanwhile: their calls go through it */
 	/* An ending plan's listener is answered CONTINUE until it hangs up. */
-	if (tracer_listen(plan->ending ? NULL : plan, plan->model->target_pid, fd, &e) == 0) {
+	/* fd is in the file table of the thread that installed it (tid). */
+	if (tracer_listen(plan->ending ? NULL : plan, tid, fd, &e) == 0) {
 		log_info("plan %s: seccomp filter installed in %d", plan->id,
 		         plan->model->target_pid);
 		return true;

@@ -531,6 +531,7 @@ void
 tracer_plan_ended(struct plan *plan)
 {
 	seccomp_plan_ended(plan);
+	nsdfile_plan_ended(plan);
 }
 
 /* Collects every pending wait status; runs on SIGCHLD. */

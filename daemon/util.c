@@ -3,16 +3,23 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "nsdd.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
 struct event_base *nsdd_base;
 enum backend nsdd_backend = BACKEND_KERNEL;
@@ -205,4 +212,25 @@ nsdd_longn_bad(const int64_t *values, size_t n)
 		if (values[i] < (n > 1 ? 1 : 0) || values[i] > (n > 1 ? NSD_PID_MAX : INT32_MAX))
 			break;
 	return i;
+}
+
+/*
+ * fd of thread tid, from the thread's own file table (a thread that called
+ * unshare(CLONE_FILES) has one of its own): a pidfd of the thread
+ * (PIDFD_THREAD, Linux 6.9), or of the process where tid leads it.
+ */
+int
+nsdd_take_fd(pid_t tid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD), got, err;
+
+	if (pidfd < 0 && errno == EINVAL && nsdd_proc_status_long(tid, "Tgid") == tid)
+		pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (pidfd < 0)
+		return -1;
+	got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	err = errno;
+	close(pidfd);
+	errno = err;
+	return got;
 }
