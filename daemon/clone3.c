@@ -52,6 +52,15 @@ fork_read_clone3_args(struct task *t, const unsigned long long args[6], struct c
 	return 0;
 }
 
+/* clone(2) with these flags fails natively (EINVAL), whatever a step wants:
+ * copy_process() refuses CLONE_PIDFD with CLONE_DETACHED, and clone() with
+ * CLONE_PARENT_SETTID (both would write parent_tid). */
+bool
+fork_clone_refused(unsigned long long flags)
+{
+	return (flags & CLONE_PIDFD) && (flags & (CLONE_DETACHED | CLONE_PARENT_SETTID));
+}
+
 /* The clone3 arguments equivalent to the task's fork, vfork or clone. */
 bool
 fork_clone3_args(enum sc_kind kind, const unsigned long long args[6], struct clone_args_v2 *ca)
@@ -70,8 +79,8 @@ fork_clone3_args(enum sc_kind kind, const unsigned long long args[6], struct clo
 	case SC_CLONE:
 		/* clone(2) on x86_64: flags, stack, parent_tid, child_tid, tls. */
 		flags = args[0] & 0xffffffffULL;
-		if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
-			return false; /* clone() refuses this itself */
+		if (fork_clone_refused(flags))
+			return false;
 		if ((flags & CSIGNAL_MASK) > 64)
 			return false;
 		/* Legacy clone ignores CLONE_DETACHED (musl's pthread_create

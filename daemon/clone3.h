@@ -16,6 +16,8 @@ struct clone_args_v2 {
  * args; false for a clone that clone3 cannot express (or clone refuses). */
 bool fork_clone3_args(enum sc_kind kind, const unsigned long long args[6],
                       struct clone_args_v2 *ca);
+/* clone(2) with flags fails natively: the task makes it, unplanned. */
+bool fork_clone_refused(unsigned long long flags);
 /* The task's own clone3 arguments (args[0], args[1]): 0, -1 when the kernel
  * itself would refuse them, or the errno when nsdd cannot read them. */
 int fork_read_clone3_args(struct task *t, const unsigned long long args[6],

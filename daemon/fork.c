@@ -220,6 +220,8 @@ flags_of(struct task *t, const struct sc_info *sc, const unsigned long long args
 {
 	if (sc->kind == SC_CLONE3)
 		return fork_read_clone3_args(t, args, ca);
+	if (sc->kind == SC_CLONE && fork_clone_refused(args[0] & 0xffffffffULL))
+		return -1; /* its EINVAL is the kernel's to give, and no step's */
 	if (!fork_clone3_args(sc->kind, args, ca))
 		ca->flags = args[0] & ~CSIGNAL_MASK;
 	return 0;
