@@ -126,7 +126,10 @@ install_filter(unsigned calls, bool trace)
 
 	if ((ctx = nsd_filter_new(calls, trace ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY, &rc)) == NULL)
 		return rc;
-	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN. */
+	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN.
+	 * The kernel's EACCES says so; libseccomp turns it into ECANCELED
+	 * unless asked for the kernel's own errno. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if ((rc = seccomp_load(ctx)) == -EACCES) {
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
