@@ -155,11 +155,16 @@ put_back_last_pid(struct fork_step *fs)
 			ns_put_back_last_pid(fs->locks[i], fs->f.s->pids[i], fs->old_last[i]);
 }
 
+/* The step's namespaces are unlocked and given back (ns.c). */
 static void
 unlock(struct task *t, struct fork_step *fs)
 {
+	size_t i;
+
 	if (fs->nlocks > 0) {
 		ns_unlock(fs->locks, fs->nlocks, t);
+		for (i = 0; i < fs->nlocks; i++)
+			ns_put(fs->locks[i]);
 		fs->nlocks = 0;
 	}
 }
@@ -180,11 +185,13 @@ via_last_pid(struct task *t, struct fork_step *fs)
 		fs->how = FORK_NATIVE;
 		return;
 	}
-	if (ns_child_pidns(t->tid, newpid, s->npids, ns, &err) < 0) {
+	if (ns_child_pidns(t->tid, newpid, s->npids, t->plan, plan_owner(t->plan), ns, &err) < 0) {
 		refuse(t, fs, err);
 		return;
 	}
 	if (!ns_lock(ns, s->npids, t)) {
+		for (i = 0; i < s->npids; i++)
+			ns_put(ns[i]);
 		t->drv->hold(t);
 		return;
 	}

@@ -156,8 +156,11 @@ reset(struct ns *ns, enum nsd_call call)
 static void
 finish(struct task *t, struct ipcget_step *is)
 {
-	if (is->ns != NULL)
+	if (is->ns != NULL) {
 		ns_unlock(&is->ns, 1, t);
+		ns_put(is->ns);
+		is->ns = NULL;
+	}
 	step_end(t);
 }
 
@@ -213,7 +216,7 @@ ipcget_entry(struct task *t, const struct sc_info *sc, const unsigned long long 
 		return;
 	}
 	is = step_start(t, &ipcget_steps, sizeof(*is), sc, s);
-	if ((is->ns = ns_ipc_of(t->tid, &err)) == NULL) {
+	if ((is->ns = ns_ipc_of(t->tid, t->plan, plan_owner(t->plan), &err)) == NULL) {
 		step_end(t);
 		step_failed(t, is->f.s, sc->name, s->id, -1, "cannot open its IPC namespace: %s",
 		            nsdd_errno_text(err, ebuf, sizeof(ebuf)));

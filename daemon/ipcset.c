@@ -118,12 +118,9 @@ restore_qbytes(struct task *t, const char *name, const struct nsd_step *s)
 {
 	struct qbytes q = {(int)s->id, s->set->value[NSD_SET_QBYTES],
 	                   cap_eff(t->tid) & (1ULL << CAP_SYS_RESOURCE_BIT), 0};
-	struct ns *ns;
 	char ebuf[64];
-	int err = 0;
+	int err = ns_run_ipc_of(t->tid, set_qbytes, &q);
 
-	if ((ns = ns_ipc_of(t->tid, &err)) != NULL)
-		err = ns_run(ns, set_qbytes, &q);
 	if (err == 0)
 		return true;
 	step_failed(t, s, name, s->id, -1, "qbytes %lld: %s%s", q.value,

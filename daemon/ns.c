@@ -10,6 +10,13 @@
  *   (kernel/pid_namespace.c, pid_ns_ctl_handler), so each pid namespace gets
  *   one small helper process made inside it (helper.c) that takes "set
  *   ns_last_pid for WANT" requests on a socketpair.
+ * - An entry lives while a step holds a reference to it (ns_put() gives it
+ *   back), and then idle, for the next step of the plan that used it last,
+ *   until that plan ends (ns_release()). Each owner of plans has at most
+ *   IDLE_PER_OWNER idle entries: a member who makes namespaces by the
+ *   thousand cannot make nsdd hold their fds, their contents or one helper
+ *   each. A one-shot look inside a task's IPC namespace (ns_run_ipc_of())
+ *   caches nothing.
  * - Each namespace has a lock, held by one step from the write that prepares
  *   a syscall until the syscall's result is known, so that two tasks' writes
  *   and calls never interleave. A released lock wakes the waiters through the
@@ -35,12 +42,18 @@
 #include "log.h"
 #include "nsdd.h"
 
+#define IDLE_PER_OWNER 16
+
 struct ns {
 	TAILQ_ENTRY(ns) entry;
 	int type; /* CLONE_NEWPID or CLONE_NEWIPC */
 	dev_t dev;
 	ino_t ino;
 	int fd;
+	unsigned refs;      /* steps that hold it */
+	const void *user;   /* the plan that used it last */
+	uid_t owner;        /* that plan's owner */
+	uint64_t last_used; /* a count: the oldest idle entry goes first */
 	const void *holder; /* the step that holds the lock, or NULL */
 	pid_t helper;       /* pid: the ns_last_pid helper, in nsdd's namespace */
 	int sock;
@@ -101,10 +114,52 @@ ns_ino(const struct ns *ns)
 	return (unsigned long)ns->ino;
 }
 
-/* The cached namespace of fd (of the given type); fd is taken in any case. */
-static struct ns *
-ns_get(int fd, int type, int *err)
+static void
+ns_free(struct ns *ns)
 {
+	if (ns->helper > 0)
+		kill(ns->helper, SIGKILL); /* reaped by tracer_reap() */
+	if (ns->sock >= 0)
+		close(ns->sock);
+	close(ns->fd);
+	TAILQ_REMOVE(&namespaces, ns, entry);
+	free(ns);
+}
+
+static bool
+idle(const struct ns *ns)
+{
+	return ns->refs == 0 && ns->holder == NULL;
+}
+
+/* An owner keeps at most IDLE_PER_OWNER idle entries: the oldest go. */
+static void
+trim_idle(uid_t owner)
+{
+	struct ns *ns, *oldest;
+	size_t n;
+
+	for (;;) {
+		n = 0;
+		oldest = NULL;
+		TAILQ_FOREACH(ns, &namespaces, entry)
+		if (idle(ns) && ns->owner == owner) {
+			n++;
+			if (oldest == NULL || ns->last_used < oldest->last_used)
+				oldest = ns;
+		}
+		if (n <= IDLE_PER_OWNER)
+			return;
+		ns_free(oldest);
+	}
+}
+
+/* The cached namespace of fd (of the given type), with a reference for the
+ * step of user's (a plan of owner's); fd is taken in any case. */
+static struct ns *
+ns_get(int fd, int type, const void *user, uid_t owner, int *err)
+{
+	static uint64_t uses;
 	struct ns *ns;
 	struct stat st;
 
@@ -116,30 +171,74 @@ ns_get(int fd, int type, int *err)
 	TAILQ_FOREACH(ns, &namespaces, entry)
 	if (ns->dev == st.st_dev && ns->ino == st.st_ino) {
 		close(fd);
-		return ns;
+		break;
 	}
-	ns = xcalloc(1, sizeof(*ns));
-	ns->type = type;
-	ns->dev = st.st_dev;
-	ns->ino = st.st_ino;
-	ns->fd = fd;
-	ns->sock = -1;
-	TAILQ_INSERT_TAIL(&namespaces, ns, entry);
+	if (ns == NULL) {
+		ns = xcalloc(1, sizeof(*ns));
+		ns->type = type;
+		ns->dev = st.st_dev;
+		ns->ino = st.st_ino;
+		ns->fd = fd;
+		ns->sock = -1;
+		TAILQ_INSERT_TAIL(&namespaces, ns, entry);
+	}
+	ns->refs++;
+	ns->user = user;
+	ns->owner = owner;
+	ns->last_used = ++uses;
 	return ns;
 }
 
-struct ns *
-ns_ipc_of(pid_t tid, int *err)
+void
+ns_put(struct ns *ns)
+{
+	if (ns == NULL || ns->refs == 0)
+		return;
+	if (--ns->refs == 0 && ns->holder == NULL)
+		trim_idle(ns->owner);
+}
+
+void
+ns_release(const void *user)
+{
+	struct ns *ns, *next;
+
+	TAILQ_FOREACH_SAFE(ns, &namespaces, entry, next)
+	if (ns->user == user && idle(ns))
+		ns_free(ns);
+}
+
+/* /proc/TID/ns/KIND, opened; -1 with *err. */
+static int
+ns_open(pid_t tid, const char *kind, int *err)
 {
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", tid, kind);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		*err = errno;
-		return NULL;
-	}
-	return ns_get(fd, CLONE_NEWIPC, err);
+	return fd;
+}
+
+struct ns *
+ns_ipc_of(pid_t tid, const void *user, uid_t owner, int *err)
+{
+	int fd = ns_open(tid, "ipc", err);
+
+	return fd < 0 ? NULL : ns_get(fd, CLONE_NEWIPC, user, owner, err);
+}
+
+int
+ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg)
+{
+	int err = 0, fd = ns_open(tid, "ipc", &err);
+
+	if (fd < 0)
+		return err;
+	err = nsdd_in_ns(fd, CLONE_NEWIPC, own_ipc_fd, fn, arg);
+	close(fd);
+	return err;
 }
 
 /*
@@ -148,28 +247,25 @@ ns_ipc_of(pid_t tid, int *err)
  * yet), out[i] its i-th ancestor.
  */
 int
-ns_child_pidns(pid_t tid, bool newpid, size_t levels, struct ns **out, int *err)
+ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
+               struct ns **out, int *err)
 {
-	char path[64];
 	size_t i = 0;
 	int fd, up;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		*err = errno;
+	if ((fd = ns_open(tid, "pid_for_children", err)) < 0)
 		return -1;
-	}
 	if (newpid)
 		out[i++] = NULL;
 	for (; i < levels; i++) {
-		if (fd < 0) {
+		if (fd < 0)
 			*err = EINVAL; /* more levels than exist above the task */
-			return -1;
-		}
-		up = i + 1 < levels ? ioctl(fd, NS_GET_PARENT) : -1;
-		if ((out[i] = ns_get(fd, CLONE_NEWPID, err)) == NULL) {
+		up = fd >= 0 && i + 1 < levels ? ioctl(fd, NS_GET_PARENT) : -1;
+		if (fd < 0 || (out[i] = ns_get(fd, CLONE_NEWPID, user, owner, err)) == NULL) {
 			if (up >= 0)
 				close(up);
+			while (i-- > 0)
+				ns_put(out[i]);
 			return -1;
 		}
 		fd = up;
@@ -216,6 +312,8 @@ ns_unlock(struct ns *const *ns, size_t n, const void *owner)
 		if (ns[i] != NULL && ns[i]->holder == owner) {
 			ns[i]->holder = NULL;
 			freed = true;
+			if (ns[i]->refs == 0)
+				trim_idle(ns[i]->owner);
 		}
 	if (freed)
 		event_active(wake, 0, 0);
@@ -423,22 +521,13 @@ ns_helper_reaped(pid_t pid)
 	return false;
 }
 
-/* No plan is running: let every helper and unlocked namespace go. */
+/* No plan is running: let every helper and idle namespace go. */
 void
 ns_gc(void)
 {
 	struct ns *ns, *next;
 
 	TAILQ_FOREACH_SAFE(ns, &namespaces, entry, next)
-	{
-		if (ns->holder != NULL)
-			continue;
-		if (ns->helper > 0)
-			kill(ns->helper, SIGKILL); /* reaped by tracer_reap() */
-		if (ns->sock >= 0)
-			close(ns->sock);
-		close(ns->fd);
-		TAILQ_REMOVE(&namespaces, ns, entry);
-		free(ns);
-	}
+	if (idle(ns))
+		ns_free(ns);
 }

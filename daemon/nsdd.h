@@ -222,6 +222,7 @@ bool plan_follows(const struct plan *plan);
 void record_fork(struct task *parent, struct task *child);
 void record_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6]);
 void record_exit(struct task *t, long long rval, bool is_error);
+void record_gone(const struct task *t); /* it exited, perhaps in a call */
 void record_watch(struct conn *c, struct plan *plan);
 
 /* supervisor.c: a plan's life. Takes model, whatever the outcome. listener:
@@ -562,9 +563,16 @@ void ns_on_release(void (*fn)(void));
 /* Held tasks try again soon: what they waited for is done (not a lock). */
 void ns_wake(void);
 unsigned long ns_ino(const struct ns *ns);
-struct ns *ns_ipc_of(pid_t tid, int *err);
-/* The pid namespaces a new child of tid lands in, innermost first. */
-int ns_child_pidns(pid_t tid, bool newpid, size_t levels, struct ns **out, int *err);
+/* tid's IPC namespace, held for a step of user (a plan of owner's) until
+ * ns_put(); idle, it is kept for user until ns_release(user). */
+struct ns *ns_ipc_of(pid_t tid, const void *user, uid_t owner, int *err);
+/* The pid namespaces a new child of tid lands in, innermost first; each held. */
+int ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
+                   struct ns **out, int *err);
+void ns_put(struct ns *ns);
+void ns_release(const void *user);
+/* fn(arg) with nsdd in tid's IPC namespace, cached nowhere; fn's errno. */
+int ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg);
 /* fn(arg) with nsdd inside ns; fn's errno, or setns's. */
 int ns_run(struct ns *ns, int (*fn)(void *arg), void *arg);
 /* Takes the lock of every namespace in ns (NULLs skipped) for owner, or none. */

@@ -18,8 +18,11 @@
 #include "log.h"
 #include "plans.h"
 
-#define MAX_FINISHED_PLANS  128
-#define MAX_FINISHED_WEIGHT (256 * 1024)
+/* Finished plans kept for Get and List, per owner: a member's never push
+ * root's (or another member's) out. */
+#define MAX_FINISHED_PLANS        128
+#define MAX_FINISHED_PLANS_MEMBER 32
+#define MAX_FINISHED_WEIGHT       (256 * 1024)
 
 struct plan_list plans = TAILQ_HEAD_INITIALIZER(plans);
 
@@ -138,24 +141,27 @@ weight(const struct plan *plan)
 	return plan->model->ntasks + plan->events.n;
 }
 
-/* Keeps the newest finished plans for Get and List, at most MAX_FINISHED_PLANS
- * of them and MAX_FINISHED_WEIGHT tasks and events in all; older ones go. */
+/* Keeps owner's newest finished plans for Get and List, at most
+ * MAX_FINISHED_PLANS of root's (MAX_FINISHED_PLANS_MEMBER of a member's) and
+ * MAX_FINISHED_WEIGHT tasks and events in all; older ones go. */
 void
-plan_prune(void)
+plan_prune(uid_t owner)
 {
+	size_t finished = 0, kept = 0,
+	       most = owner == 0 ? MAX_FINISHED_PLANS : MAX_FINISHED_PLANS_MEMBER;
 	struct plan *plan, *next;
-	size_t finished = 0, kept = 0;
 
 	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->state != PLAN_RUNNING) {
+	if (plan->state != PLAN_RUNNING && plan->owner == owner) {
 		finished++;
 		kept += weight(plan);
 	}
 	TAILQ_FOREACH_SAFE(plan, &plans, entry, next)
 	{
-		if (finished <= MAX_FINISHED_PLANS && kept <= MAX_FINISHED_WEIGHT)
+		if (finished <= most && kept <= MAX_FINISHED_WEIGHT)
 			break;
-		if (plan->state == PLAN_RUNNING || !TAILQ_EMPTY(&plan->watches))
+		if (plan->state == PLAN_RUNNING || plan->owner != owner ||
+		    !TAILQ_EMPTY(&plan->watches))
 			continue;
 		TAILQ_REMOVE(&plans, plan, entry);
 		kept -= weight(plan);
@@ -164,8 +170,31 @@ plan_prune(void)
 	}
 }
 
+static void
+trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0); /* a big plan's steps were many small blocks */
+#endif
+}
+
+/* A finished Record's plan, delivered or never to be (a Record of 16 MiB
+ * is 20 MB of JSON objects): nothing reads it again. */
+void
+plan_drop_recorded(struct plan *plan)
+{
+	bool big = plan->recorded != NULL;
+
+	json_decref(plan->recorded);
+	json_decref(plan->record_keys);
+	json_decref(plan->record_calls);
+	plan->recorded = plan->record_keys = plan->record_calls = NULL;
+	if (big)
+		trim();
+}
+
 /* A finished plan lets go of its steps, its pid index, and once no Watch
- * reads them, of all but its last events. */
+ * reads them, of all but its last events and a Record's plan. */
 void
 plan_shrink(struct plan *plan)
 {
@@ -176,11 +205,11 @@ plan_shrink(struct plan *plan)
 	free(ix->idx);
 	free(ix->wanted);
 	memset(ix, 0, sizeof(*ix));
-	if (TAILQ_EMPTY(&plan->watches))
+	if (TAILQ_EMPTY(&plan->watches)) {
 		events_trim(&plan->events);
-#ifdef __GLIBC__
-	malloc_trim(0); /* a big plan's steps were many small blocks */
-#endif
+		plan_drop_recorded(plan);
+	}
+	trim();
 }
 
 struct pid_idx {
@@ -279,7 +308,7 @@ watch_detach(struct watch *w)
 	TAILQ_REMOVE(&plan->watches, w, entry);
 	w->plan = NULL;
 	if (plan->state != PLAN_RUNNING && TAILQ_EMPTY(&plan->watches))
-		events_trim(&plan->events);
+		events_trim(&plan->events); /* a Record's plan: its last event's */
 }
 
 /* Delivers what w has not had yet, until its client can take no more. */
@@ -330,7 +359,11 @@ plan_watch(struct plan *plan, watch_fn fn, void *arg)
 void
 plan_unwatch(struct watch *w)
 {
+	struct plan *plan = w->plan;
+
 	watch_detach(w);
+	if (plan->state != PLAN_RUNNING && TAILQ_EMPTY(&plan->watches))
+		plan_drop_recorded(plan); /* its caller went before it was delivered */
 	free(w);
 }
 

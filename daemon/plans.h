@@ -91,6 +91,7 @@ struct plan {
 	bool record_more;     /* a Record: its caller waits for word that it is on */
 	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
 	char *container;      /* a container's plan (oci.c): the container's id */
+	bool target_proven;   /* a container's: its init made a call under the filter */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;
@@ -129,8 +130,10 @@ void plan_build_index(struct plan *plan);
 void plan_free(struct plan *plan);
 /* A finished plan lets go of its steps and index, and of old events. */
 void plan_shrink(struct plan *plan);
-/* Drops the oldest finished plans past what is kept. */
-void plan_prune(void);
+/* A finished Record's plan goes: delivered, or its caller is gone. */
+void plan_drop_recorded(struct plan *plan);
+/* Drops owner's oldest finished plans past what is kept for an owner. */
+void plan_prune(uid_t owner);
 /* The plan's newest events go to its Watches: from the event loop while it
  * runs, at once with plan_emit_now() (and for its final event). */
 void plan_emit(struct plan *plan);

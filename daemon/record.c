@@ -162,8 +162,6 @@ static bool
 may_create(struct task *t, enum nsd_call call, key_t key, int flags)
 {
 	struct probe p = {call, key};
-	struct ns *ns;
-	int err;
 
 	if (key == IPC_PRIVATE)
 		return true;
@@ -171,7 +169,7 @@ may_create(struct task *t, enum nsd_call call, key_t key, int flags)
 		return false;
 	if (flags & IPC_EXCL)
 		return true;
-	return (ns = ns_ipc_of(t->tid, &err)) != NULL && ns_run(ns, exists_here, &p) == ENOENT;
+	return ns_run_ipc_of(t->tid, exists_here, &p) == ENOENT;
 }
 
 /* At a recorded call's entry, what its exit needs: kept by tid. */
@@ -233,6 +231,16 @@ record_exit(struct task *t, long long rval, bool is_error)
 	json_decref(call);
 }
 
+void
+record_gone(const struct task *t)
+{
+	char tid[16];
+
+	snprintf(tid, sizeof(tid), "%d", t->tid);
+	if (t->plan->record_calls != NULL)
+		json_object_del(t->plan->record_calls, tid);
+}
+
 /* The Record's replies: with "more", one once it is attached (its id, and
  * an empty plan); then, when the tree has exited, the plan. */
 static json_t *
@@ -245,7 +253,7 @@ shape(json_t *ev, bool last)
 	if (plan == NULL) {
 		msg = json_pack("{s:s, s:{s:s}}", "error", "io.nsdd.supervisor.NoSuchPlan",
 		                "parameters", "id", json_string_value(json_object_get(ev, "plan")));
-	} else if (last && strcmp(kind, "completed") == 0) {
+	} else if (last && strcmp(kind, "completed") == 0 && plan->recorded != NULL) {
 		msg = json_pack("{s:{s:O, s:s}}", "parameters", "plan", plan->recorded, "id",
 		                plan->id);
 	} else if (last) {
@@ -256,6 +264,8 @@ shape(json_t *ev, bool last)
 		plan->record_more = false;
 		msg = json_pack("{s:{s:{}, s:s}}", "parameters", "plan", "id", plan->id);
 	}
+	if (last && plan != NULL)
+		plan_drop_recorded(plan); /* msg holds what the caller gets */
 	json_decref(ev);
 	return msg;
 }

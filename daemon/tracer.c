@@ -286,6 +286,8 @@ tracee_gone(struct tracee *t, int status)
 	t->stopped = false;
 	if (t->task.step != NULL && !TAILQ_EMPTY(&orphans))
 		release_orphans_of(t);
+	if (t->task.plan != NULL && plan_records(t->task.plan))
+		record_gone(&t->task); /* killed in a call: its entry's record goes */
 	supervisor_exited(t->task.ptask, &t->task, status);
 	drop(t);
 }
