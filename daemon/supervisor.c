@@ -118,24 +118,31 @@ finalize(struct plan *plan)
 	         plan->error ? ": " : "", plan->error ? plan->error : "", plan->applied,
 	         plan->model->nsteps);
 	plan_emit(plan);
+	ns_release(plan);
+	if (plan_running() == 0)
+		ns_gc();
 	if (plan->hidden) {
 		TAILQ_REMOVE(&plans, plan, entry);
 		plan_free(plan);
 	} else {
 		plan_shrink(plan);
+		plan_prune(plan->owner);
 	}
-	if (plan_running() == 0) {
-		ns_gc();
-	}
-	plan_prune();
 	supervisor_notify_status();
 }
 
 void
 supervisor_seized(struct ptask *pt, struct task *t)
 {
+	struct plan *plan = pt->plan;
+
 	pt->task = t;
 	t->ptask = pt;
+	/* A container's init, proven by a call of its under the filter. */
+	if (plan->container != NULL && !plan->target_proven && pt == supervisor_ptask(plan, 0)) {
+		plan->target_proven = true;
+		plan_keep(plan, t->tid);
+	}
 }
 
 struct ptask *
@@ -485,7 +492,10 @@ started(struct plan *plan)
 {
 	const struct nsd_plan *model = plan->model;
 
-	plan_keep(plan, model->target_pid);
+	/* A container's state names its init, but only a notification from it
+	 * proves that pid is under the filter (supervisor_seized). */
+	if (plan->container == NULL)
+		plan_keep(plan, model->target_pid);
 	TAILQ_INSERT_TAIL(&plans, plan, entry);
 	if (model->timeout_ms > 0) {
 		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};

@@ -246,3 +246,45 @@ except PermissionError:
 sys.exit(1)' "$T/oci.sock" || fail "nobody could connect to the OCI socket"
 [ "$(ls "/proc/$NSDD_PID/fd" | wc -l)" = "$fds" ] || fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
 pass "hostile clients on the OCI socket are dropped with the reason; only root may connect"
+
+# 5. A forged state (issue 22, story 8): a real seccomp listener, but a pid
+#    that is not under its filter (uid 65534's sleep), and a plan that kills
+#    on failure. The plan fails (its filter's only task exits, or at its
+#    timeout); the bystander lives on.
+echo '{"version": 1, "on_failure": "kill", "timeout_ms": 500,
+       "tasks": {"target": [{"call": "fork", "pid": 300}]}}' >"$T/plans/killer.json"
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 600 &
+bystander=$!
+/usr/bin/python3 - "$T/oci.sock" "$bystander" <<'PY' || fail "forged state"
+import ctypes, json, os, socket, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+# A filter that notifies getppid and allows the rest, with a listener.
+insns = [(0x20, 0, 0, 0),            # ld [nr]
+         (0x15, 0, 1, 110),          # jeq getppid
+         (0x06, 0, 0, 0x7fc00000),   # ret USER_NOTIF
+         (0x06, 0, 0, 0x7fff0000)]   # ret ALLOW
+code = b"".join(struct.pack("HBBI", *i) for i in insns)
+buf = ctypes.create_string_buffer(code)
+prog = struct.pack("HxxxxxxQ", len(insns), ctypes.addressof(buf))
+pbuf = ctypes.create_string_buffer(prog)
+libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+lfd = libc.syscall(317, 1, 8, pbuf)  # seccomp(SET_MODE_FILTER, NEW_LISTENER)
+if lfd < 0:
+    sys.exit("seccomp: %s" % os.strerror(ctypes.get_errno()))
+pid = int(sys.argv[2])
+state = {"ociVersion": "1.0.2", "fds": ["seccompFd"], "pid": pid, "metadata": "killer",
+         "state": {"id": "forged", "status": "creating", "pid": pid, "bundle": "/"}}
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+socket.send_fds(s, [json.dumps(state).encode()], [lfd])
+s.close()
+os.close(lfd)
+PY
+wait_for "$T/nsdd.log" "attached to $bystander, container forged"
+id=$(sed -n 's/^nsdd: plan \([0-9a-f]*\): attached to .*, container forged,.*/\1/p' "$T/nsdd.log")
+wait_for "$T/nsdd.log" "plan $id failed: "
+sleep 0.2
+kill -0 "$bystander" 2>/dev/null || fail "forged: nsdd killed the bystander $bystander"
+kill "$bystander"
+wait "$bystander" 2>/dev/null
+pass "a forged state's pid, not under its listener's filter, is never killed"
