@@ -179,3 +179,28 @@ check_free $guarded
 [ "$(status_of $guarded Seccomp_filters)" = 1 ] || fail "guarded: a filter was added"
 kill $guarded
 pass "a target whose filter forbids seccomp(2): nothing injected, the plan says why, the target lives"
+
+# 6. The thread that installs the filter has a file table of its own
+#    (unshare(CLONE_FILES)); the leader waits in a vfork. The listener is
+#    taken from that thread's table, not fd 3 of the leader's (/dev/null),
+#    so the plan goes on and the thread's fork works (issue 22, story 7:
+#    nsdd once took the leader's fd, closed the listener and left a filter
+#    whose calls failed with ENOSYS).
+"$PROGS/filesthread" "$T/files.go" >"$T/files.out" 2>&1 &
+files=$!
+wait_for "$T/files.out" '^ready$'
+printf '{"version": 1, "mode": "seccomp", "target": {"pid": %d}, "tasks": {"target": [{"call": "fork", "pid": 900}]}}\n' \
+	$files >"$T/files.json"
+id=$(ctl submit "$T/files.json") || fail "files: submit: $id"
+for _ in $(seq 100); do
+	grep -q "seccomp filter installed\|cannot install\|failed" "$T/nsdd.log" && break
+	sleep 0.05
+done
+touch "$T/files.go"
+wait_for "$T/files.out" '^fork='
+grep -qE '^fork=[0-9]+$' "$T/files.out" || fail "files: the thread's fork: $(cat "$T/files.out")"
+grep -q "plan $id: seccomp filter installed in $files" "$T/nsdd.log" &&
+	! grep -q "plan $id failed: .*listener" "$T/nsdd.log" ||
+	fail "files: the listener was not taken: $(grep "$id" "$T/nsdd.log")"
+wait $files || fail "files: exit $?: $(cat "$T/files.out")"
+pass "a thread with a file table of its own installs the filter: its listener is taken, its fork works"
