@@ -33,8 +33,8 @@ tracee_resting(const struct tracee *t)
  * (at its entry stop the path is read again, from the stopped task).
  */
 static bool
-other_path(const struct ptask *pt, const struct sc_info *sc, const struct seccomp_notif *req,
-           int fd)
+other_path(struct plan *plan, const struct ptask *pt, const struct sc_info *sc,
+           const struct seccomp_notif *req, int fd)
 {
 	const struct nsd_step *s = supervisor_head(pt);
 	char path[4096];
@@ -43,7 +43,14 @@ other_path(const struct ptask *pt, const struct sc_info *sc, const struct seccom
 	if (s == NULL || s->call != NSD_CALL_OPEN || s->path == NULL || sc->path_arg < 0)
 		return false;
 	op.addr = req->data.args[sc->path_arg];
-	if (mem_access((pid_t)req->pid, &op, 1) < 0 || !seccomp_id_valid(fd, req->id))
+	if (!supervisor_may_read(plan))
+		return false;
+	if (mem_access((pid_t)req->pid, &op, 1) < 0) {
+		if (errno == ETIMEDOUT)
+			supervisor_stalled(plan);
+		return false;
+	}
+	if (!seccomp_id_valid(fd, req->id))
 		return false;
 	return strcmp(path, s->path) != 0;
 }
@@ -64,7 +71,7 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 		/* Its own call, made again under ptrace: let through. A task
 		 * resting between its steps is interrupted for this one. */
 		if (t->task.step != NULL || t->armed || t->to_exit || !tracee_resting(t) ||
-		    t->stopped || other_path(t->task.ptask, sc, req, fd))
+		    t->stopped || other_path(plan, t->task.ptask, sc, req, fd))
 			return false;
 		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
 			return false;
@@ -72,7 +79,7 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 		return true;
 	}
 	pt = supervisor_ptask_by_pid(plan, pid);
-	if (!supervisor_pending(pt) || other_path(pt, sc, req, fd))
+	if (!supervisor_pending(pt) || other_path(plan, pt, sc, req, fd))
 		return false;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
 		log_warn("cannot seize task %d for its %s", pid, sc->name);

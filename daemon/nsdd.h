@@ -284,6 +284,10 @@ bool supervisor_filter_in(struct plan *plan, pid_t tid, int fd);
 void supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void supervisor_tracee_gone(struct plan *plan);
+/* A read of a task's memory missed its deadline; whether to try one (false
+ * once the plan's tasks have stalled nsdd too often: it is given up). */
+void supervisor_stalled(struct plan *plan);
+bool supervisor_may_read(const struct plan *plan);
 
 /* --- the task, as the step handlers see it, and its driver ------------ */
 

@@ -99,6 +99,7 @@ struct plan {
 	size_t applied;
 	uint64_t stops;         /* ptrace stops of its tasks: the cost of the plan */
 	uint64_t notifications; /* mode seccomp: notifications of its filter */
+	unsigned stalls;        /* reads of its tasks' memory that missed their deadline */
 	unsigned calls;         /* 1 << enum nsd_call for each call its steps make */
 	enum backend backend;
 	struct filter_job *filter; /* mode seccomp: to install in a running target;

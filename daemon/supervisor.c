@@ -453,6 +453,43 @@ supervisor_detached(struct ptask *pt, const struct task *t)
 	plan_emit(pt->plan);
 }
 
+/* A plan's tasks may stall nsdd's loop (a read of their memory that misses
+ * its deadline, MEM_DEADLINE_MS) this many times; then the plan is given up
+ * and their memory is not read again: a task in a userfaultfd or FUSE page
+ * costs nsdd at most about a second a plan, not 250 ms a syscall. */
+#define MAX_STALLS 4
+
+static void
+stalled_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct plan *plan = plan_find(arg);
+
+	(void)fd;
+	(void)what;
+	if (plan != NULL && plan->state == PLAN_RUNNING)
+		supervisor_fail(plan, "its tasks' memory missed nsdd's deadline %d times",
+		                MAX_STALLS);
+	free(arg);
+}
+
+bool
+supervisor_may_read(const struct plan *plan)
+{
+	return plan == NULL || plan->stalls < MAX_STALLS;
+}
+
+void
+supervisor_stalled(struct plan *plan)
+{
+	struct timeval now = {0, 0};
+
+	if (plan == NULL || ++plan->stalls != MAX_STALLS)
+		return;
+	/* From the loop: the caller is a step handler in the middle of a stop. */
+	if (event_base_once(nsdd_base, -1, EV_TIMEOUT, stalled_cb, xstrdup(plan->id), &now) < 0)
+		fatalx("out of memory");
+}
+
 static void
 timeout_cb(evutil_socket_t fd, short what, void *arg)
 {

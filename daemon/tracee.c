@@ -250,7 +250,15 @@ set_regs(struct task *t, const struct user_regs_struct *r)
 static int
 mem(struct task *t, struct mem_op *ops, size_t n)
 {
-	return mem_access(t->tid, ops, n);
+	if (!supervisor_may_read(t->plan)) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (mem_access(t->tid, ops, n) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		supervisor_stalled(t->plan);
+	return -1;
 }
 
 /* From the exit stop: rewound onto the `syscall` instruction with nr's

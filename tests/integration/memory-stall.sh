@@ -60,3 +60,36 @@ J
 out=$(ctl run "$p2" -- /bin/true 2>&1) || fail "a path in a file-backed page: $out"
 pgrep -P "$NSDD_PID" -x nsdd-memio >/dev/null || fail "no helper made for the file-backed page"
 pass "a path nobody can read: the step fails in $ms ms (ETIMEDOUT) and nsdd answers; the next helper works"
+
+# 2. Eight threads open paths in that page under a plan that serves
+#    next_syscall_data, so nsdd reads the path of every open of theirs, and
+#    a failed read fails no step. A plan's tasks may make nsdd miss its
+#    deadline 4 times: then the plan fails and their memory is not read
+#    again (issue 22: nsdd once lost 250 ms of its loop to every such open).
+mkfifo "$T/in2"
+"$PROGS/uffdopen" 8 <"$T/in2" >"$T/out2" 2>&1 &
+prog=$!
+exec 9>"$T/in2"
+wait_for "$T/out2" '^ready$' || fail "uffdopen 8: $(cat "$T/out2")"
+printf '{"version": 1, "target": {"pid": %d}, "next_syscall_data": true, "tasks": {}}\n' \
+	"$prog" >"$T/stall8.json"
+id=$(ctl submit "$T/stall8.json") || fail "submit: $id"
+echo go >&9
+# Each open costs nsdd one missed deadline until the plan is given up; the
+# threads then wait in their faults, where nothing but SIGKILL reaches them
+# (so the plan ends when they die).
+sleep 3
+kill -9 "$prog"
+wait "$prog" 2>/dev/null
+exec 9>&-
+for _ in $(seq 100); do
+	state=$(ctl status "$id" | head -1 | sed -n 's/^plan [0-9a-f]*: \([a-z]*\),.*/\1/p')
+	[ "$state" = failed ] && break
+	sleep 0.05
+done
+[ "$state" = failed ] || fail "8 stalling threads: the plan is '$state': $(ctl status "$id")"
+ctl status "$id" | grep -q "memory missed nsdd's deadline 4 times" ||
+	fail "8 stalling threads: $(ctl status "$id")"
+n=$(sed -n "/plan $id: attached/,\$p" "$T/nsdd.log" | grep -c 'memory helper took more than')
+[ "$n" = 4 ] || fail "8 stalling threads: nsdd missed its deadline $n times, not 4"
+pass "8 threads in a page nobody serves: nsdd gives their plan up after 4 missed deadlines"
