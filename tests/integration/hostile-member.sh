@@ -94,6 +94,24 @@ print("fork", pid, "msgget", ctypes.CDLL(None).msgget(0, 0o1000 | 0o600))' >"$T/
 grep -qx 'fork 60 msgget 7' "$T/after" || fail "5. root's run after the churn: $(cat "$T/after")"
 pass "5. 300 IPC namespaces recorded, then given 300 planned ids: nsdd held at most $max, none after; root's run works"
 
+# Record takes paths from the member's memory: a NULL pointer, 8 KiB with no
+# NUL, and a path another thread rewrites while nsdd reads it. Whatever it
+# read, the plan it writes is a valid plan, with the opens that succeeded.
+member record --new-ns --calls open -o "$T/m/forged.json" -- /usr/bin/python3 "$PY" forged 300 \
+	>"$T/forged.out" 2>&1 || fail "forged paths: $(cat "$T/forged.out")"
+/usr/bin/python3 - "$T/m/forged.json" <<'PY' || fail "forged paths: the recorded plan: $(head -c 2000 "$T/m/forged.json")"
+import json, sys
+steps = [s for t in json.load(open(sys.argv[1]))["tasks"].values() for s in t if s["call"] == "open"]
+paths = [s.get("path") for s in steps]
+assert "/dev/null" in paths, paths[-5:]
+assert all(p is None or (isinstance(p, str) and len(p) < 4096 and "AAAA" not in p) for p in paths)
+assert all(isinstance(s["fd"], int) and s["fd"] >= 0 for s in steps)
+PY
+"$NSDCTL" run --new-ns "$T/m/forged.json" -- /usr/bin/python3 "$PY" forged 0 >"$T/forged.run" 2>&1
+grep -q 'invalid plan' "$T/forged.run" && fail "forged paths: nsdctl refuses the plan: $(cat "$T/forged.run")"
+ctl info >/dev/null || fail "nsdd stopped answering"
+pass "Record of forged paths (NULL, no NUL, rewritten): a valid plan of the opens that succeeded"
+
 # 6. Member Records of about 16 MiB each, then more finished plans than kept.
 rss0=$(rss)
 for i in $(seq 8); do
