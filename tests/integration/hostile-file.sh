@@ -10,7 +10,10 @@
 #    lease-break-time, 45 s, for each);
 # 3. names a memfd of its own like root's file and writes a value to it:
 #    root's next fork gets the pid the kernel gives (nsdd once gave it the
-#    forged one).
+#    forged one);
+# 4. makes a user namespace, where it has every capability, and opens root's
+#    thread's file: EACCES, as for /proc/PID/mem (nsdd once counted
+#    CAP_SYS_PTRACE in the opener's own namespace).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 command -v python3 >/dev/null || skip "python3 is not installed"
@@ -59,3 +62,6 @@ grep -qE '^forged-write [0-9]+$' "$T/out" ||
 	fail "3. the forged write: $(cat "$T/out")"
 grep -qx 'root-fork native' "$T/out" || fail "3. root's fork took the forged pid $free"
 pass "3. a memfd named like root's file: root's next fork gets the kernel's pid"
+
+grep -qx 'userns-open EACCES' "$T/out" || fail "4. root's file from a user namespace: $(cat "$T/out")"
+pass "4. root's thread's file, from a user namespace of the task's own: EACCES"
