@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "ns.h"
 
 static void
 seize_error(pid_t tid, int err, struct nsdd_error *e)

@@ -129,3 +129,23 @@ events_free(struct event_log *log)
 	free(log->ev);
 	memset(log, 0, sizeof(*log));
 }
+
+struct event *
+events_plan(struct plan *plan, enum ev_kind kind, const struct ptask *pt)
+{
+	return events_add(&plan->events, kind, pt ? (size_t)(pt - plan->ptasks) + 1 : 0);
+}
+
+struct event *
+events_step(struct ptask *pt, enum ev_kind kind, const char *syscall, long long want, long long got)
+{
+	struct event *e = events_plan(pt->plan, kind, pt);
+
+	e->step = (uint32_t)pt->next;
+	e->call = (int8_t)pt->model->steps[pt->next].call;
+	if (syscall != NULL)
+		snprintf(e->syscall, sizeof(e->syscall), "%s", syscall);
+	e->want = want;
+	e->got = got;
+	return e;
+}

@@ -28,6 +28,7 @@
 #include "../lib/filter.h"
 #include "log.h"
 #include "clone3.h"
+#include "ns.h"
 
 #define CSIGNAL_MASK 0xffULL
 

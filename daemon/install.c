@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "ns.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)

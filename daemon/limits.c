@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What one user may hold: running plans, and steps in them (a Record's
- * written steps too). Root is not limited.
+ * written steps too); root is not limited. What a plan's tasks may cost
+ * nsdd's loop: PLAN_MAX_STALLS reads of their memory past the deadline.
  */
 #include "config.h"
 
@@ -43,4 +44,17 @@ plan_within_limits(const struct nsd_plan *model, uid_t owner, struct nsdd_error 
 	else
 		return true;
 	return false;
+}
+
+bool
+plan_may_read(const struct plan *plan)
+{
+	return plan == NULL || plan->stalls < PLAN_MAX_STALLS;
+}
+
+void
+plan_stalled(struct plan *plan)
+{
+	if (plan != NULL)
+		plan->stalls++;
 }

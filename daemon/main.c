@@ -27,6 +27,7 @@
 #include "log.h"
 #include "nsd/client.h"
 #include "nsdd.h"
+#include "ns.h"
 
 #define SHUTDOWN_GRACE_SEC 10
 

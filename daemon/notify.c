@@ -43,11 +43,13 @@ other_path(struct plan *plan, const struct ptask *pt, const struct sc_info *sc,
 	if (s == NULL || s->call != NSD_CALL_OPEN || s->path == NULL || sc->path_arg < 0)
 		return false;
 	op.addr = req->data.args[sc->path_arg];
-	if (!supervisor_may_read(plan))
+	if (!plan_may_read(plan))
 		return false;
 	if (mem_access((pid_t)req->pid, &op, 1) < 0) {
-		if (errno == ETIMEDOUT)
+		if (errno == ETIMEDOUT) {
+			plan_stalled(plan);
 			supervisor_stalled(plan);
+		}
 		return false;
 	}
 	if (!seccomp_id_valid(fd, req->id))

@@ -198,6 +198,11 @@ bool plan_strict(const struct plan *plan);
 enum backend plan_backend(const struct plan *plan);
 unsigned plan_calls(const struct plan *plan); /* 1 << enum nsd_call for each */
 void plan_count_stop(struct plan *plan);
+/* limits.c: reads of a plan's tasks' memory may miss their deadline (stall
+ * nsdd) this often; then none is tried, and the plan is given up. */
+#define PLAN_MAX_STALLS 4
+bool plan_may_read(const struct plan *plan);
+void plan_stalled(struct plan *plan);
 void plan_count_notification(struct plan *plan);
 bool plan_seccomp(const struct plan *plan);
 /* Mode seccomp, a running target: the filter nsdd installs (install.c); NULL
@@ -284,10 +289,8 @@ bool supervisor_filter_in(struct plan *plan, pid_t tid, int fd);
 void supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void supervisor_tracee_gone(struct plan *plan);
-/* A read of a task's memory missed its deadline; whether to try one (false
- * once the plan's tasks have stalled nsdd too often: it is given up). */
+/* A plan's tasks' memory was past PLAN_MAX_STALLS: the plan is given up. */
 void supervisor_stalled(struct plan *plan);
-bool supervisor_may_read(const struct plan *plan);
 
 /* --- the task, as the step handlers see it, and its driver ------------ */
 
@@ -558,35 +561,6 @@ bool mem_helper_reaped(pid_t pid);
 /* tid is no longer a tracee, or has a new mm (0: every task). */
 void mem_forget(pid_t tid);
 bool mem_is_helper(pid_t pid);
-
-/* --- ns.c: the namespace room ------------------------------------------ */
-
-int ns_init(void);
-/* fn runs from the event loop after a lock was freed, or ns_wake(). */
-void ns_on_release(void (*fn)(void));
-/* Held tasks try again soon: what they waited for is done (not a lock). */
-void ns_wake(void);
-unsigned long ns_ino(const struct ns *ns);
-/* tid's IPC namespace, held for a step of user (a plan of owner's) until
- * ns_put(); idle, it is kept for user until ns_release(user). */
-struct ns *ns_ipc_of(pid_t tid, const void *user, uid_t owner, int *err);
-/* The pid namespaces a new child of tid lands in, innermost first; each held. */
-int ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
-                   struct ns **out, int *err);
-void ns_put(struct ns *ns);
-void ns_release(const void *user);
-/* fn(arg) with nsdd in tid's IPC namespace, cached nowhere; fn's errno. */
-int ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg);
-/* fn(arg) with nsdd inside ns; fn's errno, or setns's. */
-int ns_run(struct ns *ns, int (*fn)(void *arg), void *arg);
-/* Takes the lock of every namespace in ns (NULLs skipped) for owner, or none. */
-bool ns_lock(struct ns *const *ns, size_t n, const void *owner);
-void ns_unlock(struct ns *const *ns, size_t n, const void *owner);
-int ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old);
-void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
-bool ns_helper_reaped(pid_t pid);
-bool ns_is_helper(pid_t pid);
-void ns_gc(void);
 
 /* --- helper.c: nsdd's helper processes --------------------------------- */
 

@@ -100,6 +100,7 @@ struct plan {
 	uint64_t stops;         /* ptrace stops of its tasks: the cost of the plan */
 	uint64_t notifications; /* mode seccomp: notifications of its filter */
 	unsigned stalls;        /* reads of its tasks' memory that missed their deadline */
+	bool stall_reported;    /* PLAN_MAX_STALLS of them: the plan is being given up */
 	unsigned calls;         /* 1 << enum nsd_call for each call its steps make */
 	enum backend backend;
 	struct filter_job *filter; /* mode seccomp: to install in a running target;
@@ -147,7 +148,10 @@ void plan_kill_kept(struct plan *plan);
 struct plan *supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
                               unsigned record, struct nsdd_error *e);
 
-/* events.c */
+/* events.c: the plan's event, and a step's (of its head step), added. */
+struct event *events_plan(struct plan *plan, enum ev_kind kind, const struct ptask *pt);
+struct event *events_step(struct ptask *pt, enum ev_kind kind, const char *syscall, long long want,
+                          long long got);
 struct event *events_add(struct event_log *log, enum ev_kind kind, size_t task);
 size_t events_end(const struct event_log *log);
 /* NULL when i was trimmed away or is not there yet. */

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "plans.h"
+#include "ns.h"
 
 unsigned
 plan_records(const struct plan *plan)

@@ -24,33 +24,14 @@
 
 #include "log.h"
 #include "plans.h"
+#include "ns.h"
 
 static void end(struct plan *plan, enum plan_state final, bool kill, char *error);
-static void supervisor_fail(struct plan *plan, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* Events a plan serving next_syscall_data keeps while it runs. */
 #define NEXT_DATA_EVENTS_MAX 65536
 
-static struct event *
-plan_event(struct plan *plan, enum ev_kind kind, const struct ptask *pt)
-{
-	return events_add(&plan->events, kind, pt ? (size_t)(pt - plan->ptasks) + 1 : 0);
-}
-
-static struct event *
-step_event(struct ptask *pt, enum ev_kind kind, const char *syscall, long long want, long long got)
-{
-	struct event *e = plan_event(pt->plan, kind, pt);
-
-	e->step = (uint32_t)pt->next;
-	e->call = (int8_t)pt->model->steps[pt->next].call;
-	if (syscall != NULL)
-		snprintf(e->syscall, sizeof(e->syscall), "%s", syscall);
-	e->want = want;
-	e->got = got;
-	return e;
-}
+static void supervisor_fail(struct plan *plan, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 void
 supervisor_notify_status(void)
@@ -110,7 +91,7 @@ finalize(struct plan *plan)
 	free(plan->kept);
 	plan->kept = NULL;
 	plan->nkept = 0;
-	ev = plan_event(plan, kinds[plan->final], NULL);
+	ev = events_plan(plan, kinds[plan->final], NULL);
 	if (plan->error != NULL)
 		ev->error = xstrdup(plan->error);
 	log_info("plan %s%s%s %s%s%s (%zu/%zu steps)", plan->id, plan->model->name ? " " : "",
@@ -296,7 +277,7 @@ supervisor_bind(struct ptask *pt, struct task *t)
 	pt->pid = t->tid;
 	t->ptask = pt;
 	pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
-	plan_event(pt->plan, EV_ATTACHED, pt);
+	events_plan(pt->plan, EV_ATTACHED, pt);
 	plan_emit(pt->plan);
 	return true;
 }
@@ -306,7 +287,7 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, lo
                    long long got)
 {
 	struct plan *plan = pt->plan;
-	struct event *e = step_event(pt, EV_APPLIED, syscall, want, got);
+	struct event *e = events_step(pt, EV_APPLIED, syscall, want, got);
 
 	e->mechanism = (uint8_t)how;
 	plan_emit(plan);
@@ -331,7 +312,7 @@ supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, lo
 	va_start(ap, fmt);
 	msg = vformat(fmt, ap);
 	va_end(ap);
-	ev = step_event(pt, EV_FAILED, syscall, want, got);
+	ev = events_step(pt, EV_FAILED, syscall, want, got);
 	ev->error = xstrdup(msg ? msg : "?");
 	plan_emit(plan);
 	free(pt->error);
@@ -359,7 +340,7 @@ supervisor_exited(struct ptask *pt, const struct task *t, int status)
 	else
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 	pt->task = NULL;
-	ev = plan_event(plan, EV_EXITED, pt);
+	ev = events_plan(plan, EV_EXITED, pt);
 	ev->error = xstrdup(how);
 	plan_emit(plan);
 	if (pt->state != PT_TRACED || left == 0)
@@ -390,7 +371,7 @@ supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const stru
                      const char *error)
 {
 	static const enum ev_kind kinds[] = {EV_APPLIED, EV_FAILED, EV_UNSUPPORTED};
-	struct event *e = plan_event(plan, kinds[what], NULL);
+	struct event *e = events_plan(plan, kinds[what], NULL);
 
 	e->next_data = true;
 	e->step = (uint32_t)tid;
@@ -424,7 +405,7 @@ void
 supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field, const char *why)
 {
 	struct event *ev =
-	    step_event(pt, EV_UNSUPPORTED, syscall, pt->model->steps[pt->next].id, -1);
+	    events_step(pt, EV_UNSUPPORTED, syscall, pt->model->steps[pt->next].id, -1);
 	char *what = NULL;
 
 	if (asprintf(&what, "step %zu %s: %s", pt->next,
@@ -449,15 +430,9 @@ supervisor_detached(struct ptask *pt, const struct task *t)
 	if (pt->state == PT_TRACED && pt->plan->model->mode != NSD_MODE_SECCOMP)
 		pt->state = PT_DETACHED;
 	pt->task = NULL;
-	plan_event(pt->plan, EV_DETACHED, pt);
+	events_plan(pt->plan, EV_DETACHED, pt);
 	plan_emit(pt->plan);
 }
-
-/* A plan's tasks may stall nsdd's loop (a read of their memory that misses
- * its deadline, MEM_DEADLINE_MS) this many times; then the plan is given up
- * and their memory is not read again: a task in a userfaultfd or FUSE page
- * costs nsdd at most about a second a plan, not 250 ms a syscall. */
-#define MAX_STALLS 4
 
 static void
 stalled_cb(evutil_socket_t fd, short what, void *arg)
@@ -468,14 +443,8 @@ stalled_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (plan != NULL && plan->state == PLAN_RUNNING)
 		supervisor_fail(plan, "its tasks' memory missed nsdd's deadline %d times",
-		                MAX_STALLS);
+		                PLAN_MAX_STALLS);
 	free(arg);
-}
-
-bool
-supervisor_may_read(const struct plan *plan)
-{
-	return plan == NULL || plan->stalls < MAX_STALLS;
 }
 
 void
@@ -483,9 +452,10 @@ supervisor_stalled(struct plan *plan)
 {
 	struct timeval now = {0, 0};
 
-	if (plan == NULL || ++plan->stalls != MAX_STALLS)
+	if (plan == NULL || plan_may_read(plan) || plan->stall_reported)
 		return;
-	/* From the loop: the caller is a step handler in the middle of a stop. */
+	plan->stall_reported = true;
+	/* From the loop: the caller is in the middle of a stop or notification. */
 	if (event_base_once(nsdd_base, -1, EV_TIMEOUT, stalled_cb, xstrdup(plan->id), &now) < 0)
 		fatalx("out of memory");
 }
@@ -518,7 +488,7 @@ listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 	if (pt != NULL) {
 		pt->pid = plan->model->target_pid;
 		pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
-		plan_event(plan, EV_ATTACHED, pt);
+		events_plan(plan, EV_ATTACHED, pt);
 	}
 	return 0;
 }

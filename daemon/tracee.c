@@ -250,14 +250,14 @@ set_regs(struct task *t, const struct user_regs_struct *r)
 static int
 mem(struct task *t, struct mem_op *ops, size_t n)
 {
-	if (!supervisor_may_read(t->plan)) {
+	if (!plan_may_read(t->plan)) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
 	if (mem_access(t->tid, ops, n) == 0)
 		return 0;
 	if (errno == ETIMEDOUT)
-		supervisor_stalled(t->plan);
+		plan_stalled(t->plan); /* tracer.c reports it after the stop */
 	return -1;
 }
 

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "ns.h"
 
 /* The calls a Record sees at their syscall stops (forks: by their events). */
 #define RECORDED_CALLS                                                                             \
@@ -514,6 +515,7 @@ handle_stop(struct tracee *t, int status)
 			tracee_signalled(t);
 	}
 	in_hand = NULL;
+	supervisor_stalled(t->task.plan); /* if its memory stalled nsdd too often */
 	tracer_resume(t);
 }
 

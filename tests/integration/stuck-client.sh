@@ -53,7 +53,9 @@ free=$(sort -n "$T/free" | sed -n 2p)
 stuckns=$(sort -n "$T/stuck.ns" | sed -n 2p)
 ratio=$(echo "scale=2; $stuckns / $free" | bc)
 echo "per planned fork: $free ns alone, $stuckns ns with a client that stopped reading (x$ratio)"
-[ "$(echo "$ratio < 2.0" | bc)" = 1 ] || fail "tracing slowed x$ratio while a client stopped reading"
+# A nsdd that waited on the client would wait its 60 s: x5 tells that apart
+# from a busy VM (x2.28 was seen with the suite's heavy tests alongside).
+[ "$(echo "$ratio < 5.0" | bc)" = 1 ] || fail "tracing slowed x$ratio while a client stopped reading"
 # The client was held (replies piling up in nsdd), not cut off: else the
 # runs above measured nothing.
 grep -q 'too many calls queued\|does not read its replies' "$T/nsdd.log" &&
