@@ -91,6 +91,16 @@ ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
 	}
 }
 
+/* How a person knows the container: CRI's NAMESPACE/POD/CONTAINER where the
+ * runtime gave it, else the OCI id. */
+static const char *
+container_of(json_t *st)
+{
+	const char *name = json_string_value(json_object_get(st, "container_name"));
+
+	return name ? name : json_string_value(json_object_get(st, "container"));
+}
+
 static void
 print_status(json_t *st)
 {
@@ -106,7 +116,7 @@ print_status(json_t *st)
 	       S(st, "name") ? ")" : "", S(st, "state"), I(st, "steps_applied"),
 	       I(st, "steps_total"), S(st, "mode"), S(st, "backend"), I(st, "ptrace_stops"));
 	if (S(st, "container") != NULL)
-		printf("  container %s\n", S(st, "container"));
+		printf("  container %s\n", container_of(st));
 	if (S(st, "error") != NULL)
 		printf("  error: %s\n", S(st, "error"));
 	json_array_foreach(tasks, i, t)
@@ -182,7 +192,8 @@ cmd_list(int argc, char **argv)
 		json_array_foreach(plans, i, st)
 		    printf("%s  %-10s %lld/%lld steps  %s%s%s\n", S(st, "id"), S(st, "state"),
 		           I(st, "steps_applied"), I(st, "steps_total"), S(st, "name") ?: "",
-		           S(st, "container") ? "  container " : "", S(st, "container") ?: "");
+		           S(st, "container") ? "  container " : "",
+		           S(st, "container") ? container_of(st) : "");
 	nsd_reply_clear(&r);
 	nsd_client_close(c);
 	return 0;

@@ -234,10 +234,13 @@ void record_watch(struct conn *c, struct plan *plan);
  * mode seccomp, the target's filter listener fd, else -1; record: a Record's. */
 struct plan *supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
                                struct nsdd_error *e);
-/* A container (oci.c): its init is model's target; the plan takes lfd, its
- * filter's listener (the caller keeps it on error). */
-struct plan *supervisor_container(struct nsd_plan *model, const char *container, int lfd,
-                                  struct nsdd_error *e);
+/* A container (oci.c; name: CRI's NAMESPACE/POD/CONTAINER, or ""): its init
+ * is model's target; the plan takes lfd, its filter's listener (the caller
+ * keeps it on error). */
+struct plan *supervisor_container(struct nsd_plan *model, const char *container, const char *name,
+                                  int lfd, struct nsdd_error *e);
+/* A plan of container id runs: a new state of it is an exec. */
+bool supervisor_container_running(const char *id);
 /* SetNext: the next targeted syscall of thread tid produces values[0] (a pid
  * array of n levels for a fork); replaces a value not yet used. */
 int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,

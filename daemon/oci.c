@@ -19,6 +19,14 @@
  * which file root's nsdd reads. NAME is 1 to 64 of [A-Za-z0-9_.-], not
  * starting with a dot.
  *
+ * A container's plan applies to its init's tree: the first state of a
+ * container (status "creating", the state's own pid). A later state of the
+ * same container is an exec (runc exec, and so ctr task exec, crictl and
+ * kubectl exec, exec probes: status "running", the exec'd process's pid),
+ * and a CRI pod's sandbox (annotation io.kubernetes.cri.container-type:
+ * sandbox) is the pod's pause process: both are served with no plan, their
+ * calls let through, and leave no plan behind.
+ *
  * What the runtime sends is hostile input: only root may connect, the state
  * is at most 64 KiB and must come within 5 seconds, each field is checked,
  * and the fd must be a seccomp listener; a connection that fails any of it
@@ -205,10 +213,47 @@ load_plan(const char *name, char *why, size_t len)
 
 /* The containerProcessState fields nsdd uses; false with why. */
 struct state {
-	const char *metadata, *id;
-	json_int_t pid;
-	int fd; /* the seccompFd's index in fds */
+	const char *metadata, *id, *status;
+	json_int_t pid, init; /* the process under this filter; the container's init */
+	int fd;               /* the seccompFd's index in fds */
+	bool sandbox;         /* a CRI pod's sandbox (pause) container */
+	char name[3 * 254];   /* a CRI container: NAMESPACE/POD/CONTAINER; else "" */
 };
+
+/* A CRI annotation of the state's, or NULL. */
+static const char *
+annotation(json_t *doc, const char *key)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(json_object_get(doc, "state"), "annotations"), key));
+}
+
+/* A DNS label or subdomain, as Kubernetes names its namespaces, pods and
+ * containers: what may be shown of them, and matched. */
+static bool
+k8s_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
+/* CRI's names for the container, from the state's annotations (the
+ * containerd CRI plugin writes them): NAMESPACE/POD/CONTAINER, or "". */
+static void
+cri_name(json_t *doc, struct state *s)
+{
+	const char *ns = annotation(doc, "io.kubernetes.cri.sandbox-namespace");
+	const char *pod = annotation(doc, "io.kubernetes.cri.sandbox-name");
+	const char *ctr = annotation(doc, "io.kubernetes.cri.container-name");
+	const char *type = annotation(doc, "io.kubernetes.cri.container-type");
+
+	s->sandbox = type != NULL && strcmp(type, "sandbox") == 0;
+	s->name[0] = '\0';
+	if (k8s_name(ns) && k8s_name(pod) && (s->sandbox || k8s_name(ctr)))
+		snprintf(s->name, sizeof(s->name), "%s/%s%s%s", ns, pod, s->sandbox ? "" : "/",
+		         s->sandbox ? "" : ctr);
+}
 
 static bool
 parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
@@ -219,10 +264,12 @@ parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
 	size_t i;
 
 	s->metadata = NULL;
+	s->status = "creating";
 	s->fd = -1;
-	if (json_unpack_ex(doc, &err, 0, "{s:s, s:o, s:I, s?s, s:{s:s}}", "ociVersion", &version,
-	                   "fds", &fds, "pid", &s->pid, "metadata", &s->metadata, "state", "id",
-	                   &s->id) < 0) {
+	s->init = 0;
+	if (json_unpack_ex(doc, &err, 0, "{s:s, s:o, s:I, s?s, s:{s:s, s?s, s?I}}", "ociVersion",
+	                   &version, "fds", &fds, "pid", &s->pid, "metadata", &s->metadata, "state",
+	                   "id", &s->id, "status", &s->status, "pid", &s->init) < 0) {
 		snprintf(why, len, "state: %s", err.text);
 		return false;
 	}
@@ -249,7 +296,17 @@ parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
 		snprintf(why, len, "state: id is not a container id");
 		return false;
 	}
+	cri_name(doc, s);
 	return true;
+}
+
+/* An exec into a running container, not its start: the state says so, or a
+ * plan of the container's runs already. */
+static bool
+is_exec(const struct state *s)
+{
+	return strcmp(s->status, "creating") != 0 || (s->init != 0 && s->init != s->pid) ||
+	       supervisor_container_running(s->id);
 }
 
 /* A good state: the container's plan starts, or it runs unserved. */
@@ -263,6 +320,15 @@ serve(struct oci_conn *c, const struct state *s)
 	uint64_t start;
 
 	c->fds[s->fd] = -1; /* the plan's, or the fd store's, from here */
+	if (s->sandbox || is_exec(s)) {
+		log_info("container %s%s%s: %s %lld served with no plan: its calls are let "
+		         "through",
+		         s->id, s->name[0] ? " " : "", s->name,
+		         s->sandbox ? "the pod's sandbox" : "exec", (long long)s->pid);
+		if (!seccomp_adopt(lfd, true))
+			log_warnx("container %s: fd is not a seccomp listener", s->id);
+		return;
+	}
 	if (s->metadata == NULL || !good_name(s->metadata))
 		snprintf(why, sizeof(why), "listenerMetadata %s%s%s is not a plan name",
 		         s->metadata ? "\"" : "", s->metadata ? s->metadata : "(none)",
@@ -274,7 +340,7 @@ serve(struct oci_conn *c, const struct state *s)
 		m->has_start_time = true;
 		m->start_time = start;
 		m->mode = NSD_MODE_SECCOMP;
-		if (supervisor_container(m, s->id, lfd, &e) != NULL)
+		if (supervisor_container(m, s->id, s->name, lfd, &e) != NULL)
 			return;
 		snprintf(why, sizeof(why), "%s", e.reason);
 	}

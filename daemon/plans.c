@@ -118,6 +118,7 @@ plan_free(struct plan *plan)
 	}
 	free(plan->kept);
 	free(plan->container);
+	free(plan->container_name);
 	free(plan->ptasks);
 	free(ix->pids);
 	free(ix->idx);
@@ -288,6 +289,8 @@ plan_status(const struct plan *plan)
 		json_object_set_new(st, "name", json_string(plan->model->name));
 	if (plan->container != NULL)
 		json_object_set_new(st, "container", json_string(plan->container));
+	if (plan->container_name != NULL)
+		json_object_set_new(st, "container_name", json_string(plan->container_name));
 	json_object_set_new(st, "ptrace_stops", json_integer((json_int_t)plan->stops));
 	if (plan->model->mode == NSD_MODE_SECCOMP)
 		json_object_set_new(st, "notifications",

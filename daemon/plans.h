@@ -91,6 +91,7 @@ struct plan {
 	bool record_more;     /* a Record: its caller waits for word that it is on */
 	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
 	char *container;      /* a container's plan (oci.c): the container's id */
+	char *container_name; /* a CRI container's: NAMESPACE/POD/CONTAINER */
 	bool target_proven;   /* a container's: its init made a call under the filter */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */

@@ -521,7 +521,8 @@ started(struct plan *plan)
 }
 
 struct plan *
-supervisor_container(struct nsd_plan *model, const char *container, int lfd, struct nsdd_error *e)
+supervisor_container(struct nsd_plan *model, const char *container, const char *name, int lfd,
+                     struct nsdd_error *e)
 {
 	struct plan *plan;
 
@@ -531,6 +532,8 @@ supervisor_container(struct nsd_plan *model, const char *container, int lfd, str
 	}
 	plan = plan_new(model, 0, 0);
 	plan->container = xstrdup(container);
+	if (name != NULL && name[0] != '\0')
+		plan->container_name = xstrdup(name);
 	if (plan->emulate)
 		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
 		               "next_syscall_data: a container's tree is served through its "
@@ -540,6 +543,18 @@ supervisor_container(struct nsd_plan *model, const char *container, int lfd, str
 		return NULL;
 	}
 	return started(plan);
+}
+
+bool
+supervisor_container_running(const char *id)
+{
+	const struct plan *plan;
+
+	TAILQ_FOREACH(plan, &plans, entry)
+	if (plan->container != NULL && plan->state == PLAN_RUNNING &&
+	    strcmp(plan->container, id) == 0)
+		return true;
+	return false;
 }
 
 struct plan *

@@ -62,21 +62,23 @@ print(json.dumps({
                   "action": "SCMP_ACT_NOTIFY"}]}))
 PY
 }
-# bundle NAME PLAN CMD: a bundle with that profile; CMD runs as pid 1.
+# bundle NAME PLAN CMD [ANNOTATIONS]: a bundle with that profile; CMD runs as
+# pid 1; ANNOTATIONS (JSON) as the CRI plugin writes them.
 bundle() {
 	local b=$T/$1
 	mkdir -p "$b"
 	(cd "$b" && runc spec) || fail "runc spec"
 	profile "$2" >"$b/profile.json"
 	printf '%s' "$3" >"$b/cmd"
-	/usr/bin/python3 - "$b/config.json" "$R" "$b/profile.json" "$3" <<'PY' || fail "config.json"
+	/usr/bin/python3 - "$b/config.json" "$R" "$b/profile.json" "$3" "${4:-{\}}" <<'PY' || fail "config.json"
 import json, sys
-path, rootfs, profile, cmd = sys.argv[1:]
+path, rootfs, profile, cmd, notes = sys.argv[1:]
 c = json.load(open(path))
 c["root"] = {"path": rootfs, "readonly": False}
 c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/sh", "-c", cmd]
 c["linux"]["seccomp"] = json.load(open(profile))
+c["annotations"] = json.loads(notes)
 json.dump(c, open(path, "w"), indent=1)
 PY
 }
@@ -288,3 +290,43 @@ kill -0 "$bystander" 2>/dev/null || fail "forged: nsdd killed the bystander $bys
 kill "$bystander"
 wait "$bystander" 2>/dev/null
 pass "a forged state's pid, not under its listener's filter, is never killed"
+
+# 6. Exec and sandboxes (issue 23): the plan is the init's tree's. An exec
+#    into the served container (runc exec, as ctr task exec and kubectl exec
+#    make it) is served with no plan: its forks get the kernel's pids and
+#    leave no plan behind (nsdd once made each exec a new plan, whose first
+#    fork asked for the init's pid). A CRI container is listed by its names.
+#    A CRI pod's sandbox gets no plan even with one named.
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}, {"call": "fork", "pid": 301}]}}' \
+	>"$T/plans/web.json"
+mkfifo "$R/data/web.go"
+bundle web web 'sh -c "echo child \$\$"; read x </data/web.go; sh -c "echo child \$\$"; echo done' \
+	'{"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.sandbox-namespace": "default",
+	  "io.kubernetes.cri.sandbox-name": "web-0", "io.kubernetes.cri.container-name": "app"}'
+CONTAINERS="$CONTAINERS ${CID}web"
+(cd "$T/web" && timeout 60 runc run -d "${CID}web" </dev/null >"$T/web.out" 2>&1) ||
+	fail "web: $(cat "$T/web.out")"
+wait_for "$T/web.out" '^child 300$'
+for i in 1 2; do
+	timeout 20 runc exec "${CID}web" sh -c 'sh -c "echo exec \$\$"; sh -c true; echo exec-ok' \
+		>"$T/exec$i.out" 2>&1 || fail "exec $i: $(cat "$T/exec$i.out")"
+	grep -qx exec-ok "$T/exec$i.out" || fail "exec $i: $(cat "$T/exec$i.out")"
+	grep -qE '^exec (300|301)$' "$T/exec$i.out" && fail "exec $i took a planned pid: $(cat "$T/exec$i.out")"
+done
+[ "$(plan_of web | wc -l)" = 1 ] || fail "web: $(plan_of web | wc -l) plans for one container: $(ctl list)"
+ctl list | grep -q ' running .*container default/web-0/app$' || fail "web: not listed by its names: $(ctl list)"
+plan_of web | grep -q '"container_name":"default/web-0/app"' || fail "web: --json: $(plan_of web)"
+echo go >"$R/data/web.go"
+for _ in $(seq 100); do plan_of web | grep -q '"state":"completed"' && break; sleep 0.05; done
+plan_of web | grep -q '"state":"completed"' || fail "web: $(plan_of web)"
+expect web 'child 301'
+runc delete -f "${CID}web" >/dev/null 2>&1
+cp "$T/plans/web.json" "$T/plans/pause.json"
+bundle pause pause 'sh -c "echo child \$\$"; echo done' \
+	'{"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-namespace": "default",
+	  "io.kubernetes.cri.sandbox-name": "web-0"}'
+run pause || fail "pause: $(cat "$T/pause.out")"
+expect pause done
+grep -qx 'child 300' "$T/pause.out" && fail "pause: the sandbox got a plan's pid"
+[ -z "$(plan_of pause)" ] || fail "pause: a plan for the sandbox: $(plan_of pause)"
+pass "execs into a served container and a pod's sandbox get no plan; a CRI container is listed by name"
