@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The plan room's own header: the structs of a plan, its tasks, its events
- * and its Watches. Only plans.c, supervisor.c, setnext.c, events.c,
- * record.c and limits.c include it; every other file goes through the
- * functions nsdd.h declares for the room.
+ * and its Watches. Only the room's files (plans.c, supervisor.c, start.c,
+ * status.c, setnext.c, events.c, record.c, limits.c) include it; every
+ * other file goes through the functions nsdd.h declares for the room.
  */
 #ifndef NSDD_PLANS_H
 #define NSDD_PLANS_H
@@ -144,7 +144,11 @@ void plan_emit_now(struct plan *plan);
 /* SIGKILLs every kept process that is still the one the plan made. */
 void plan_kill_kept(struct plan *plan);
 
-/* supervisor.c: a new plan for model, attached to its target (setnext_tid:
+/* supervisor.c: the plan's final state is chosen (error is taken) and its
+ * tasks are let go; or it fails, with kill as its on_failure says. */
+void supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *error);
+void supervisor_fail(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* start.c: a new plan for model, attached to its target (setnext_tid:
  * a SetNext plan's thread; listener: mode seccomp); NULL with e. */
 struct plan *supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
                               unsigned record, struct nsdd_error *e);

@@ -26,12 +26,8 @@
 #include "plans.h"
 #include "ns.h"
 
-static void end(struct plan *plan, enum plan_state final, bool kill, char *error);
 /* Events a plan serving next_syscall_data keeps while it runs. */
 #define NEXT_DATA_EVENTS_MAX 65536
-
-static void supervisor_fail(struct plan *plan, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 void
 supervisor_notify_status(void)
@@ -145,7 +141,7 @@ supervisor_tree_gone(struct plan *plan)
 	if (plan->state != PLAN_RUNNING || plan->ending)
 		return;
 	if (left == 0)
-		end(plan, PLAN_COMPLETED, false, NULL);
+		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
 	else
 		supervisor_fail(plan, "the tree exited with %zu step%s not applied", left,
 		                left == 1 ? "" : "s");
@@ -168,7 +164,7 @@ supervisor_tracee_gone(struct plan *plan)
 	else if (plan->record != 0 && plan->record_error != NULL)
 		supervisor_fail(plan, "%s", plan->record_error);
 	else if ((plan->emulate || plan->record != 0) && plan->applied == plan->model->nsteps)
-		end(plan, PLAN_COMPLETED, false, NULL); /* the tree is gone */
+		supervisor_end(plan, PLAN_COMPLETED, false, NULL); /* the tree is gone */
 	else if (plan->emulate)
 		supervisor_fail(plan, "the tree exited with %zu step%s not applied",
 		                plan->model->nsteps - plan->applied,
@@ -176,8 +172,8 @@ supervisor_tracee_gone(struct plan *plan)
 }
 
 /* Chooses the plan's final state and lets go of every task: detach, or kill. */
-static void
-end(struct plan *plan, enum plan_state final, bool kill, char *error)
+void
+supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *error)
 {
 	if (plan->ending) {
 		free(error);
@@ -208,7 +204,7 @@ vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-static void
+void
 supervisor_fail(struct plan *plan, const char *fmt, ...)
 {
 	va_list ap;
@@ -217,7 +213,7 @@ supervisor_fail(struct plan *plan, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = vformat(fmt, ap);
 	va_end(ap);
-	end(plan, PLAN_FAILED, plan->model->on_failure == NSD_ON_FAILURE_KILL, msg);
+	supervisor_end(plan, PLAN_FAILED, plan->model->on_failure == NSD_ON_FAILURE_KILL, msg);
 }
 
 bool
@@ -255,7 +251,7 @@ supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
 void
 supervisor_cancel(struct plan *plan, bool kill, const char *why)
 {
-	end(plan, PLAN_CANCELLED, kill, why ? strdup(why) : NULL);
+	supervisor_end(plan, PLAN_CANCELLED, kill, why ? strdup(why) : NULL);
 }
 
 void
@@ -297,7 +293,7 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, lo
 		pt->state = PT_DONE;
 	/* A plan that serves next_syscall_data runs as long as its tree. */
 	if (plan->applied == plan->model->nsteps && !plan->emulate)
-		end(plan, PLAN_COMPLETED, false, NULL);
+		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
 }
 
 void
@@ -458,157 +454,4 @@ supervisor_stalled(struct plan *plan)
 	/* From the loop: the caller is in the middle of a stop or notification. */
 	if (event_base_once(nsdd_base, -1, EV_TIMEOUT, stalled_cb, xstrdup(plan->id), &now) < 0)
 		fatalx("out of memory");
-}
-
-static void
-timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	supervisor_fail(arg, "timeout");
-}
-
-struct plan *
-supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
-                  struct nsdd_error *e)
-{
-	return supervisor_start(model, owner, 0, listener, record, e);
-}
-
-/* Mode seccomp: the target is not traced; its filter's listener is taken
- * (own: nsdd holds it already, from an OCI runtime). */
-static int
-listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
-{
-	struct ptask *pt = supervisor_ptask(plan, 0);
-
-	if ((own ? tracer_listen_fd(plan, listener, e)
-	         : tracer_listen(plan, plan->model->target_pid, listener, e)) < 0)
-		return -1;
-	if (pt != NULL) {
-		pt->pid = plan->model->target_pid;
-		pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
-		events_plan(plan, EV_ATTACHED, pt);
-	}
-	return 0;
-}
-
-/* The plan is attached: it is listed, timed, and runs on its own. */
-static struct plan *
-started(struct plan *plan)
-{
-	const struct nsd_plan *model = plan->model;
-
-	/* A container's state names its init, but only a notification from it
-	 * proves that pid is under the filter (supervisor_seized). */
-	if (plan->container == NULL)
-		plan_keep(plan, model->target_pid);
-	TAILQ_INSERT_TAIL(&plans, plan, entry);
-	if (model->timeout_ms > 0) {
-		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
-		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);
-		if (plan->timer != NULL)
-			evtimer_add(plan->timer, &tv);
-	}
-	log_info("plan %s%s%s: attached to %d%s%s, %zu tasks, %zu steps", plan->id,
-	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
-	         plan->container ? ", container " : "", plan->container ? plan->container : "",
-	         model->ntasks, model->nsteps);
-	if (model->nsteps == 0 && !plan->emulate && plan->record == 0)
-		end(plan, PLAN_COMPLETED, false, NULL);
-	supervisor_notify_status();
-	return plan;
-}
-
-struct plan *
-supervisor_container(struct nsd_plan *model, const char *container, const char *name, int lfd,
-                     struct nsdd_error *e)
-{
-	struct plan *plan;
-
-	if (!plan_within_limits(model, 0, e)) {
-		nsd_plan_free(model);
-		return NULL;
-	}
-	plan = plan_new(model, 0, 0);
-	plan->container = xstrdup(container);
-	if (name != NULL && name[0] != '\0')
-		plan->container_name = xstrdup(name);
-	if (plan->emulate)
-		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
-		               "next_syscall_data: a container's tree is served through its "
-		               "runtime's filter, not traced");
-	if (plan->emulate || listen_to(plan, lfd, true, e) < 0) {
-		plan_free(plan);
-		return NULL;
-	}
-	return started(plan);
-}
-
-bool
-supervisor_container_running(const char *id)
-{
-	const struct plan *plan;
-
-	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->container != NULL && plan->state == PLAN_RUNNING &&
-	    strcmp(plan->container, id) == 0)
-		return true;
-	return false;
-}
-
-struct plan *
-supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
-                 unsigned record, struct nsdd_error *e)
-{
-	struct plan *plan;
-	struct task *leader = NULL;
-	size_t seized = 0;
-	int rc;
-
-	if (!plan_mode_ok(model, listener, e) || !plan_within_limits(model, owner, e)) {
-		nsd_plan_free(model);
-		return NULL;
-	}
-	plan = plan_new(model, owner, setnext_tid);
-	plan->record = record; /* before the attach: a Record follows the whole tree */
-	if (setnext_tid != 0 && tracer_find_task(setnext_tid) != NULL) {
-		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
-		               setnext_tid);
-		goto fail;
-	}
-	if (listener >= 0 && plan->emulate) {
-		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
-		               "listener: a plan that serves next_syscall_data is traced, not "
-		               "filtered");
-		goto fail;
-	}
-	if (listener >= 0) {
-		if (listen_to(plan, listener, false, e) < 0)
-			goto fail;
-		rc = 0;
-	} else {
-		/* Mode seccomp for a running target: its first call installs the filter. */
-		if (plan_seccomp(plan) && plan->calls != 0 &&
-		    (plan->filter = seccomp_filter_new(plan->calls, e)) == NULL)
-			goto fail;
-		rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
-	}
-	plan->ntracees += seized;
-	if (rc < 0) {
-		if (plan->ntracees == 0)
-			goto fail;
-		/* Tasks already seized are let go in the background; the plan stays hidden. */
-		plan->hidden = true;
-		TAILQ_INSERT_TAIL(&plans, plan, entry);
-		end(plan, PLAN_FAILED, false, strdup(e->reason));
-		return NULL;
-	}
-	if (leader != NULL)
-		supervisor_bind(supervisor_ptask(plan, 0), leader);
-	return started(plan);
-fail:
-	seccomp_filter_free(plan->filter);
-	plan_free(plan);
-	return NULL;
 }

@@ -24,7 +24,8 @@ import glob, os, re, subprocess, sys
 
 objs, src = sys.argv[1], sys.argv[2]
 PAIR = {("tracer", "supervisor"), ("supervisor", "tracer")}
-ROOMS = {"plans.h": {"plans.c", "supervisor.c", "setnext.c", "events.c", "record.c", "limits.c"},
+ROOMS = {"plans.h": {"plans.c", "supervisor.c", "start.c", "status.c", "setnext.c", "events.c",
+                     "record.c", "limits.c"},
          "tracer.h": {"tracer.c", "tracee.c", "attach.c", "notify.c"}}
 fails = []
 

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A plan's start: attached to its target (ptrace, or the filter nsdd
+ * installs), listening to its target's filter (nsdctl run, an OCI
+ * container), then listed and timed. supervisor.c runs it from there.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "plans.h"
+
+static void
+timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	supervisor_fail(arg, "timeout");
+}
+
+struct plan *
+supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
+                  struct nsdd_error *e)
+{
+	return supervisor_start(model, owner, 0, listener, record, e);
+}
+
+/* Mode seccomp: the target is not traced; its filter's listener is taken
+ * (own: nsdd holds it already, from an OCI runtime). */
+static int
+listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
+{
+	struct ptask *pt = supervisor_ptask(plan, 0);
+
+	if ((own ? tracer_listen_fd(plan, listener, e)
+	         : tracer_listen(plan, plan->model->target_pid, listener, e)) < 0)
+		return -1;
+	if (pt != NULL) {
+		pt->pid = plan->model->target_pid;
+		pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
+		events_plan(plan, EV_ATTACHED, pt);
+	}
+	return 0;
+}
+
+/* The plan is attached: it is listed, timed, and runs on its own. */
+static struct plan *
+started(struct plan *plan)
+{
+	const struct nsd_plan *model = plan->model;
+
+	/* A container's state names its init, but only a notification from it
+	 * proves that pid is under the filter (supervisor_seized). */
+	if (plan->container == NULL)
+		plan_keep(plan, model->target_pid);
+	TAILQ_INSERT_TAIL(&plans, plan, entry);
+	if (model->timeout_ms > 0) {
+		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
+		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);
+		if (plan->timer != NULL)
+			evtimer_add(plan->timer, &tv);
+	}
+	log_info("plan %s%s%s: attached to %d%s%s, %zu tasks, %zu steps", plan->id,
+	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
+	         plan->container ? ", container " : "", plan->container ? plan->container : "",
+	         model->ntasks, model->nsteps);
+	if (model->nsteps == 0 && !plan->emulate && plan->record == 0)
+		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
+	supervisor_notify_status();
+	return plan;
+}
+
+struct plan *
+supervisor_container(struct nsd_plan *model, const char *container, const char *name, int lfd,
+                     struct nsdd_error *e)
+{
+	struct plan *plan;
+
+	if (!plan_within_limits(model, 0, e)) {
+		nsd_plan_free(model);
+		return NULL;
+	}
+	plan = plan_new(model, 0, 0);
+	plan->container = xstrdup(container);
+	if (name != NULL && name[0] != '\0')
+		plan->container_name = xstrdup(name);
+	if (plan->emulate)
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "next_syscall_data: a container's tree is served through its "
+		               "runtime's filter, not traced");
+	if (plan->emulate || listen_to(plan, lfd, true, e) < 0) {
+		plan_free(plan);
+		return NULL;
+	}
+	return started(plan);
+}
+
+bool
+supervisor_container_running(const char *id)
+{
+	const struct plan *plan;
+
+	TAILQ_FOREACH(plan, &plans, entry)
+	if (plan->container != NULL && plan->state == PLAN_RUNNING &&
+	    strcmp(plan->container, id) == 0)
+		return true;
+	return false;
+}
+
+struct plan *
+supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,
+                 unsigned record, struct nsdd_error *e)
+{
+	struct plan *plan;
+	struct task *leader = NULL;
+	size_t seized = 0;
+	int rc;
+
+	if (!plan_mode_ok(model, listener, e) || !plan_within_limits(model, owner, e)) {
+		nsd_plan_free(model);
+		return NULL;
+	}
+	plan = plan_new(model, owner, setnext_tid);
+	plan->record = record; /* before the attach: a Record follows the whole tree */
+	if (setnext_tid != 0 && tracer_find_task(setnext_tid) != NULL) {
+		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
+		               setnext_tid);
+		goto fail;
+	}
+	if (listener >= 0 && plan->emulate) {
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "listener: a plan that serves next_syscall_data is traced, not "
+		               "filtered");
+		goto fail;
+	}
+	if (listener >= 0) {
+		if (listen_to(plan, listener, false, e) < 0)
+			goto fail;
+		rc = 0;
+	} else {
+		/* Mode seccomp for a running target: its first call installs the filter. */
+		if (plan_seccomp(plan) && plan->calls != 0 &&
+		    (plan->filter = seccomp_filter_new(plan->calls, e)) == NULL)
+			goto fail;
+		rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
+	}
+	plan->ntracees += seized;
+	if (rc < 0) {
+		if (plan->ntracees == 0)
+			goto fail;
+		/* Tasks already seized are let go in the background; the plan stays hidden. */
+		plan->hidden = true;
+		TAILQ_INSERT_TAIL(&plans, plan, entry);
+		supervisor_end(plan, PLAN_FAILED, false, strdup(e->reason));
+		return NULL;
+	}
+	if (leader != NULL)
+		supervisor_bind(supervisor_ptask(plan, 0), leader);
+	return started(plan);
+fail:
+	seccomp_filter_free(plan->filter);
+	plan_free(plan);
+	return NULL;
+}
