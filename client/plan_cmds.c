@@ -45,6 +45,23 @@ load_plan(const char *path, int flags)
 	return doc;
 }
 
+/* PLAN for container ID, which has not started: its target is the
+ * container (nsd-plan(5)). */
+static json_t *
+container_plan(const char *path, const char *container)
+{
+	json_t *doc = load_plan(path, 0);
+
+	if (doc != NULL && json_object_get(doc, "target") != NULL) {
+		ctl_err("%s: $.target: --container names the target; remove it", path);
+		json_decref(doc);
+		return NULL;
+	}
+	if (doc != NULL)
+		json_object_set_new(doc, "target", json_pack("{s:s}", "container", container));
+	return doc;
+}
+
 /* Submits doc; on success returns the plan id (malloc'd) and its step count.
  * listener >= 0: the target's seccomp listener fd, for nsdd to take. */
 static char *
@@ -68,27 +85,36 @@ submit(struct nsd_client *c, json_t *doc, int listener, long long *steps)
 int
 cmd_submit(int argc, char **argv)
 {
-	static const struct option opts[] = {{"wait", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"wait", no_argument, NULL, 'w'},
+	                                     {"container", required_argument, NULL, 'c'},
+	                                     {NULL, 0, NULL, 0}};
+	static const char usage[] = "usage: nsdctl submit [--wait] [--container ID] PLAN";
+	const char *container = NULL, *final;
 	struct nsd_client *c;
 	bool wait = false;
 	long long steps = 0;
-	const char *final;
 	int ch, rc = EXIT_PLAN_FAILED;
 	json_t *doc;
 	char *id;
 
-	while ((ch = getopt_long(argc, argv, "+w", opts, NULL)) != -1) {
-		if (ch != 'w') {
-			ctl_err("usage: nsdctl submit [--wait] PLAN");
+	while ((ch = getopt_long(argc, argv, "+wc:", opts, NULL)) != -1) {
+		if (ch == 'w') {
+			wait = true;
+		} else if (ch == 'c' && nsd_container_name_ok(optarg)) {
+			container = optarg;
+		} else {
+			ctl_err(ch == 'c'
+			            ? "--container: not a container id or NAMESPACE/POD/CONTAINER"
+			            : usage);
 			return EXIT_USAGE;
 		}
-		wait = true;
 	}
 	if (optind != argc - 1) {
-		ctl_err("usage: nsdctl submit [--wait] PLAN");
+		ctl_err(usage);
 		return EXIT_USAGE;
 	}
-	if ((doc = load_plan(argv[optind], NSD_PLAN_REQUIRE_TARGET)) == NULL)
+	if ((doc = container ? container_plan(argv[optind], container)
+	                     : load_plan(argv[optind], NSD_PLAN_REQUIRE_TARGET)) == NULL)
 		return EXIT_PLAN_FAILED;
 	if ((c = ctl_connect()) == NULL) {
 		json_decref(doc);

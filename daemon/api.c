@@ -165,7 +165,11 @@ plan_of(struct conn *c, json_t *doc)
 		             json_pack("{s:s, s:s}", "path", perr.path, "reason", perr.reason));
 		return NULL;
 	}
-	if (authz_may_trace(c, model->target_pid, &e) < 0) {
+	if (model->target_container != NULL
+	        ? authz_role(c) != ROLE_ROOT && nsdd_error_set(&e, ERR_PERMISSION_DENIED, 0,
+	                                                       "only root may give a container "
+	                                                       "a plan: its runtime is root's")
+	        : authz_may_trace(c, model->target_pid, &e) < 0) {
 		nsd_plan_free(model);
 		reply_nsdd_error(c, &e);
 		return NULL;
@@ -189,6 +193,11 @@ m_submit(struct conn *c, json_t *params)
 		nsd_plan_free(model);
 		server_error(c, "org.varlink.service.InvalidParameter",
 		             json_pack("{s:s}", "parameter", "listener"));
+		return;
+	}
+	if (model->target_container != NULL && listener != NULL) {
+		nsd_plan_free(model);
+		invalid_parameter(c, "listener");
 		return;
 	}
 	if ((plan = supervisor_submit(model, server_peer_uid(c),
@@ -238,6 +247,11 @@ m_record(struct conn *c, json_t *params)
 	json_decref(doc);
 	if (model == NULL)
 		return;
+	if (model->target_container != NULL) {
+		nsd_plan_free(model);
+		invalid_parameter(c, "target");
+		return;
+	}
 	if (record == 0) {
 		nsd_plan_free(model);
 		invalid_parameter(c, "calls");

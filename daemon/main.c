@@ -137,6 +137,8 @@ usage(FILE *f)
 	           "                           listenerPath; root only)\n"
 	           "      --oci-plans DIR      containers' plans: DIR/NAME.json, NAME their\n"
 	           "                           listenerMetadata (default /etc/nsdd/oci)\n"
+	           "      --container-wait S   how long a plan submitted for a container\n"
+	           "                           waits for it (default 600 seconds)\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
 	           "  -V, --version            the version\n"
@@ -208,6 +210,7 @@ parse(int argc, char **argv, struct options *o)
 	    {"max-steps-per-user", required_argument, NULL, 'S'},
 	    {"oci-listener", required_argument, NULL, 'O'},
 	    {"oci-plans", required_argument, NULL, 'D'},
+	    {"container-wait", required_argument, NULL, 'W'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -234,6 +237,13 @@ parse(int argc, char **argv, struct options *o)
 			            &nsdd_max_steps_per_owner))
 				return 2;
 			break;
+		case 'W': {
+			unsigned long s;
+			if (!number("--container-wait", optarg, NSD_TIMEOUT_MAX / 1000, &s))
+				return 2;
+			nsdd_container_wait_ms = (int64_t)s * 1000;
+			break;
+		}
 		case 'b':
 			if (!backend(optarg)) {
 				fprintf(stderr, "nsdd: --backend takes kernel, procfs or auto\n");

@@ -241,6 +241,12 @@ struct plan *supervisor_container(struct nsd_plan *model, const char *container,
                                   int lfd, struct nsdd_error *e);
 /* A plan of container id runs: a new state of it is an exec. */
 bool supervisor_container_running(const char *id);
+/* start.c: a submitted plan waits for container id (or CRI name); its
+ * container starts (false: the plan failed, and the caller keeps lfd). */
+extern int64_t nsdd_container_wait_ms;
+struct plan *supervisor_container_waiting(const char *id, const char *name);
+bool supervisor_container_start(struct plan *plan, const char *id, const char *name, pid_t pid,
+                                uint64_t start_time, int lfd, struct nsdd_error *e);
 /* SetNext: the next targeted syscall of thread tid produces values[0] (a pid
  * array of n levels for a fork); replaces a value not yet used. */
 int supervisor_setnext(pid_t tid, const int64_t *values, size_t n, uid_t owner,

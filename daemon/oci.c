@@ -10,14 +10,13 @@
  * directory, makes the container's init (the state's pid) its target, and
  * serves the container in mode seccomp with that listener.
  *
- * How a plan is named: listenerMetadata is NAME, and the plan is the file
- * NAME.json in the directory --oci-plans (default /etc/nsdd/oci), which
- * only root may write to. Not a plan submitted beforehand for a container
- * id: a Submit needs a target pid, which does not exist before the runtime
- * makes it, and the plan of a container that never starts would linger. Not
- * a path in the metadata: whoever writes a container's profile would choose
- * which file root's nsdd reads. NAME is 1 to 64 of [A-Za-z0-9_.-], not
- * starting with a dot.
+ * Which plan: one root submitted for the container (Submit with target
+ * {"container": ID}, start.c: by OCI id, or CRI NAMESPACE/POD/CONTAINER),
+ * waiting for it; else the profile's: listenerMetadata is NAME, and the
+ * plan is the file NAME.json in the directory --oci-plans (default
+ * /etc/nsdd/oci), which only root may write to. Not a path in the metadata:
+ * whoever writes a container's profile would choose which file root's nsdd
+ * reads. NAME is 1 to 64 of [A-Za-z0-9_.-], not starting with a dot.
  *
  * A container's plan applies to its init's tree: the first state of a
  * container (status "creating", the state's own pid). A later state of the
@@ -315,9 +314,10 @@ serve(struct oci_conn *c, const struct state *s)
 {
 	int lfd = c->fds[s->fd];
 	struct nsd_plan *m = NULL;
+	struct plan *waiting;
 	struct nsdd_error e;
 	char why[512] = "";
-	uint64_t start;
+	uint64_t start = nsd_proc_start_time((pid_t)s->pid);
 
 	c->fds[s->fd] = -1; /* the plan's, or the fd store's, from here */
 	if (s->sandbox || is_exec(s)) {
@@ -329,12 +329,18 @@ serve(struct oci_conn *c, const struct state *s)
 			log_warnx("container %s: fd is not a seccomp listener", s->id);
 		return;
 	}
-	if (s->metadata == NULL || !good_name(s->metadata))
+	/* A plan submitted for it comes before the profile's. */
+	if ((waiting = supervisor_container_waiting(s->id, s->name)) != NULL && start != 0) {
+		if (supervisor_container_start(waiting, s->id, s->name, (pid_t)s->pid, start, lfd,
+		                               &e))
+			return;
+		snprintf(why, sizeof(why), "%s", e.reason);
+	} else if (start == 0)
+		snprintf(why, sizeof(why), "no process with pid %lld", (long long)s->pid);
+	else if (s->metadata == NULL || !good_name(s->metadata))
 		snprintf(why, sizeof(why), "listenerMetadata %s%s%s is not a plan name",
 		         s->metadata ? "\"" : "", s->metadata ? s->metadata : "(none)",
 		         s->metadata ? "\"" : "");
-	else if ((start = nsd_proc_start_time((pid_t)s->pid)) == 0)
-		snprintf(why, sizeof(why), "no process with pid %lld", (long long)s->pid);
 	else if ((m = load_plan(s->metadata, why, sizeof(why))) != NULL) {
 		m->target_pid = (int32_t)s->pid;
 		m->has_start_time = true;

@@ -92,6 +92,7 @@ struct plan {
 	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
 	char *container;      /* a container's plan (oci.c): the container's id */
 	char *container_name; /* a CRI container's: NAMESPACE/POD/CONTAINER */
+	bool waiting;         /* a container's, submitted: its container has not started */
 	bool target_proven;   /* a container's: its init made a call under the filter */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */

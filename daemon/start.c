@@ -3,6 +3,13 @@
  * A plan's start: attached to its target (ptrace, or the filter nsdd
  * installs), listening to its target's filter (nsdctl run, an OCI
  * container), then listed and timed. supervisor.c runs it from there.
+ *
+ * A plan for a container that has not started (target {"container": ID},
+ * root's only: the runtime is root's) waits, listed as "waiting", until the
+ * runtime sends the first state of a container whose OCI id, or CRI
+ * NAMESPACE/POD/CONTAINER, is ID: then it is that container's plan,
+ * whatever the profile's listenerMetadata. It fails if none comes within
+ * its wait_ms (default --container-wait, 10 minutes).
  */
 #include "config.h"
 
@@ -11,19 +18,14 @@
 #include "log.h"
 #include "plans.h"
 
+int64_t nsdd_container_wait_ms = 600000;
+
 static void
 timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	supervisor_fail(arg, "timeout");
-}
-
-struct plan *
-supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
-                  struct nsdd_error *e)
-{
-	return supervisor_start(model, owner, 0, listener, record, e);
 }
 
 /* Mode seccomp: the target is not traced; its filter's listener is taken
@@ -44,9 +46,10 @@ listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 	return 0;
 }
 
-/* The plan is attached: it is listed, timed, and runs on its own. */
+/* The plan is attached: it is listed (if it was not, waiting), timed, and
+ * runs on its own. */
 static struct plan *
-started(struct plan *plan)
+started(struct plan *plan, bool listed)
 {
 	const struct nsd_plan *model = plan->model;
 
@@ -54,7 +57,8 @@ started(struct plan *plan)
 	 * proves that pid is under the filter (supervisor_seized). */
 	if (plan->container == NULL)
 		plan_keep(plan, model->target_pid);
-	TAILQ_INSERT_TAIL(&plans, plan, entry);
+	if (!listed)
+		TAILQ_INSERT_TAIL(&plans, plan, entry);
 	if (model->timeout_ms > 0) {
 		struct timeval tv = {model->timeout_ms / 1000, (model->timeout_ms % 1000) * 1000};
 		plan->timer = evtimer_new(nsdd_base, timeout_cb, plan);
@@ -93,7 +97,7 @@ supervisor_container(struct nsd_plan *model, const char *container, const char *
 		plan_free(plan);
 		return NULL;
 	}
-	return started(plan);
+	return started(plan, false);
 }
 
 bool
@@ -102,10 +106,106 @@ supervisor_container_running(const char *id)
 	const struct plan *plan;
 
 	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->container != NULL && plan->state == PLAN_RUNNING &&
+	if (plan->container != NULL && plan->state == PLAN_RUNNING && !plan->waiting &&
 	    strcmp(plan->container, id) == 0)
 		return true;
 	return false;
+}
+
+/* The running or waiting plan of container id (or CRI name), or NULL. */
+static struct plan *
+plan_of_container(const char *id, const char *name, bool waiting)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &plans, entry)
+	if (plan->container != NULL && plan->state == PLAN_RUNNING && (!waiting || plan->waiting) &&
+	    (strcmp(plan->container, id) == 0 || (name && strcmp(plan->container, name) == 0) ||
+	     (name && plan->container_name && strcmp(plan->container_name, name) == 0)))
+		return plan;
+	return NULL;
+}
+
+static void
+expired_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct plan *plan = arg;
+	int64_t ms = plan->model->wait_ms ? plan->model->wait_ms : nsdd_container_wait_ms;
+
+	(void)fd;
+	(void)what;
+	supervisor_fail(plan, "expired: no container %s started within %lld s", plan->container,
+	                (long long)(ms / 1000));
+}
+
+/* A container's plan, before its container starts: it waits, listed. */
+static struct plan *
+await_container(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
+{
+	int64_t ms = model->wait_ms ? model->wait_ms : nsdd_container_wait_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct plan *plan, *other = plan_of_container(model->target_container, NULL, false);
+
+	if (other != NULL) {
+		nsdd_error_set(e, ERR_TASK_BUSY, 0, "container %s has a plan already: %s",
+		               model->target_container, other->id);
+		nsd_plan_free(model);
+		return NULL;
+	}
+	if (model->next_syscall_data) {
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "next_syscall_data: a container's tree is served through its "
+		               "runtime's filter, not traced");
+		nsd_plan_free(model);
+		return NULL;
+	}
+	model->mode = NSD_MODE_SECCOMP; /* a container is served through its filter */
+	if (!plan_within_limits(model, owner, e)) {
+		nsd_plan_free(model);
+		return NULL;
+	}
+	plan = plan_new(model, owner, 0);
+	plan->waiting = true;
+	plan->container = xstrdup(model->target_container);
+	TAILQ_INSERT_TAIL(&plans, plan, entry);
+	if ((plan->timer = evtimer_new(nsdd_base, expired_cb, plan)) == NULL ||
+	    evtimer_add(plan->timer, &tv) < 0)
+		fatalx("out of memory");
+	log_info("plan %s%s%s: waiting for container %s (%lld s), %zu tasks, %zu steps", plan->id,
+	         model->name ? " " : "", model->name ? model->name : "", plan->container,
+	         (long long)ms / 1000, model->ntasks, model->nsteps);
+	supervisor_notify_status();
+	return plan;
+}
+
+struct plan *
+supervisor_container_waiting(const char *id, const char *name)
+{
+	return plan_of_container(id, name, true);
+}
+
+bool
+supervisor_container_start(struct plan *plan, const char *id, const char *name, pid_t pid,
+                           uint64_t start_time, int lfd, struct nsdd_error *e)
+{
+	struct nsd_plan *model = plan->model;
+
+	event_free(plan->timer);
+	plan->timer = NULL;
+	plan->waiting = false;
+	free(plan->container);
+	plan->container = xstrdup(id);
+	if (name != NULL && name[0] != '\0')
+		plan->container_name = xstrdup(name);
+	model->target_pid = pid;
+	model->has_start_time = true;
+	model->start_time = start_time;
+	if (listen_to(plan, lfd, true, e) < 0) {
+		supervisor_fail(plan, "container %s: %s", id, e->reason);
+		return false; /* the caller keeps lfd */
+	}
+	started(plan, true);
+	return true;
 }
 
 struct plan *
@@ -157,9 +257,18 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 	}
 	if (leader != NULL)
 		supervisor_bind(supervisor_ptask(plan, 0), leader);
-	return started(plan);
+	return started(plan, false);
 fail:
 	seccomp_filter_free(plan->filter);
 	plan_free(plan);
 	return NULL;
+}
+
+struct plan *
+supervisor_submit(struct nsd_plan *model, uid_t owner, int listener, unsigned record,
+                  struct nsdd_error *e)
+{
+	if (model->target_container != NULL)
+		return await_container(model, owner, e);
+	return supervisor_start(model, owner, 0, listener, record, e);
 }

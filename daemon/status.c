@@ -33,12 +33,12 @@ plan_status(const struct plan *plan)
 			json_object_set_new(t, "unsupported", json_incref(pt->unsupported));
 		json_array_append_new(tasks, t);
 	}
-	st =
-	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",
-	              plan_states[plan->state], "mode", nsd_mode_name(plan->model->mode), "backend",
-	              plan->backend == BACKEND_PROCFS ? "procfs" : "kernel", "steps_total",
-	              (json_int_t)plan->model->nsteps, "steps_applied", (json_int_t)plan->applied,
-	              "tasks", tasks, "created_usec", (json_int_t)plan->created_usec);
+	st = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I}", "id", plan->id, "state",
+	               plan->waiting ? "waiting" : plan_states[plan->state], "mode",
+	               nsd_mode_name(plan->model->mode), "backend",
+	               plan->backend == BACKEND_PROCFS ? "procfs" : "kernel", "steps_total",
+	               (json_int_t)plan->model->nsteps, "steps_applied", (json_int_t)plan->applied,
+	               "tasks", tasks, "created_usec", (json_int_t)plan->created_usec);
 	if (st == NULL)
 		return NULL;
 	if (plan->model->name != NULL)

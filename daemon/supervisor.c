@@ -180,6 +180,7 @@ supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *error)
 		return;
 	}
 	plan->ending = true;
+	plan->waiting = false; /* cancelled or expired before its container came */
 	seccomp_filter_free(plan->filter);
 	plan->filter = NULL;
 	plan->final = final;

@@ -586,6 +586,47 @@ step_path(struct path *q, const struct nsd_plan *plan, size_t task, size_t step)
 	path_push(q, "[%zu]", step);
 }
 
+/* A container's OCI id, or a CRI container's NAMESPACE/POD/CONTAINER. */
+bool
+nsd_container_name_ok(const char *s)
+{
+	static const char chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/";
+	const char *slash;
+	size_t n = strlen(s), slashes = 0;
+
+	if (n == 0 || n > 1024 || strspn(s, chars) != n || s[0] == '/' || s[n - 1] == '/')
+		return false;
+	for (slash = strchr(s, '/'); slash != NULL; slash = strchr(slash + 1, '/'))
+		if (++slashes > 2 || slash[1] == '/')
+			return false;
+	return slashes == 0 || slashes == 2;
+}
+
+/* $.target of a container's plan: {"container": ID, "wait_ms": N}. */
+static int
+target_container(json_t *v, struct nsd_plan *plan, struct nsd_plan_error *err)
+{
+	static const char *const members[] = {"container", "wait_ms"};
+	struct path q = {"$.target", 8};
+	const char *id = NULL;
+
+	if (check_members(v, members, 2, err, &q) < 0 ||
+	    get_string(v, "container", NULL, &id, err, &q) < 0 ||
+	    get_int(v, "wait_ms", false, 1, NSD_TIMEOUT_MAX, &plan->wait_ms, err, &q) < 0)
+		return -1;
+	if (!nsd_container_name_ok(id))
+		return fail_member(err, &q, "container",
+		                   "must be a container id, or NAMESPACE/POD/CONTAINER of a CRI "
+		                   "container: 1 to 1024 of [A-Za-z0-9_.-], and 0 or 2 slashes");
+	if ((plan->target_container = strdup(id)) == NULL) {
+		fail_nomem(err);
+		return -1;
+	}
+	plan->has_target = true;
+	return 0;
+}
+
 /*
  * Cross-step rules: unique pids and IPC ids, every pid key created by exactly
  * one step, and every task reachable from the target.
@@ -760,7 +801,10 @@ nsd_plan_from_json(json_t *doc, int flags, struct nsd_plan **out, struct nsd_pla
 	}
 
 	v = json_object_get(doc, "target");
-	if (v != NULL) {
+	if (v != NULL && json_object_get(v, "container") != NULL) {
+		if (target_container(v, plan, err) < 0)
+			goto fail;
+	} else if (v != NULL) {
 		static const char *const members[] = {"pid", "start_time"};
 		struct path q = {"$.target", 8};
 		if (!json_is_object(v)) {
@@ -871,5 +915,6 @@ nsd_plan_free(struct nsd_plan *plan)
 	nsd_plan_drop_steps(plan);
 	free(plan->tasks);
 	free(plan->name);
+	free(plan->target_container);
 	free(plan);
 }

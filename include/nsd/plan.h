@@ -90,7 +90,9 @@ struct nsd_task_plan {
 struct nsd_plan {
 	char *name;
 	bool has_target;
-	int32_t target_pid;
+	int32_t target_pid;     /* 0 for a container's plan */
+	char *target_container; /* a container's plan: its id, or NAMESPACE/POD/CONTAINER */
+	int64_t wait_ms;        /* how long it waits for its container; 0: nsdd's default */
 	bool has_start_time;
 	uint64_t start_time;
 	enum nsd_mode mode;
@@ -129,6 +131,8 @@ void nsd_plan_free(struct nsd_plan *plan);
 const char *nsd_call_name(enum nsd_call call);
 /* The call named name ("fork", "msgget", ...), or -1. */
 int nsd_call_parse(const char *name);
+/* A container's OCI id, or a CRI container's NAMESPACE/POD/CONTAINER. */
+bool nsd_container_name_ok(const char *s);
 /* The x86_64 syscalls, by name, whose next call a step of call may apply
  * to (an `any` step: every one); NULL-terminated. nsdd's syscall table
  * agrees (tests/unit/check_syscalls). */

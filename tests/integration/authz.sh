@@ -66,4 +66,10 @@ grep -q "$mine" "$T/list" || fail "a member did not list its own plan: $(cat "$T
 as "$M" "$NSDCTL" status "$mine" >/dev/null || fail "a member could not see its own plan"
 ctl list | grep -q "$mine" && ctl list | grep -q "$theirs" || fail "root does not see every plan"
 ctl cancel "$theirs" || fail "root cancel"
+# A container's runtime is root's: a member may not give a container a plan.
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 9}]}}' >"$T/ctr.json"
+chmod 644 "$T/ctr.json"
+as "$M" "$NSDCTL" submit --container some-container "$T/ctr.json" >"$T/ctr.out" 2>&1 &&
+	fail "a member gave a container a plan"
+grep -q 'only root may give a container a plan' "$T/ctr.out" || fail "member container: $(cat "$T/ctr.out")"
 pass "authorization: outsiders get GetInfo only; members their own plans and tasks"

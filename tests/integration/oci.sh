@@ -330,3 +330,37 @@ expect pause done
 grep -qx 'child 300' "$T/pause.out" && fail "pause: the sandbox got a plan's pid"
 [ -z "$(plan_of pause)" ] || fail "pause: a plan for the sandbox: $(plan_of pause)"
 pass "execs into a served container and a pod's sandbox get no plan; a CRI container is listed by name"
+
+# 7. Plans over the socket (issue 23): root submits a plan for a container
+#    that has not started (nsdctl submit --container); it waits, listed as
+#    waiting, and the container gets it whatever its profile's
+#    listenerMetadata names (none here). By OCI id, and by CRI
+#    NAMESPACE/POD/CONTAINER; a waiting plan can be cancelled, and one whose
+#    container never comes expires, and its Watch says so.
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 700}]}}' >"$T/byid.json"
+id=$(ctl submit --container "${CID}byid" "$T/byid.json") || fail "byid: submit: $id"
+ctl list | grep -q "^$id  waiting .*container ${CID}byid$" || fail "byid: not waiting: $(ctl list)"
+ctl submit --container "${CID}byid" "$T/byid.json" >"$T/twice" 2>&1 && fail "byid: a second plan for one container"
+grep -q 'has a plan already' "$T/twice" || fail "byid: twice: $(cat "$T/twice")"
+bundle byid none 'sh -c "echo child \$\$"; echo done'
+run byid || fail "byid: $(cat "$T/byid.out")"
+expect byid 'child 700'
+ctl status "$id" | grep -q "^plan $id: completed, 1/1 steps" || fail "byid: $(ctl status "$id")"
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 701}]}}' >"$T/bycri.json"
+id=$(ctl submit --container default/db-0/pg "$T/bycri.json") || fail "bycri: submit: $id"
+bundle bycri none 'sh -c "echo child \$\$"; echo done' \
+	'{"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.sandbox-namespace": "default",
+	  "io.kubernetes.cri.sandbox-name": "db-0", "io.kubernetes.cri.container-name": "pg"}'
+run bycri || fail "bycri: $(cat "$T/bycri.out")"
+expect bycri 'child 701'
+ctl --json status "$id" | tr -d ' \n' | grep -q "\"container\":\"${CID}bycri\",\"container_name\":\"default/db-0/pg\"" ||
+	fail "bycri: $(ctl --json status "$id")"
+id=$(ctl submit --container never-starts "$T/byid.json") || fail "cancel: submit: $id"
+ctl cancel "$id" >/dev/null || fail "cancel: a waiting plan"
+ctl status "$id" | grep -q "^plan $id: cancelled" || fail "cancel: $(ctl status "$id")"
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 702}]}, "target": {"container": "never-starts", "wait_ms": 300}}' \
+	>"$T/expire.json"
+ctl submit --wait "$T/expire.json" >"$T/expire.out" 2>&1 && fail "expire: the plan completed"
+grep -q 'expired: no container never-starts started within 0 s' "$T/expire.out" ||
+	fail "expire: $(cat "$T/expire.out")"
+pass "plans submitted for containers: by id, by CRI name; waiting, cancelled, expired"
