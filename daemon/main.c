@@ -107,6 +107,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		sd_notify(0, "STOPPING=1");
 #endif
 		server_close();
+		registry_remove();
 		supervisor_shutdown();
 		shutdown_timer = evtimer_new(nsdd_base, shutdown_check, NULL);
 		shutdown_check(-1, 0, NULL);
@@ -350,6 +351,8 @@ main(int argc, char **argv)
 	watch_children();
 	systemd_fds(&sock, &oci);
 	server_listen(sock, o.socket_path, (unsigned)o.max_conns, api_dispatch);
+	if (sock < 0 && strcmp(o.socket_path, NSD_DEFAULT_SOCKET) == 0)
+		registry_add(o.socket_path);
 	if (oci >= 0 || o.oci_path != NULL)
 		oci_listen(oci, o.oci_path);
 	log_info("nsdd %s ready", PACKAGE_VERSION);
@@ -358,6 +361,7 @@ main(int argc, char **argv)
 #endif
 	event_base_dispatch(nsdd_base);
 	server_close();
+	registry_remove();
 	oci_close();
 	log_info("exiting");
 	return 0;

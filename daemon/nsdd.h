@@ -134,6 +134,11 @@ bool server_peer_in_group(const struct conn *c, gid_t gid);
 typedef json_t *(*watch_shape)(json_t *ev, bool last); /* the message, or NULL */
 void server_watch(struct conn *c, struct plan *plan, watch_shape shape);
 
+/* --- registry.c: /run/varlink/registry/io.nsdd.supervisor ------------- */
+
+void registry_add(const char *sock); /* nsdd bound the default socket itself */
+void registry_remove(void);
+
 /* --- authz.c: who may ask what ---------------------------------------- */
 
 enum role { ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER };

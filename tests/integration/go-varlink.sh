@@ -3,9 +3,19 @@
 # The varlink project's reference Go library (Debian's
 # golang-github-varlink-go-dev) drives nsdd: GetInfo, GetInterfaceDescription
 # through its IDL parser, calls whose "parameters" it sends as null, Submit,
-# and Watch with "more" to the plan's end.
+# and Watch with "more" to the plan's end. It finds nsdd as orchestrators
+# do, through the varlink registry: nsdd on its default socket, in a mount
+# namespace of the test's own with a private /run, links
+# /run/varlink/registry/io.nsdd.supervisor to it, and takes the link away
+# when it stops.
+if [ -z "${NSDD_TEST_MNTNS:-}" ] && [ "$(id -u)" = 0 ]; then
+	NSDD_TEST_MNTNS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
+mount -t tmpfs -o mode=755 tmpfs /run || skip "cannot mount a private /run"
+NSDD_SOCKET=/run/nsdd/io.nsdd.supervisor
+REGISTERED=/run/varlink/registry/io.nsdd.supervisor
 command -v go >/dev/null || skip "no Go compiler (package golang-go)"
 [ -d /usr/share/gocode/src/github.com/varlink/go/varlink ] ||
 	skip "no varlink Go library (package golang-github-varlink-go-dev)"
@@ -31,7 +41,9 @@ p=$(plan go <<J
 J
 )
 ( sleep 1; echo go >"$T/go-on" ) &
-"$T/varlinkclient" "$NSDD_SOCKET" "$p" >"$T/out" 2>&1 || fail "the Go client failed: $(cat "$T/out")"
+[ "$(readlink "$REGISTERED")" = "$NSDD_SOCKET" ] ||
+	fail "not in the varlink registry: $(ls -l /run/varlink/registry 2>&1)"
+"$T/varlinkclient" "$REGISTERED" "$p" >"$T/out" 2>&1 || fail "the Go client failed: $(cat "$T/out")"
 wait "$runner"
 out=$(cat "$T/out")
 grep -qx 'product nsdd' "$T/out" || fail "GetInfo: $out"
@@ -43,4 +55,6 @@ grep -q '^submitted [0-9a-f]\{16\} 1$' "$T/out" || fail "Submit: $out"
 grep -qx 'event attached' "$T/out" || fail "Watch: no attached event: $out"
 grep -qx 'event applied 300 300' "$T/out" || fail "Watch: no applied event: $out"
 [ "$(tail -1 "$T/out")" = "event completed" ] || fail "Watch did not end with completed: $out"
-pass "the reference Go varlink library drives nsdd"
+stop_nsdd || exit 1
+[ ! -e "$REGISTERED" ] || fail "the registry still names the stopped nsdd's socket"
+pass "the reference Go varlink library finds nsdd in the varlink registry and drives it"

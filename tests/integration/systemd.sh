@@ -108,6 +108,8 @@ inside systemctl daemon-reload || fail "daemon-reload"
 inside systemctl start nsdd.socket || fail "start nsdd.socket: $(inside systemctl status nsdd.socket 2>&1)"
 [ "$(inside stat -c '%a %G' /run/nsdd/io.nsdd.supervisor)" = "660 nsd" ] ||
 	fail "socket mode: $(inside stat -c '%a %G' /run/nsdd/io.nsdd.supervisor)"
+[ "$(inside readlink /run/varlink/registry/io.nsdd.supervisor)" = /run/nsdd/io.nsdd.supervisor ] ||
+	fail "nsdd.socket is not in the varlink registry: $(inside ls -l /run/varlink/registry)"
 inside /usr/local/bin/nsdctl run --new-ns /nsdd-test-plan.json -- /bin/sh -c \
 	'sh -c "echo child=\$\$"; (sh -c "echo grandchild=\$\$"; true)' >"$T/run.out" 2>&1 ||
 	fail "nsdctl run: $(cat "$T/run.out"; inside journalctl -u nsdd --no-pager | tail -20)"
