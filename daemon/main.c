@@ -179,7 +179,7 @@ raise_nofile(void)
 
 struct options {
 	const char *socket_path, *group, *oci_path;
-	unsigned long max_conns;
+	unsigned long max_conns, container_wait;
 	bool verbose;
 };
 
@@ -238,13 +238,10 @@ parse(int argc, char **argv, struct options *o)
 			            &nsdd_max_steps_per_owner))
 				return 2;
 			break;
-		case 'W': {
-			unsigned long s;
-			if (!number("--container-wait", optarg, NSD_TIMEOUT_MAX / 1000, &s))
+		case 'W':
+			if (!number("--container-wait", optarg, 86400, &o->container_wait))
 				return 2;
-			nsdd_container_wait_ms = (int64_t)s * 1000;
 			break;
-		}
 		case 'b':
 			if (!backend(optarg)) {
 				fprintf(stderr, "nsdd: --backend takes kernel, procfs or auto\n");
@@ -323,12 +320,13 @@ int
 main(int argc, char **argv)
 {
 	static const int sigs[] = {SIGTERM, SIGINT};
-	struct options o = {NULL, "nsd", NULL, 256, false};
+	struct options o = {NULL, "nsd", NULL, 256, 600, false};
 	size_t i;
 	int rc, sock, oci;
 
 	if ((rc = parse(argc, argv, &o)) >= 0)
 		return rc;
+	nsdd_container_wait_ms = (int64_t)o.container_wait * 1000;
 	if (o.socket_path == NULL)
 		o.socket_path = nsd_socket_path();
 	log_init(o.verbose);
