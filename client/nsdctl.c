@@ -20,6 +20,8 @@ static const struct command {
 	const char *help;
 } commands[] = {
     {"submit", cmd_submit, "[--wait] PLAN", "submit a plan for a running target; print its id"},
+    {"check", cmd_check, "PLAN (--pid PID | --container ID)",
+     "report every step of PLAN that cannot apply to the target"},
     {"record", cmd_record,
      "[--new-ns [--init]] [--calls LIST] [--no-match] [-o PLAN] -- CMD [ARG...]",
      "run CMD under nsdd and write a plan that gives its tasks' pids back"},

@@ -30,7 +30,11 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *ctl_follow(struct nsd_client *c, const char *id, long long steps_total);
 void ctl_print_event(json_t *ev);
 
+/* A plan file ("-": stdin), checked with nsdd's own parser; NULL if bad. */
+json_t *ctl_load_plan(const char *path, int flags);
+
 int cmd_submit(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -20,8 +20,8 @@
 #include "nsdctl.h"
 
 /* Reads and checks a plan file ("-": stdin) with the same parser nsdd uses. */
-static json_t *
-load_plan(const char *path, int flags)
+json_t *
+ctl_load_plan(const char *path, int flags)
 {
 	struct nsd_plan_error err;
 	struct nsd_plan *plan;
@@ -50,7 +50,7 @@ load_plan(const char *path, int flags)
 static json_t *
 container_plan(const char *path, const char *container)
 {
-	json_t *doc = load_plan(path, 0);
+	json_t *doc = ctl_load_plan(path, 0);
 
 	if (doc != NULL && json_object_get(doc, "target") != NULL) {
 		ctl_err("%s: $.target: --container names the target; remove it", path);
@@ -114,7 +114,7 @@ cmd_submit(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((doc = container ? container_plan(argv[optind], container)
-	                     : load_plan(argv[optind], NSD_PLAN_REQUIRE_TARGET)) == NULL)
+	                     : ctl_load_plan(argv[optind], NSD_PLAN_REQUIRE_TARGET)) == NULL)
 		return EXIT_PLAN_FAILED;
 	if ((c = ctl_connect()) == NULL) {
 		json_decref(doc);
@@ -305,7 +305,7 @@ run_plan(const char *path, bool next_data)
 
 	if (path == NULL)
 		doc = json_pack("{s:i, s:{}}", "version", 1, "tasks");
-	else if ((doc = load_plan(path, 0)) == NULL)
+	else if ((doc = ctl_load_plan(path, 0)) == NULL)
 		return NULL;
 	if (json_object_get(doc, "target") != NULL) {
 		ctl_err("%s: $.target: run starts the target itself; remove it or use submit",
@@ -315,6 +315,10 @@ run_plan(const char *path, bool next_data)
 	}
 	if (next_data)
 		json_object_set_new(doc, "next_syscall_data", json_true());
+	/* Submit's Check would look at nsdctl's child before it runs CMD (its
+	 * fds, its namespaces): a run's steps are checked as they apply. */
+	if (json_object_get(doc, "check") == NULL)
+		json_object_set_new(doc, "check", json_false());
 	return doc;
 }
 

@@ -182,8 +182,8 @@ m_submit(struct conn *c, json_t *params)
 {
 	struct nsd_plan *model;
 	struct nsdd_error e = {0};
+	json_t *listener, *problems = NULL;
 	struct plan *plan;
-	json_t *listener;
 
 	if ((model = plan_of(c, json_object_get(params, "plan"))) == NULL)
 		return;
@@ -200,6 +200,13 @@ m_submit(struct conn *c, json_t *params)
 		invalid_parameter(c, "listener");
 		return;
 	}
+	if (model->check && model->target_container == NULL &&
+	    json_array_size(problems = check_plan(model, model->target_pid)) > 0) {
+		nsd_plan_free(model);
+		server_error(c, IFACE ".PlanCannotApply", json_pack("{s:o}", "problems", problems));
+		return;
+	}
+	json_decref(problems);
 	if ((plan = supervisor_submit(model, server_peer_uid(c),
 	                              listener ? (int)json_integer_value(listener) : -1, 0, &e)) ==
 	    NULL) {
@@ -209,6 +216,22 @@ m_submit(struct conn *c, json_t *params)
 	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan_id(plan), "tasks",
 	                          (json_int_t)plan_ntasks(plan), "steps",
 	                          (json_int_t)plan_nsteps(plan)));
+}
+
+/* Check: every step of the plan that cannot apply to its target, found
+ * without attaching or changing anything (check.c). */
+static void
+m_check(struct conn *c, json_t *params)
+{
+	struct nsd_plan *model = plan_of(c, json_object_get(params, "plan"));
+	pid_t target;
+
+	if (model == NULL)
+		return;
+	target = model->target_container != NULL ? supervisor_container_pid(model->target_container)
+	                                         : model->target_pid;
+	server_reply(c, json_pack("{s:o}", "problems", check_plan(model, target)));
+	nsd_plan_free(model);
 }
 
 /* The calls a Record writes down: 1 << enum nsd_call each; 0 if one is
@@ -388,6 +411,7 @@ static const struct method {
     {IFACE ".Info", m_info, "", ROLE_MEMBER},
     {IFACE ".SetNext", m_set_next, "tid:i value:s", ROLE_MEMBER},
     {IFACE ".Record", m_record, "target:o calls:a? match:b? seccomp:b?", ROLE_MEMBER},
+    {IFACE ".Check", m_check, "plan:o", ROLE_MEMBER},
 };
 
 /* Roles from most to least trusted: ROLE_ROOT, ROLE_MEMBER, ROLE_OTHER. */

@@ -159,6 +159,12 @@ void api_dispatch(struct conn *c, const char *method, json_t *params);
 /* The parameter of params that spec ("id:s kill:b?", ...) refuses, or NULL. */
 const char *api_bad_param(json_t *params, const char *spec);
 
+/* --- check.c: whether a plan can apply, without attaching ------------- */
+
+/* Every step of m that cannot apply to target (0: not started), as a JSON
+ * array of {task, step, call, id, reason}; empty if none. */
+json_t *check_plan(const struct nsd_plan *m, pid_t target);
+
 /* --- the plan room: plans.c (store), supervisor.c (progress), events.c -- */
 
 /* Per user but root: running plans, and the steps in them (LimitExceeded). */
@@ -246,6 +252,8 @@ struct plan *supervisor_container(struct nsd_plan *model, const char *container,
                                   int lfd, struct nsdd_error *e);
 /* A plan of container id runs: a new state of it is an exec. */
 bool supervisor_container_running(const char *id);
+/* The init of the served container id (or CRI name), or 0. */
+pid_t supervisor_container_pid(const char *id);
 /* start.c: a submitted plan waits for container id (or CRI name); its
  * container starts (false: the plan failed, and the caller keeps lfd). */
 extern int64_t nsdd_container_wait_ms;

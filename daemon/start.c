@@ -112,6 +112,19 @@ supervisor_container_running(const char *id)
 	return false;
 }
 
+pid_t
+supervisor_container_pid(const char *id)
+{
+	const struct plan *plan;
+
+	TAILQ_FOREACH(plan, &plans, entry)
+	if (plan->container != NULL && plan->state == PLAN_RUNNING && !plan->waiting &&
+	    (strcmp(plan->container, id) == 0 ||
+	     (plan->container_name && strcmp(plan->container_name, id) == 0)))
+		return plan->model->target_pid;
+	return 0;
+}
+
 /* The running or waiting plan of container id (or CRI name), or NULL. */
 static struct plan *
 plan_of_container(const char *id, const char *name, bool waiting)

@@ -173,6 +173,31 @@ nsd_reply_clear(struct nsd_reply *reply)
 }
 
 char *
+nsd_problems_text(json_t *problems)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	json_t *pb;
+	size_t i;
+
+	if (f == NULL)
+		return NULL;
+	json_array_foreach(problems, i, pb)
+	{
+		fprintf(f, "  task %s step %lld (%s): %s\n",
+		        json_string_value(json_object_get(pb, "task")) ?: "?",
+		        (long long)json_integer_value(json_object_get(pb, "step")),
+		        json_string_value(json_object_get(pb, "call")) ?: "?",
+		        json_string_value(json_object_get(pb, "reason")) ?: "?");
+	}
+	fclose(f);
+	if (len > 0 && out[len - 1] == '\n')
+		out[len - 1] = '\0';
+	return out;
+}
+
+char *
 nsd_reply_describe(const struct nsd_reply *r)
 {
 	const char *name = r->error ? r->error : "(no error)";
@@ -205,6 +230,10 @@ nsd_reply_describe(const struct nsd_reply *r)
 		              (long long)json_integer_value(json_object_get(p, "limit")));
 	} else if (strcmp(short_name, "InvalidParameter") == 0) {
 		rc = asprintf(&out, "invalid parameter: %s", STR("parameter"));
+	} else if (strcmp(short_name, "PlanCannotApply") == 0) {
+		char *list = nsd_problems_text(json_object_get(p, "problems"));
+		rc = asprintf(&out, "the plan cannot apply to its target:\n%s", list ? list : "");
+		free(list);
 	} else {
 		char *params = json_dumps(p, JSON_COMPACT);
 		rc = asprintf(&out, "%s %s", name, params ? params : "");

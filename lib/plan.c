@@ -759,9 +759,9 @@ parse_tasks(json_t *tasks, struct nsd_plan *plan, struct nsd_plan_error *err)
 int
 nsd_plan_from_json(json_t *doc, int flags, struct nsd_plan **out, struct nsd_plan_error *err)
 {
-	static const char *const top[] = {"version",    "name",       "target",
-	                                  "mode",       "on_failure", "strict",
-	                                  "timeout_ms", "tasks",      "next_syscall_data"};
+	static const char *const top[] = {"version",           "name",   "target",     "mode",
+	                                  "on_failure",        "strict", "timeout_ms", "tasks",
+	                                  "next_syscall_data", "check"};
 	static const char *const modes[] = {"ptrace", "seccomp", NULL};
 	static const char *const failures[] = {"detach", "kill", NULL};
 	struct path p = {"$", 1};
@@ -838,6 +838,9 @@ nsd_plan_from_json(json_t *doc, int flags, struct nsd_plan **out, struct nsd_pla
 	plan->on_failure = strcmp(s, "kill") == 0 ? NSD_ON_FAILURE_KILL : NSD_ON_FAILURE_DETACH;
 	if (get_bool(doc, "strict", &plan->strict, err, &p) < 0 ||
 	    get_bool(doc, "next_syscall_data", &plan->next_syscall_data, err, &p) < 0)
+		goto fail;
+	plan->check = true;
+	if (get_bool(doc, "check", &plan->check, err, &p) < 0)
 		goto fail;
 	if (get_int(doc, "timeout_ms", false, 1, NSD_TIMEOUT_MAX, &plan->timeout_ms, err, &p) < 0)
 		goto fail;

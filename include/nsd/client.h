@@ -43,6 +43,8 @@ int nsd_client_call(struct nsd_client *c, const char *method, json_t *params,
                     struct nsd_reply *reply);
 
 void nsd_reply_clear(struct nsd_reply *reply);
+/* Check's problems, one "  task T step N (call): reason" line each. */
+char *nsd_problems_text(json_t *problems);
 
 /* A one-line description of an error reply, in words; malloc'd. */
 char *nsd_reply_describe(const struct nsd_reply *reply);

@@ -100,6 +100,7 @@ struct nsd_plan {
 	bool strict;
 	bool next_syscall_data; /* serve the emulated next_syscall_data file */
 	int64_t timeout_ms;     /* 0: none */
+	bool check;             /* Submit refuses it if Check finds a step that cannot apply */
 	size_t ntasks;
 	struct nsd_task_plan *tasks;
 	size_t nsteps;

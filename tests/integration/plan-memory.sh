@@ -17,11 +17,13 @@ start_nsdd --group "nsdtg$$" --max-plans-per-user 2 --max-steps-per-user 100
 chmod 666 "$NSDD_SOCKET" # as SocketMode= and SocketGroup= would let the member in
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$NSDD_PID/status"; }
 
-# steps N PID FIRSTPID: a plan of N fork steps for PID.
+# steps N PID FIRSTPID: a plan of N fork steps for PID (in the host's pid
+# namespace, where such pids may be taken: "check": false, as the plans are
+# only held, never applied).
 steps() {
 	local f=$T/p$1-$2.json
 	{
-		printf '{"version": 1, "target": {"pid": %d}, "tasks": {"target": [' "$2"
+		printf '{"version": 1, "check": false, "target": {"pid": %d}, "tasks": {"target": [' "$2"
 		seq "$3" $(($3 + $1 - 1)) | sed 's/.*/{"call":"fork","pid":&}/' | paste -sd,
 		printf ']}}'
 	} >"$f"

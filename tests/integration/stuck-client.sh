@@ -26,7 +26,7 @@ call = json.dumps({"method": "org.varlink.service.GetInterfaceDescription",
                    "parameters": {"interface": "io.nsdd.supervisor"}}).encode() + b"\0"
 s.setblocking(False)
 sent, t0 = 0, time.time()
-while sent < 400000 and time.time() - t0 < 30:
+while sent < 200000 and time.time() - t0 < 30:
     try:
         sent += s.send(call * 16)
     except BlockingIOError:
