@@ -82,8 +82,10 @@ open(lay + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
 with tarfile.open(t + "/image.tar", "w") as tar:
     tar.add(lay, arcname=".")
 PY
-$CTR image import --index-name nsdd.test/busybox:1 "$T/image.tar" >"$T/import.log" 2>&1 ||
+# The layout's index names the image (org.opencontainers.image.ref.name).
+$CTR image import "$T/image.tar" >"$T/import.log" 2>&1 ||
 	fail "ctr image import: $(cat "$T/import.log")"
+$CTR image ls -q | grep -qx nsdd.test/busybox:1 || fail "no image after the import: $($CTR image ls)"
 IMAGE=nsdd.test/busybox:1
 
 # profile NAME: the node's profile, naming plan NAME.
@@ -161,3 +163,23 @@ expect c4a 'child 401'
 expect c4b 'child 500'
 expect c4b 'child 501'
 pass "containerd: two containers at once, each with the pids of its own plan"
+
+# 5. Without nsdd (no systemd to hold its socket and its listeners): a
+#    served container's next fork fails with ENOSYS (its filter has no
+#    listener), and an exec or a container whose profile names nsdd cannot
+#    start.
+echo '{"version": 1, "tasks": {"target": [{"call": "fork", "pid": 600}, {"call": "fork", "pid": 601}]}}' >"$T/c5.json"
+ctl submit --container c5 "$T/c5.json" >/dev/null || fail "c5: submit"
+crun c5 "$NODE" 'sh -c "echo child \$\$"; mkfifo /go; read x </go; sh -c "echo child \$\$"; echo done' &
+run5=$!
+wait_for "$T/c5.out" '^child 600$'
+init=$($CTR tasks ls | awk '$1 == "c5" {print $2}')
+for _ in $(seq 100); do [ -p "/proc/$init/root/go" ] && break; sleep 0.1; done
+stop_nsdd || fail "nsdd did not stop"
+$CTR tasks exec --exec-id e5 c5 true >"$T/exec5.out" 2>&1 &&
+	fail "an exec started while nsdd was down: $(cat "$T/exec5.out")"
+echo go >"/proc/$init/root/go" # from the host: the container's fork comes next
+wait $run5
+grep -q 'Function not implemented' "$T/c5.out" || fail "c5: its fork did not fail with ENOSYS: $(cat "$T/c5.out")"
+crun c6 "$NODE" "$CHILD" && fail "c6: a container started while nsdd was down"
+pass "containerd without nsdd: a served container's forks fail (ENOSYS); execs and new containers cannot start"
