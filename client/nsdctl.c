@@ -19,7 +19,8 @@ static const struct command {
 	const char *args;
 	const char *help;
 } commands[] = {
-    {"submit", cmd_submit, "[--wait] PLAN", "submit a plan for a running target; print its id"},
+    {"submit", cmd_submit, "[--wait] [--container ID] PLAN",
+     "submit a plan for a running target, or a container to come; print its id"},
     {"check", cmd_check, "PLAN (--pid PID | --container ID)",
      "report every step of PLAN that cannot apply to the target"},
     {"record", cmd_record,
