@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The restore plan, version 1 (nsd-plan(5), spec/plan-v1.md): the model and
+ * The restore plan, version 1 (nsd-plan(5)): the model and
  * its one parser, shared by nsdd, nsdctl and the tests.
  */
 #ifndef NSD_PLAN_H

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The plan's call kinds: their names, and the syscalls each may apply to.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "nsd/plan.h"
+
+static const char *const call_names[NSD_CALL_COUNT] = {
+    [NSD_CALL_FORK] = "fork",     [NSD_CALL_THREAD] = "thread", [NSD_CALL_MSGGET] = "msgget",
+    [NSD_CALL_SEMGET] = "semget", [NSD_CALL_SHMGET] = "shmget", [NSD_CALL_OPEN] = "open",
+    [NSD_CALL_MSGCTL] = "msgctl", [NSD_CALL_SEMCTL] = "semctl", [NSD_CALL_SHMCTL] = "shmctl",
+    [NSD_CALL_ANY] = "any",
+};
+
+const char *
+nsd_call_name(enum nsd_call call)
+{
+	return call < NSD_CALL_COUNT ? call_names[call] : "?";
+}
+
+int
+nsd_call_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < NSD_CALL_COUNT; i++)
+		if (strcmp(name, call_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *const *
+nsd_call_syscalls(enum nsd_call call)
+{
+	static const char *const forks[] = {"fork", "vfork", "clone", "clone3", NULL};
+	static const char *const threads[] = {"clone", "clone3", NULL};
+	static const char *const opens[] = {"open", "openat", "openat2", "creat", NULL};
+	static const char *const every[] = {"fork",   "vfork",  "clone",  "clone3", "msgget",
+	                                    "semget", "shmget", "open",   "openat", "openat2",
+	                                    "creat",  "msgctl", "semctl", "shmctl", NULL};
+	static const char *const one[NSD_CALL_COUNT][2] = {
+	    [NSD_CALL_MSGGET] = {"msgget", NULL}, [NSD_CALL_SEMGET] = {"semget", NULL},
+	    [NSD_CALL_SHMGET] = {"shmget", NULL}, [NSD_CALL_MSGCTL] = {"msgctl", NULL},
+	    [NSD_CALL_SEMCTL] = {"semctl", NULL}, [NSD_CALL_SHMCTL] = {"shmctl", NULL},
+	};
+
+	switch (call) {
+	case NSD_CALL_FORK:
+		return forks;
+	case NSD_CALL_THREAD:
+		return threads;
+	case NSD_CALL_OPEN:
+		return opens;
+	case NSD_CALL_ANY:
+		return every;
+	default:
+		return one[call];
+	}
+}
+
+unsigned
+nsd_plan_calls(const struct nsd_plan *plan)
+{
+	unsigned calls = 0;
+	size_t i, j;
+
+	for (i = 0; i < plan->ntasks; i++)
+		for (j = 0; j < plan->tasks[i].nsteps; j++)
+			calls |= 1u << plan->tasks[i].steps[j].call;
+	return calls;
+}
+
+const char *
+nsd_mode_name(enum nsd_mode mode)
+{
+	return mode == NSD_MODE_SECCOMP ? "seccomp" : "ptrace";
+}
+
+bool
+nsd_call_creates_task(enum nsd_call call)
+{
+	return call == NSD_CALL_FORK || call == NSD_CALL_THREAD;
+}
