@@ -32,6 +32,8 @@ void ctl_print_event(json_t *ev);
 
 /* A plan file ("-": stdin), checked with nsdd's own parser; NULL if bad. */
 json_t *ctl_load_plan(const char *path, int flags);
+/* Submit of doc (with listener >= 0); its id, and its steps in *steps. */
+char *ctl_submit(struct nsd_client *c, json_t *doc, int listener, long long *steps);
 
 int cmd_submit(int argc, char **argv);
 int cmd_check(int argc, char **argv);

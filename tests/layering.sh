@@ -5,7 +5,8 @@
 # - no two daemon files depend on each other in a circle (A calls or names a
 #   symbol that B defines, ..., back to A), except through the one pair that
 #   calls each other by design: tracer.c and supervisor.c;
-# - no file is longer than 600 lines, and no function than 80;
+# - no file is longer than 600 lines, and no function than 80 (daemon/); no
+#   file of lib/, include/ or client/ longer than 600 lines either;
 # - the private headers are included only by the files of their room.
 set -u
 top_builddir=${top_builddir:-.}
@@ -82,6 +83,14 @@ for path in sorted(glob.glob(src + "/*.[ch]")):
         if re.search(r'^#include "%s"' % re.escape(h), "\n".join(lines), re.M) and \
            name not in room and name != h:
             fails.append("%s includes %s, the private header of %s" % (name, h, sorted(room)))
+
+# lib/, include/nsd/ and client/: files split by job too.
+top = os.path.dirname(src)
+for path in sorted(glob.glob(top + "/lib/*.[ch]") + glob.glob(top + "/include/nsd/*.h") +
+                   glob.glob(top + "/client/*.[ch]")):
+    n = open(path).read().count("\n")
+    if n > 600:
+        fails.append("%s: %d lines" % (os.path.relpath(path, top), n))
 
 for f in fails:
     print("FAIL:", f)
