@@ -18,6 +18,8 @@
 #include "daemon/idl.h" /* generated in the build tree from data/ */
 #include "log.h"
 #include "nsdd.h"
+#include "socket.h"
+#include "task.h"
 
 #define IFACE "io.nsdd.supervisor"
 #define SVC   "org.varlink.service"

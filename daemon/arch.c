@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "nsdd.h"
+#include "leaves.h"
 
 int
 arch_get_regs(pid_t tid, struct user_regs_struct *regs)

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "tracing.h"
 #include "ns.h"
 
 static void

@@ -28,6 +28,8 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "socket.h"
+#include "supervisor.h"
 
 #define CAP_SYS_PTRACE_BIT 19
 

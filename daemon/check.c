@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "nsdd.h"
+#include "supervisor.h"
 #include "ns.h"
 
 #ifndef NS_GET_PID_FROM_PIDNS

@@ -5,6 +5,7 @@
 #define NSDD_CLONE3_H
 
 #include "nsdd.h"
+#include "task.h"
 
 /* struct clone_args of <linux/sched.h>, CLONE_ARGS_SIZE_VER2 (Linux 5.7). */
 struct clone_args_v2 {

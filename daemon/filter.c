@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "leaves.h"
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER 0x420c

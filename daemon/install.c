@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "task.h"
 #include "ns.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH

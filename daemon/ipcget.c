@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "task.h"
 #include "ns.h"
 
 struct ipcget_step {

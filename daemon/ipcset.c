@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "task.h"
 #include "ns.h"
 
 #define CAP_SYS_RESOURCE_BIT 24

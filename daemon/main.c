@@ -27,6 +27,10 @@
 #include "log.h"
 #include "nsd/client.h"
 #include "nsdd.h"
+#include "socket.h"
+#include "task.h"
+#include "listeners.h"
+#include "tracing.h"
 #include "ns.h"
 
 #define SHUTDOWN_GRACE_SEC 10

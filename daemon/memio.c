@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "leaves.h"
 
 #define MEM_DEADLINE_MS 250
 #define MEM_MAX_OPS     4

@@ -41,6 +41,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "leaves.h"
 #include "ns.h"
 
 #define IDLE_PER_OWNER 16

@@ -60,6 +60,9 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "socket.h"
+#include "task.h"
+#include "tracing.h"
 
 #define NAME_PREFIX "next_syscall_data:"
 #define MAX_WRITE   1024 /* LONG32 with 32 ten-digit values fits */

@@ -49,6 +49,9 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "socket.h"
+#include "supervisor.h"
+#include "listeners.h"
 
 #define STATE_MAX    65536
 #define FDS_MAX      16

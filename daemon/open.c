@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "task.h"
 
 /* An open step in flight: the task's own call, then the syscalls that nsdd
  * makes the task run (fcntl F_DUPFD or dup3, close), then its registers and

@@ -3,12 +3,13 @@
  * The plan room's own header: the structs of a plan, its tasks, its events
  * and its Watches. Only the room's files (plans.c, supervisor.c, start.c,
  * status.c, setnext.c, events.c, record.c, limits.c) include it; every
- * other file goes through the functions nsdd.h declares for the room.
+ * other file goes through the functions supervisor.h declares for the room.
  */
 #ifndef NSDD_PLANS_H
 #define NSDD_PLANS_H
 
 #include "nsdd.h"
+#include "task.h"
 
 struct kept; /* plans.c */
 

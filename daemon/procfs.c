@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "leaves.h"
 
 static const char *proc_root = "/proc";
 

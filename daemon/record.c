@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "plans.h"
+#include "socket.h"
 #include "ns.h"
 
 unsigned

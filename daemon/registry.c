@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "socket.h"
 
 #define REGISTRY      "/run/varlink/registry"
 #define REGISTRY_LINK REGISTRY "/io.nsdd.supervisor"

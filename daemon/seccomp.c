@@ -42,6 +42,8 @@
 #include "../lib/filter.h"
 #include "log.h"
 #include "nsdd.h"
+#include "task.h"
+#include "listeners.h"
 
 struct listener {
 	TAILQ_ENTRY(listener) entry;

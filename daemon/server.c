@@ -28,6 +28,8 @@
 #include "log.h"
 #include "nsd/varlink.h"
 #include "nsdd.h"
+#include "socket.h"
+#include "supervisor.h"
 
 #define MAX_QUEUED_CALLS 64
 #define MAX_UNREAD_OUT   (16u << 20)

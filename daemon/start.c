@@ -17,6 +17,8 @@
 
 #include "log.h"
 #include "plans.h"
+#include "listeners.h"
+#include "tracing.h"
 
 int64_t nsdd_container_wait_ms = 600000;
 

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "nsdd.h"
+#include "task.h"
 
 struct next_data {
 	struct nsd_step step; /* `any`: the value as written */

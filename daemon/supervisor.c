@@ -24,6 +24,8 @@
 
 #include "log.h"
 #include "plans.h"
+#include "listeners.h"
+#include "tracing.h"
 #include "ns.h"
 
 /* Events a plan serving next_syscall_data keeps while it runs. */

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "nsdd.h"
+#include "task.h"
 
 #define FORKS (1u << NSD_CALL_FORK)
 #define TASKS (1u << NSD_CALL_FORK | 1u << NSD_CALL_THREAD) /* CLONE_THREAD decides */

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "tracing.h"
 
 struct tracee_list tracees = TAILQ_HEAD_INITIALIZER(tracees);
 struct tracee_list orphans = TAILQ_HEAD_INITIALIZER(orphans);

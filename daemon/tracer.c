@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "tracing.h"
 #include "ns.h"
 
 /* The calls a Record sees at their syscall stops (forks: by their events). */

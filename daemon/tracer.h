@@ -10,6 +10,8 @@
 #include <sys/ptrace.h>
 
 #include "nsdd.h"
+#include "task.h"
+#include "listeners.h"
 
 /*
  * A syscall that a seized task was blocked in: the kernel restarts it after

@@ -24,6 +24,7 @@
 
 #include "daemon/log.h"
 #include "daemon/nsdd.h"
+#include "daemon/socket.h"
 #include "daemon/ns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemon/nsdd.h"
+#include "daemon/socket.h"
 #include "tests/unit/run.h"
 
 static const struct {

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include "daemon/nsdd.h"
+#include "daemon/task.h"
 #include "tests/unit/run.h"
 
 static const struct {

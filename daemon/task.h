@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A task as the step handlers see it, its driver, the step handlers
+ * (fork.c, ipcget.c, open.c, ipcset.c, steps.c, nsdfile.c) and the syscall
+ * table (syscalls.c).
+ */
+#ifndef NSDD_TASK_H
+#define NSDD_TASK_H
+
+#include "nsdd.h"
+#include "leaves.h"
+#include "supervisor.h"
+
+/* --- the task, as the step handlers see it, and its driver ------------ */
+
+/*
+ * A task that nsdd serves, as the step handlers see it. A driver (the
+ * ptrace engine today, seccomp user notification next) embeds it in its own
+ * record and gives the handlers what they may do to the task; the handlers
+ * never learn which driver it is.
+ */
+struct task {
+	pid_t tid;           /* in nsdd's pid namespace */
+	struct plan *plan;   /* NULL: a child whose parent is not known yet */
+	struct ptask *ptask; /* NULL: the plan does not name it */
+	const struct driver *drv;
+	struct inflight *step;  /* the one step in flight, or NULL */
+	struct inflight *ended; /* the last one, kept until the next ends: its
+	                           step may still be reported */
+	bool no_set_tid;        /* clone3 with set_tid is refused to it */
+	/* What the task wrote to its emulated next_syscall_data (nsdfile.c), not
+	 * yet taken; and whether the step at hand is that value, not the plan's.
+	 * next_data and ended are plain allocations, freed with the task. */
+	struct next_data *next_data;
+	bool from_next_data;
+};
+
+/* A step in flight: each handler's own record begins with this. */
+struct inflight {
+	const struct step_ops *ops;
+	const struct sc_info *sc; /* the syscall the task made */
+	const struct nsd_step *s; /* the step, as resolved at entry */
+	/* A next_syscall_data value is the record's own: s points here. */
+	struct nsd_step own;
+	int32_t own_pids[NSD_MAX_LEVELS];
+};
+
+/*
+ * What a driver lets a step handler do to a task stopped at a syscall.
+ * Functions that can fail return 0, or -1 with errno.
+ */
+struct driver {
+	int (*get_regs)(struct task *t, struct user_regs_struct *r);
+	int (*set_regs)(struct task *t, const struct user_regs_struct *r);
+	/* Up to 4 memory accesses in order, 8 KiB each; ETIMEDOUT: the memory
+	 * did not answer in time. */
+	int (*mem)(struct task *t, struct mem_op *ops, size_t n);
+	/* From a syscall-exit stop with registers r: the task makes nr(a0, a1,
+	 * a2) next, and its result comes to the step's exit op. */
+	int (*run_syscall)(struct task *t, const struct user_regs_struct *r, long nr,
+	                   unsigned long long a0, unsigned long long a1, unsigned long long a2);
+	/* The task's blocked signals: *old gets them, then set (if not NULL) is. */
+	int (*set_sigmask)(struct task *t, const uint64_t *set, uint64_t *old);
+	/* Keeps the task at its syscall entry until a namespace lock is freed;
+	 * then the step's entry op runs again, with sc NULL. */
+	void (*hold)(struct task *t);
+	/* The children this syscall makes come to the step's event op. */
+	void (*trace_forks)(struct task *t, bool on);
+	/* Until the step ends, a child the task makes starts with r's syscall
+	 * number and arguments (the task's own call, not nsdd's rewrite); NULL:
+	 * as it is. */
+	void (*child_regs)(struct task *t, const struct user_regs_struct *r);
+	/* A new task that no step wants: it is let go. */
+	void (*let_go)(struct task *child);
+};
+
+/* --- the step handlers: fork.c, ipcget.c, open.c, ipcset.c ------------- */
+
+/*
+ * A step kind's handler, written against struct task and its driver.
+ * entry: a targeted syscall's entry, while the task's ptask has steps left
+ * (sc NULL: again, after a hold). event: the task made a child. exit: the
+ * syscall in flight (or one the driver ran for the step) returned. abandon:
+ * the task is let go or died with the step in flight; the step ends. Every
+ * op but event ends the step when it is over, with step_end().
+ */
+struct step_ops {
+	void (*entry)(struct task *t, const struct sc_info *sc, const unsigned long long args[6]);
+	void (*event)(struct task *t, struct task *child);
+	void (*exit)(struct task *t, long long rval, bool is_error);
+	void (*abandon)(struct task *t);
+};
+
+extern const struct step_ops fork_steps, ipcget_steps, open_steps, ipcset_steps;
+/* install.c: not a plan step; its entry takes the task at any syscall entry
+ * while its plan's filter is to be installed. */
+extern const struct step_ops install_steps;
+
+/* steps.c: what every handler does alike. A step is the plan's head step
+ * for the task, or a value the task wrote to its emulated next_syscall_data
+ * (which comes first); the handlers report either the same way. */
+/* The task's head step as it stands (an `any` unresolved), or NULL. */
+const struct nsd_step *step_peek(struct task *t);
+/* A held step, tried again: its value is still wanted (the plan goes on). */
+bool step_still_wanted(struct task *t);
+void step_applied(struct task *t, const struct nsd_step *s, const char *syscall, enum mechanism how,
+                  long long want, long long got);
+void step_failed(struct task *t, const struct nsd_step *s, const char *syscall, long long want,
+                 long long got, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void step_unsupported(struct task *t, const struct nsd_step *s, const char *syscall,
+                      const char *field, const char *why);
+/* The task's next_syscall_data value: LONGn values[0..n). */
+void step_set_next_data(struct task *t, const int64_t *values, size_t n);
+/* Its text, as a read of the file gives it ("" if none); the length. */
+size_t step_next_data_text(const struct task *t, char *buf, size_t len);
+/* A new in-flight record of size bytes (beginning with struct inflight). */
+void *step_start(struct task *t, const struct step_ops *ops, size_t size, const struct sc_info *sc,
+                 const struct nsd_step *s);
+/* The step in flight is over (its record lives until the next one ends). */
+void step_end(struct task *t);
+/* The call was interrupted and will be made again: the step ends, and a
+ * next_syscall_data value it took is pending again (unless a newer one is). */
+void step_again(struct task *t);
+/* The procfs backend: writes next_syscall_data; false (the step failed) if
+ * it could not. */
+bool step_procfs_write(struct task *t, const char *syscall, const struct nsd_step *s,
+                       const int64_t *values, size_t n);
+/* The head step of t for a syscall of kind call, resolving `any`; NULL if
+ * none, or another call's (reported under "strict"). */
+const struct nsd_step *step_head(struct task *t, const struct sc_info *sc, enum nsd_call call,
+                                 const char *made);
+
+enum sc_kind {
+	SC_NONE,
+	SC_FORK,
+	SC_VFORK,
+	SC_CLONE,
+	SC_CLONE3,
+	SC_MSGGET,
+	SC_SEMGET,
+	SC_SHMGET,
+	SC_OPEN,
+	SC_OPENAT,
+	SC_OPENAT2,
+	SC_CREAT,
+	SC_MSGCTL,
+	SC_SEMCTL,
+	SC_SHMCTL
+};
+
+/* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
+
+/* At a syscall entry of a task of a plan that emulates the file: true if
+ * the call was the file's (its open, or a read or write of it). */
+bool nsdfile_entry(struct task *t, long nr, const unsigned long long args[6]);
+void nsdfile_plan_ended(const struct plan *plan);
+
+/* --- syscalls.c: the syscall table ------------------------------------- */
+
+/* A syscall nsdd targets: a row of syscalls.c. */
+struct sc_info {
+	long nr;
+	const char *name;
+	enum sc_kind kind;
+	enum nsd_call call; /* the plan call it serves (a fork kind: NSD_CALL_FORK) */
+	unsigned calls;     /* 1 << enum nsd_call for every call it may serve */
+	const struct step_ops *ops;
+	int path_arg; /* open kinds: the path's argument index; else -1 */
+};
+
+const struct sc_info *syscall_find(long nr);
+bool syscall_targeted(const struct sc_info *sc, unsigned calls);
+
+#endif
