@@ -3,8 +3,9 @@
 # The daemon's shape, as README.md's layout section draws it, checked on the
 # code as built:
 # - no two daemon files depend on each other in a circle (A calls or names a
-#   symbol that B defines, ..., back to A), except through the one pair that
-#   calls each other by design: tracer.c and supervisor.c;
+#   function or data symbol that B defines, ..., back to A), except through
+#   the one pair that calls each other by design: tracer.c and supervisor.c;
+#   nor two files of lib/, nor of client/ (nsdctl);
 # - no file is longer than 600 lines, no header than 250, and no function
 #   than 80 (daemon/); no
 #   file of lib/, include/ or client/ longer than 600 lines either;
@@ -31,41 +32,57 @@ ROOMS = {"plans.h": {"plans.c", "supervisor.c", "start.c", "status.c", "setnext.
          "tracer.h": {"tracer.c", "tracee.c", "attach.c", "notify.c"}}
 fails = []
 
-# Who defines each symbol, and what each file uses.
-defs, uses = {}, {}
-for o in sorted(glob.glob(objs + "/libnsdd_la-*.o")):
-    f = re.sub(r".*libnsdd_la-(.*)\.o$", r"\1", o)
-    if not os.path.exists(os.path.join(src, f + ".c")):
-        continue  # an object left from a file that is gone
-    for line in subprocess.run(["nm", o], capture_output=True, text=True).stdout.splitlines():
-        p = line.split()
-        if len(p) == 3 and p[1] in "TDBRC":
-            defs[p[2]] = f
-        elif len(p) == 2 and p[0] == "U":
-            uses.setdefault(f, set()).add(p[1])
-graph = {f: set() for f in uses}
-for f, syms in uses.items():
-    for s in syms:
-        d = defs.get(s)
-        if d is not None and d != f and (f, d) not in PAIR:
-            graph[f].add(d)
+def graph_of(pattern, prefix, srcdir, pair=frozenset()):
+    """Who calls or names whom among the files of one program, from the
+    objects built: a file depends on the file that defines a function or
+    data symbol (an ops table, a global) it uses."""
+    defs, uses = {}, {}
+    for o in sorted(glob.glob(pattern)):
+        f = re.sub(r".*" + prefix + r"(.*)\.o$", r"\1", o)
+        if not os.path.exists(os.path.join(srcdir, f + ".c")):
+            continue  # an object left from a file that is gone
+        uses.setdefault(f, set())
+        for line in subprocess.run(["nm", o], capture_output=True, text=True).stdout.splitlines():
+            p = line.split()
+            if len(p) == 3 and p[1] in "TDBRC":
+                defs[p[2]] = f
+            elif len(p) == 2 and p[0] == "U":
+                uses[f].add(p[1])
+    graph = {f: set() for f in uses}
+    for f, syms in uses.items():
+        for s in syms:
+            d = defs.get(s)
+            if d is not None and d != f and (f, d) not in pair:
+                graph[f].add(d)
+    return graph
 
 # A circle is a path back to where it started (depth-first, with colours).
-state, stack = {}, []
-def visit(f):
-    state[f] = 1
-    stack.append(f)
-    for d in sorted(graph.get(f, ())):
-        if state.get(d) == 1:
-            fails.append("circle: " + " -> ".join(stack[stack.index(d):] + [d]))
-        elif d not in state:
-            visit(d)
-    stack.pop()
-    state[f] = 2
-for f in sorted(graph):
-    if f not in state:
-        visit(f)
+def circles(graph, where):
+    state, stack = {}, []
+    def visit(f):
+        state[f] = 1
+        stack.append(f)
+        for d in sorted(graph.get(f, ())):
+            if state.get(d) == 1:
+                fails.append("circle in %s: " % where + " -> ".join(stack[stack.index(d):] + [d]))
+            elif d not in state:
+                visit(d)
+        stack.pop()
+        state[f] = 2
+    for f in sorted(graph):
+        if f not in state:
+            visit(f)
+
+graph = graph_of(objs + "/libnsdd_la-*.o", "libnsdd_la-", src, PAIR)
+circles(graph, "daemon/")
 print("daemon files: %d, dependencies: %d" % (len(graph), sum(map(len, graph.values()))))
+top = os.path.dirname(src)
+build = os.path.dirname(os.path.dirname(objs)) if objs.endswith("/.libs") else os.path.dirname(objs)
+for where, pattern, prefix in (("lib/", "/lib/.libs/libnsd_core_la-*.o", "libnsd_core_la-"),
+                               ("client/", "/client/nsdctl-*.o", "nsdctl-")):
+    g = graph_of(build + pattern, prefix, os.path.join(top, where))
+    circles(g, where)
+    print("%s files: %d, dependencies: %d" % (where, len(g), sum(map(len, g.values()))))
 
 for path in sorted(glob.glob(src + "/*.[ch]")):
     name = os.path.basename(path)
