@@ -89,7 +89,7 @@ import ctypes, os
 pid = os.fork()
 if pid == 0: os._exit(0)
 os.waitpid(pid, 0)
-print("fork", pid, "msgget", ctypes.CDLL(None).msgget(0, 0o1000 | 0o600))' >"$T/after" 2>&1 ||
+os.write(1, b"fork %d msgget %d\n" % (pid, ctypes.CDLL(None).msgget(0, 0o1000 | 0o600)))' >"$T/after" 2>&1 ||
 	fail "5. root's run after the churn: $(cat "$T/after")"
 grep -qx 'fork 60 msgget 7' "$T/after" || fail "5. root's run after the churn: $(cat "$T/after")"
 pass "5. 300 IPC namespaces recorded, then given 300 planned ids: nsdd held at most $max, none after; root's run works"
