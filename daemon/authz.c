@@ -204,12 +204,13 @@ bool
 authz_task_may_ptrace(pid_t who, pid_t target)
 {
 	unsigned long wu[4], wg[4], tu[3], tg[3];
+	long tgid = nsdd_proc_status_long(who, "Tgid");
 	char v[128], path[32];
 	struct stat st;
 	bool creds, cap;
+	int yama;
 
-	if (nsdd_proc_status_long(who, "Tgid") == nsdd_proc_status_long(target, "Tgid") &&
-	    nsdd_proc_status_long(who, "Tgid") > 0)
+	if (tgid > 0 && tgid == nsdd_proc_status_long(target, "Tgid"))
 		return true;
 	if (nsdd_proc_status(who, "Uid", v, sizeof(v)) < 0 ||
 	    sscanf(v, "%lu %lu %lu %lu", &wu[0], &wu[1], &wu[2], &wu[3]) != 4 ||
@@ -221,10 +222,9 @@ authz_task_may_ptrace(pid_t who, pid_t target)
 	creds = tu[0] == wu[3] && tu[1] == wu[3] && tu[2] == wu[3] && tg[0] == wg[3] &&
 	        tg[1] == wg[3] && tg[2] == wg[3];
 	cap = ptrace_cap_over(who, target);
-	if (!cap && (!creds || yama_scope() > 0))
+	yama = yama_scope();
+	if (yama >= 3 || (!cap && (!creds || yama > 0)))
 		return false; /* Yama, stricter: nsdd asks for the capability */
-	if (yama_scope() >= 3)
-		return false;
 	/* A task that is not dumpable has /proc/PID owned by root (proc(5)). */
 	snprintf(path, sizeof(path), "/proc/%d", target);
 	return cap || (stat(path, &st) == 0 && st.st_uid == tu[1]);

@@ -101,11 +101,18 @@ check_pids(const struct nsd_plan *m, pid_t target, json_t *list)
 				continue;
 			/* [P], or [1, P]: a new pid namespace, P in the target's. */
 			j = s->npids == 1 ? 0 : s->npids == 2 && s->pids[0] == 1 ? 1 : s->npids;
-			if (j < s->npids && n > 0 &&
-			    ioctl(ns[0], NS_GET_PID_FROM_PIDNS, s->pids[j]) >= 0) {
+			if (j >= s->npids || n == 0)
+				continue;
+			if (ioctl(ns[0], NS_GET_PID_FROM_PIDNS, s->pids[j]) >= 0) {
 				snprintf(why, sizeof(why),
 				         "pid %d is taken in the target's pid namespace",
 				         s->pids[j]);
+				problem(list, t, i, s->pids[j], why);
+			} else if (errno != ESRCH) {
+				/* ENOTTY: before Linux 6.11. Said, not taken for clean. */
+				snprintf(why, sizeof(why),
+				         "pid %d: cannot tell whether it is taken: %s", s->pids[j],
+				         strerror(errno));
 				problem(list, t, i, s->pids[j], why);
 			}
 		}

@@ -203,9 +203,22 @@ held_file_of(struct task *t, unsigned long long fd)
 	if (strncmp(link, "/memfd:" NAME_PREFIX, strlen("/memfd:" NAME_PREFIX)) != 0)
 		return NULL;
 	TAILQ_FOREACH(h, &held, entry)
-	if (h->plan == t->plan && syscall(SYS_kcmp, t->tid, self, KCMP_FILE, (unsigned long)fd,
-	                                  (unsigned long)h->fd) == 0)
-		return h;
+	{
+		if (h->plan != t->plan)
+			continue;
+		if (syscall(SYS_kcmp, t->tid, self, KCMP_FILE, (unsigned long)fd,
+		            (unsigned long)h->fd) == 0)
+			return h;
+		if (errno == ENOSYS) {
+			static bool said;
+			if (!said)
+				log_warnx("this kernel has no kcmp(2) (CONFIG_KCMP): the emulated "
+				          "next_syscall_data cannot be told from other files, and "
+				          "its reads and writes are not served");
+			said = true;
+			return NULL;
+		}
+	}
 	return NULL;
 }
 
@@ -440,8 +453,10 @@ fill_file(struct task *t, const struct held_file *h)
 
 	if (o != NULL && o->plan == t->plan)
 		len = step_next_data_text(o, text, sizeof(text));
+	/* A seal the task put on its own file: its read gets what is there
+	 * (debug only: a task must not be able to flood nsdd's log). */
 	if (ftruncate(h->fd, 0) < 0 || pwrite(h->fd, text, len, 0) != (ssize_t)len)
-		log_warn("task %d: cannot fill next_syscall_data", t->tid);
+		log_debug("task %d: cannot fill next_syscall_data: %s", t->tid, strerror(errno));
 }
 
 bool

@@ -102,43 +102,41 @@ supervisor_container(struct nsd_plan *model, const char *container, const char *
 	return started(plan, false);
 }
 
+enum which { WAITING, SERVED, EITHER };
+
+/* The plan of container id, or of the CRI container named name (NULL: by
+ * id only), that waits for it, serves it, or either; NULL if none. */
+static struct plan *
+plan_of_container(const char *id, const char *name, enum which which)
+{
+	struct plan *plan;
+
+	TAILQ_FOREACH(plan, &plans, entry)
+	{
+		if (plan->container == NULL || plan->state != PLAN_RUNNING ||
+		    (which == WAITING && !plan->waiting) || (which == SERVED && plan->waiting))
+			continue;
+		if (strcmp(plan->container, id) == 0 ||
+		    (name != NULL &&
+		     (strcmp(plan->container, name) == 0 ||
+		      (plan->container_name && strcmp(plan->container_name, name) == 0))))
+			return plan;
+	}
+	return NULL;
+}
+
 bool
 supervisor_container_running(const char *id)
 {
-	const struct plan *plan;
-
-	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->container != NULL && plan->state == PLAN_RUNNING && !plan->waiting &&
-	    strcmp(plan->container, id) == 0)
-		return true;
-	return false;
+	return plan_of_container(id, NULL, SERVED) != NULL;
 }
 
 pid_t
 supervisor_container_pid(const char *id)
 {
-	const struct plan *plan;
+	const struct plan *plan = plan_of_container(id, id, SERVED);
 
-	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->container != NULL && plan->state == PLAN_RUNNING && !plan->waiting &&
-	    (strcmp(plan->container, id) == 0 ||
-	     (plan->container_name && strcmp(plan->container_name, id) == 0)))
-		return plan->model->target_pid;
-	return 0;
-}
-
-/* The running or waiting plan of container id (or CRI name), or NULL. */
-static struct plan *
-plan_of_container(const char *id, const char *name, bool waiting)
-{
-	struct plan *plan;
-
-	TAILQ_FOREACH(plan, &plans, entry)
-	if (plan->container != NULL && plan->state == PLAN_RUNNING && (!waiting || plan->waiting) &&
-	    (strcmp(plan->container, id) == 0 || (name && strcmp(plan->container, name) == 0) ||
-	     (name && plan->container_name && strcmp(plan->container_name, name) == 0)))
-		return plan;
-	return NULL;
+	return plan != NULL ? plan->model->target_pid : 0;
 }
 
 static void
@@ -159,7 +157,8 @@ await_container(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 {
 	int64_t ms = model->wait_ms ? model->wait_ms : nsdd_container_wait_ms;
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	struct plan *plan, *other = plan_of_container(model->target_container, NULL, false);
+	struct plan *plan,
+	    *other = plan_of_container(model->target_container, model->target_container, EITHER);
 
 	if (other != NULL) {
 		nsdd_error_set(e, ERR_TASK_BUSY, 0, "container %s has a plan already: %s",
@@ -196,7 +195,7 @@ await_container(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 struct plan *
 supervisor_container_waiting(const char *id, const char *name)
 {
-	return plan_of_container(id, name, true);
+	return plan_of_container(id, name, WAITING);
 }
 
 bool

@@ -316,6 +316,10 @@ done
 [ "$(plan_of web | wc -l)" = 1 ] || fail "web: $(plan_of web | wc -l) plans for one container: $(ctl list)"
 ctl list | grep -q ' running .*container default/web-0/app$' || fail "web: not listed by its names: $(ctl list)"
 plan_of web | grep -q '"container_name":"default/web-0/app"' || fail "web: --json: $(plan_of web)"
+# A plan for the served container, named as CRI names it, is refused: it has one.
+ctl submit --container default/web-0/app "$T/plans/web.json" >"$T/web.twice" 2>&1 &&
+	fail "web: a second plan for a served container, by its CRI name"
+grep -q 'has a plan already' "$T/web.twice" || fail "web: twice: $(cat "$T/web.twice")"
 echo go >"$R/data/web.go"
 for _ in $(seq 100); do plan_of web | grep -q '"state":"completed"' && break; sleep 0.05; done
 plan_of web | grep -q '"state":"completed"' || fail "web: $(plan_of web)"
