@@ -202,7 +202,9 @@ m_submit(struct conn *c, json_t *params)
 		invalid_parameter(c, "listener");
 		return;
 	}
+	/* A target that is gone is NoSuchTask, from the attach, not a problem. */
 	if (model->check && model->target_container == NULL &&
+	    nsd_proc_start_time(model->target_pid) != 0 &&
 	    json_array_size(problems = check_plan(model, model->target_pid)) > 0) {
 		nsd_plan_free(model);
 		server_error(c, IFACE ".PlanCannotApply", json_pack("{s:o}", "problems", problems));

@@ -44,16 +44,33 @@
 #ifndef NS_GET_PID_FROM_PIDNS
 #define NS_GET_PID_FROM_PIDNS _IOR(NSIO, 0x6, int)
 #endif
-#define IPC_INDEX_MASK      0x7fff /* IPCMNI: ids are seq * 32768 + index */
+#define IPC_INDEX_MASK 0x7fff /* IPCMNI: ids are seq * 32768 + index */
+/* The reply's bound: a plan of 500,000 taken pids must not make a reply of
+ * 75 MB. Past it, one last problem says how many more there were. */
+#define MAX_PROBLEMS        1000
 #define CAP_SYS_RESOURCE_NR 24
+
+static size_t more; /* problems past MAX_PROBLEMS in this check */
 
 static void
 problem(json_t *list, const struct nsd_task_plan *t, size_t i, long long id, const char *why)
 {
+	if (json_array_size(list) >= MAX_PROBLEMS) {
+		more++;
+		return;
+	}
 	json_array_append_new(list,
 	                      json_pack("{s:s, s:I, s:s, s:I, s:s}", "task", t->key, "step",
 	                                (json_int_t)i, "call", nsd_call_name(t->steps[i].call),
 	                                "id", (json_int_t)id, "reason", why));
+}
+
+/* A problem of the whole check, not of one step (task "", step -1). */
+static void
+check_failed(json_t *list, const char *why)
+{
+	json_array_append_new(list, json_pack("{s:s, s:i, s:s, s:i, s:s}", "task", "", "step", -1,
+	                                      "call", "", "id", 0, "reason", why));
 }
 
 /* Whether task k is made in the target's own pid namespace. */
@@ -84,12 +101,16 @@ pid_levels(pid_t target, int ns[NSD_MAX_LEVELS])
 	return n;
 }
 
-static void
+/* false (with errno) if the target's pid namespace cannot be opened. */
+static bool
 check_pids(const struct nsd_plan *m, pid_t target, json_t *list)
 {
 	int ns[NSD_MAX_LEVELS];
 	size_t n = pid_levels(target, ns), k, i, j;
 	char why[128];
+
+	if (n == 0)
+		return false;
 
 	for (k = 0; k < m->ntasks; k++) {
 		const struct nsd_task_plan *t = &m->tasks[k];
@@ -119,6 +140,7 @@ check_pids(const struct nsd_plan *m, pid_t target, json_t *list)
 	}
 	for (k = 0; k < n; k++)
 		close(ns[k]);
+	return true;
 }
 
 struct ipc_check {
@@ -218,14 +240,28 @@ json_t *
 check_plan(const struct nsd_plan *m, pid_t target)
 {
 	struct ipc_check ipc = {m, json_array(), false};
-	char caps[32];
+	char caps[32], why[128];
+	int err;
 
+	more = 0;
 	if (target <= 0)
 		return ipc.list; /* a container that has not started: nothing yet */
 	if (nsdd_proc_status(target, "CapEff", caps, sizeof(caps)) == 0)
 		ipc.resource = strtoull(caps, NULL, 16) & (1ULL << CAP_SYS_RESOURCE_NR);
-	check_pids(m, target, ipc.list);
-	ns_run_ipc_of(target, check_ipc_here, &ipc);
+	if (!check_pids(m, target, ipc.list)) {
+		snprintf(why, sizeof(why), "cannot open the pid namespace of %d: %s", target,
+		         strerror(errno));
+		check_failed(ipc.list, why);
+	}
+	if ((err = ns_run_ipc_of(target, check_ipc_here, &ipc)) != 0) {
+		snprintf(why, sizeof(why), "cannot enter the IPC namespace of %d: %s", target,
+		         strerror(err));
+		check_failed(ipc.list, why);
+	}
 	check_fds(m, target, ipc.list);
+	if (more > 0) {
+		snprintf(why, sizeof(why), "and %zu more problems, not listed", more);
+		check_failed(ipc.list, why);
+	}
 	return ipc.list;
 }

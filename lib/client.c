@@ -185,11 +185,14 @@ nsd_problems_text(json_t *problems)
 		return NULL;
 	json_array_foreach(problems, i, pb)
 	{
-		fprintf(f, "  task %s step %lld (%s): %s\n",
-		        json_string_value(json_object_get(pb, "task")) ?: "?",
-		        (long long)json_integer_value(json_object_get(pb, "step")),
-		        json_string_value(json_object_get(pb, "call")) ?: "?",
-		        json_string_value(json_object_get(pb, "reason")) ?: "?");
+		const char *task = json_string_value(json_object_get(pb, "task")) ?: "?";
+		const char *why = json_string_value(json_object_get(pb, "reason")) ?: "?";
+		if (task[0] == '\0') /* the whole check's, not one step's */
+			fprintf(f, "  %s\n", why);
+		else
+			fprintf(f, "  task %s step %lld (%s): %s\n", task,
+			        (long long)json_integer_value(json_object_get(pb, "step")),
+			        json_string_value(json_object_get(pb, "call")) ?: "?", why);
 	}
 	fclose(f);
 	if (len > 0 && out[len - 1] == '\n')

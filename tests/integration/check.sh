@@ -57,3 +57,11 @@ grep -qx 'the plan can apply' "$T/fresh.check" || fail "fresh: $(cat "$T/fresh.c
 echo go >"$T/fresh.go"
 ctl check "$PLAN" --container not-started-yet >"$T/ctr.check" 2>&1 || fail "container: $(cat "$T/ctr.check")"
 pass "the same plan in fresh namespaces, and for a container not started yet, is clean"
+
+# A target nsdd cannot look into (gone, here) is not reported clean.
+sleep 0 &
+gone=$!
+wait $gone
+ctl check "$PLAN" --pid "$gone" >"$T/gone.check" 2>&1 && fail "gone: $(cat "$T/gone.check")"
+grep -q "cannot open the pid namespace of $gone" "$T/gone.check" || fail "gone: $(cat "$T/gone.check")"
+pass "a target whose namespaces cannot be read is not reported clean"
