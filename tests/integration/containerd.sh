@@ -176,10 +176,12 @@ wait_for "$T/c5.out" '^child 600$'
 init=$($CTR tasks ls | awk '$1 == "c5" {print $2}')
 for _ in $(seq 100); do [ -p "/proc/$init/root/go" ] && break; sleep 0.1; done
 stop_nsdd || fail "nsdd did not stop"
-$CTR tasks exec --exec-id e5 c5 true >"$T/exec5.out" 2>&1 &&
+$CTR tasks exec --exec-id e5 c5 sh -c 'echo exec' >"$T/exec5.out" 2>&1 &&
 	fail "an exec started while nsdd was down: $(cat "$T/exec5.out")"
+grep -q 'seccomp agent' "$T/exec5.out" || fail "exec 5 failed for another reason: $(cat "$T/exec5.out")"
 echo go >"/proc/$init/root/go" # from the host: the container's fork comes next
 wait $run5
 grep -q 'Function not implemented' "$T/c5.out" || fail "c5: its fork did not fail with ENOSYS: $(cat "$T/c5.out")"
 crun c6 "$NODE" "$CHILD" && fail "c6: a container started while nsdd was down"
+grep -q 'failed to connect with seccomp agent' "$T/c6.out" || fail "c6 failed for another reason: $(cat "$T/c6.out")"
 pass "containerd without nsdd: a served container's forks fail (ENOSYS); execs and new containers cannot start"
