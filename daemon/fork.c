@@ -389,7 +389,7 @@ verify(struct task *t, struct fork_step *fs, struct task *c)
 		return;
 	}
 	/* The child is a task the plan names, with steps of its own, or is let go. */
-	if (!supervisor_bind(supervisor_ptask(t->plan, s->pids[0]), c))
+	if (!plan_up->bind(plan_ptask(t->plan, s->pids[0]), c))
 		c->drv->let_go(c);
 	step_applied(t, s, name, mechanism_of(t, fs), s->pids[0], s->pids[0]);
 }

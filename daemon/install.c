@@ -135,7 +135,7 @@ static void
 install_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
 {
 	struct filter_job *job = plan_filter(t->plan);
-	char ebuf[64];
+	char ebuf[64], msg[256];
 	int err;
 
 	(void)args;
@@ -153,14 +153,17 @@ install_entry(struct task *t, const struct sc_info *sc, const unsigned long long
 	}
 	if ((err = start(t, install_step(t), job)) == FORBIDDEN) {
 		step_end(t);
-		supervisor_filter_failed(t->plan, t->tid,
-		                         "its own seccomp filter forbids seccomp(2) or close(2)");
+		plan_up->filter_failed(t->plan, t->tid,
+		                       "its own seccomp filter forbids seccomp(2) or close(2)");
 	} else if (err != 0) {
 		step_end(t);
 		if (err != -ESRCH)
-			supervisor_filter_failed(t->plan, t->tid,
-			                         "cannot write the filter below its stack: %s",
-			                         nsdd_errno_text(-err, ebuf, sizeof(ebuf)));
+			if (err != -ESRCH) {
+				snprintf(msg, sizeof(msg),
+				         "cannot write the filter below its stack: %s",
+				         nsdd_errno_text(-err, ebuf, sizeof(ebuf)));
+				plan_up->filter_failed(t->plan, t->tid, msg);
+			}
 	}
 }
 
@@ -194,7 +197,7 @@ install_exit(struct task *t, long long rval, bool is_error)
 	struct install_step *is = install_step(t);
 	struct plan *plan = t->plan;
 	pid_t tid = t->tid;
-	char ebuf[64];
+	char ebuf[64], msg[256];
 
 	if (is->state == FILTER && is_error && rval == -EACCES && !is->nnp && set_nnp(t, is))
 		return;
@@ -207,7 +210,7 @@ install_exit(struct task *t, long long rval, bool is_error)
 		} else if (is->state == FILTER) {
 			/* Taken even if the plan ended meanwhile: closed, its
 			 * tasks' targeted calls would fail ENOSYS. */
-			supervisor_filter_in(plan, tid, (int)rval);
+			plan_up->filter_in(plan, tid, (int)rval);
 			if (run(t, is, &is->regs, CLOSE, SYS_close, (unsigned long long)rval, 0, 0))
 				return;
 		}
@@ -215,11 +218,12 @@ install_exit(struct task *t, long long rval, bool is_error)
 		return;
 	}
 	put_back(t, is);
-	supervisor_filter_failed(
-	    plan, tid, "%s: %s", is->state == NNP ? "prctl(PR_SET_NO_NEW_PRIVS)" : "seccomp(2)",
-	    rval == -ESRCH   ? "a thread of it has a seccomp filter of its own"
-	    : rval == -EBUSY ? "a seccomp filter of it already has a listener"
-	                     : nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+	snprintf(msg, sizeof(msg), "%s: %s",
+	         is->state == NNP ? "prctl(PR_SET_NO_NEW_PRIVS)" : "seccomp(2)",
+	         rval == -ESRCH   ? "a thread of it has a seccomp filter of its own"
+	         : rval == -EBUSY ? "a seccomp filter of it already has a listener"
+	                          : nsdd_errno_text((int)-rval, ebuf, sizeof(ebuf)));
+	plan_up->filter_failed(plan, tid, msg);
 }
 
 const struct step_ops install_steps = {install_entry, NULL, install_exit, install_abandon};

@@ -343,6 +343,7 @@ main(int argc, char **argv)
 	helper_init();
 	if (ns_init() < 0)
 		fatal("cannot open nsdd's own pid and IPC namespaces");
+	supervisor_init();
 	ns_on_release(tracer_unhold_all);
 	api_init();
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {

@@ -22,7 +22,7 @@ tracee_resting(const struct tracee *t)
 		return false;
 	/* A Record sees forks by their events: its tasks run with no syscall stop. */
 	return plan_records(t->task.plan) ||
-	       (plan_seccomp(t->task.plan) && supervisor_pending(t->task.ptask));
+	       (plan_seccomp(t->task.plan) && plan_pending(t->task.ptask));
 }
 
 /*
@@ -36,7 +36,7 @@ static bool
 other_path(struct plan *plan, const struct ptask *pt, const struct sc_info *sc,
            const struct seccomp_notif *req, int fd)
 {
-	const struct nsd_step *s = supervisor_head(pt);
+	const struct nsd_step *s = plan_head(pt);
 	char path[4096];
 	struct mem_op op = {MEM_STRING, 0, path, sizeof(path)};
 
@@ -48,7 +48,7 @@ other_path(struct plan *plan, const struct ptask *pt, const struct sc_info *sc,
 	if (mem_access((pid_t)req->pid, &op, 1) < 0) {
 		if (errno == ETIMEDOUT) {
 			plan_stalled(plan);
-			supervisor_stalled(plan);
+			plan_up->stalled(plan);
 		}
 		return false;
 	}
@@ -80,8 +80,8 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 		t->armed = true;
 		return true;
 	}
-	pt = supervisor_ptask_by_pid(plan, pid);
-	if (!supervisor_pending(pt) || other_path(plan, pt, sc, req, fd))
+	pt = plan_ptask_by_pid(plan, pid);
+	if (!plan_pending(pt) || other_path(plan, pt, sc, req, fd))
 		return false;
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
 		log_warn("cannot seize task %d for its %s", pid, sc->name);
@@ -89,8 +89,8 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	}
 	t = tracee_new(pid, plan, OPT_BASE);
 	t->seized = t->armed = true;
-	supervisor_tracee_added(plan);
-	supervisor_seized(pt, &t->task);
+	plan_up->tracee_added(plan);
+	plan_up->seized(pt, &t->task);
 	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0) {
 		/* Not interrupted, the call would wait on the unanswered notification
 		 * for ever: it goes on unplanned, and the task's next one is taken. */

@@ -69,6 +69,8 @@ plan_find(const char *id)
 	return NULL;
 }
 
+const struct plan_reports *plan_up;
+
 size_t
 plan_running(void)
 {
@@ -81,12 +83,52 @@ plan_running(void)
 }
 
 struct ptask *
-supervisor_ptask(struct plan *plan, int32_t planned_pid)
+plan_ptask(struct plan *plan, int32_t planned_pid)
 {
 	struct plan_index *ix = index_of(plan);
 	int32_t *hit = bsearch(&planned_pid, ix->pids, ix->n, sizeof(int32_t), cmp_i32);
 
 	return hit != NULL ? &plan->ptasks[ix->idx[hit - ix->pids]] : NULL;
+}
+
+bool
+plan_pending(const struct ptask *pt)
+{
+	return pt != NULL && pt->state == PT_TRACED && pt->next < pt->model->nsteps &&
+	       !pt->plan->ending;
+}
+
+const struct nsd_step *
+plan_head(const struct ptask *pt)
+{
+	return plan_pending(pt) ? &pt->model->steps[pt->next] : NULL;
+}
+
+const struct nsd_step *
+plan_head_as(struct ptask *pt, enum nsd_call call)
+{
+	const struct nsd_step *s = plan_head(pt);
+
+	if (s == NULL || s->call != NSD_CALL_ANY)
+		return s;
+	memset(&pt->any_as, 0, sizeof(pt->any_as));
+	pt->any_as.call = call;
+	pt->any_as.id = s->id;
+	pt->any_pid = (int32_t)s->id;
+	pt->any_as.pids = s->npids > 1 ? s->pids : &pt->any_pid; /* LONGn: n levels */
+	pt->any_as.npids = s->npids > 1 ? s->npids : 1;
+	return &pt->any_as;
+}
+
+struct ptask *
+plan_ptask_by_pid(struct plan *plan, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < plan->model->ntasks; i++)
+		if (plan->ptasks[i].pid == pid)
+			return &plan->ptasks[i];
+	return NULL;
 }
 
 bool
@@ -410,6 +452,12 @@ bool
 plan_ending(const struct plan *plan)
 {
 	return plan->ending;
+}
+
+bool
+plan_kills(const struct plan *plan)
+{
+	return plan->ending && plan->kill;
 }
 
 bool

@@ -150,6 +150,8 @@ void plan_kill_kept(struct plan *plan);
  * tasks are let go; or it fails, with kill as its on_failure says. */
 void supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *error);
 void supervisor_fail(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The plan task pt is task t's (plan_up->bind). */
+bool supervisor_bind(struct ptask *pt, struct task *t);
 /* start.c: a new plan for model, attached to its target (setnext_tid:
  * a SetNext plan's thread; listener: mode seccomp); NULL with e. */
 struct plan *supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,

@@ -35,7 +35,7 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 static int
 listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 {
-	struct ptask *pt = supervisor_ptask(plan, 0);
+	struct ptask *pt = plan_ptask(plan, 0);
 
 	if ((own ? tracer_listen_fd(plan, listener, e)
 	         : tracer_listen(plan, plan->model->target_pid, listener, e)) < 0)
@@ -73,7 +73,7 @@ started(struct plan *plan, bool listed)
 	         model->ntasks, model->nsteps);
 	if (model->nsteps == 0 && !plan->emulate && plan->record == 0)
 		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
-	supervisor_notify_status();
+	tracer_notify_status();
 	return plan;
 }
 
@@ -188,7 +188,7 @@ await_container(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 	log_info("plan %s%s%s: waiting for container %s (%lld s), %zu tasks, %zu steps", plan->id,
 	         model->name ? " " : "", model->name ? model->name : "", plan->container,
 	         (long long)ms / 1000, model->ntasks, model->nsteps);
-	supervisor_notify_status();
+	tracer_notify_status();
 	return plan;
 }
 
@@ -270,7 +270,7 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		return NULL;
 	}
 	if (leader != NULL)
-		supervisor_bind(supervisor_ptask(plan, 0), leader);
+		supervisor_bind(plan_ptask(plan, 0), leader);
 	return started(plan, false);
 fail:
 	seccomp_filter_free(plan->filter);

@@ -72,7 +72,7 @@ const struct nsd_step *
 step_peek(struct task *t)
 {
 	t->from_next_data = t->next_data != NULL;
-	return t->from_next_data ? &t->next_data->step : supervisor_head(t->ptask);
+	return t->from_next_data ? &t->next_data->step : plan_head(t->ptask);
 }
 
 /* The value as a step of kind call (its pid, for one level, in as_pid). */
@@ -158,7 +158,7 @@ step_procfs_write(struct task *t, const char *syscall, const struct nsd_step *s,
 bool
 step_still_wanted(struct task *t)
 {
-	return !plan_ending(t->plan) && (t->from_next_data || supervisor_head(t->ptask) != NULL);
+	return !plan_ending(t->plan) && (t->from_next_data || plan_head(t->ptask) != NULL);
 }
 
 const struct nsd_step *
@@ -171,10 +171,10 @@ step_head(struct task *t, const struct sc_info *sc, enum nsd_call call, const ch
 	if (t->from_next_data)
 		return next_data_as(t->next_data, call);
 	if (s->call == NSD_CALL_ANY)
-		s = supervisor_head_as(t->ptask, call);
+		s = plan_head_as(t->ptask, call);
 	if (s->call == call)
 		return s;
-	supervisor_diverged(t->ptask, sc->name, made != NULL ? made : sc->name, s);
+	plan_up->diverged(t->ptask, sc->name, made != NULL ? made : sc->name, s);
 	return NULL;
 }
 
@@ -183,10 +183,10 @@ step_applied(struct task *t, const struct nsd_step *s, const char *syscall, enum
              long long want, long long got)
 {
 	if (t->from_next_data)
-		supervisor_next_data(t->plan, t->tid, OUTCOME_APPLIED, s, syscall, how, want, got,
-		                     NULL);
+		plan_up->next_data(t->plan, t->tid, OUTCOME_APPLIED, s, syscall, how, want, got,
+		                   NULL);
 	else
-		supervisor_applied(t->ptask, syscall, how, want, got);
+		plan_up->applied(t->ptask, syscall, how, want, got);
 }
 
 void
@@ -200,10 +200,10 @@ step_failed(struct task *t, const struct nsd_step *s, const char *syscall, long 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (t->from_next_data) {
-		supervisor_next_data(t->plan, t->tid, OUTCOME_FAILED, s, syscall, MECH_NONE, want,
-		                     got, msg);
+		plan_up->next_data(t->plan, t->tid, OUTCOME_FAILED, s, syscall, MECH_NONE, want,
+		                   got, msg);
 	} else {
-		supervisor_step_failed(t->ptask, syscall, want, got, "%s", msg);
+		plan_up->step_failed(t->ptask, syscall, want, got, msg);
 	}
 }
 
@@ -214,9 +214,9 @@ step_unsupported(struct task *t, const struct nsd_step *s, const char *syscall, 
 	if (t->from_next_data) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "%s: %s", field, why);
-		supervisor_next_data(t->plan, t->tid, OUTCOME_UNSUPPORTED, s, syscall, MECH_NONE,
-		                     s->id, -1, msg);
+		plan_up->next_data(t->plan, t->tid, OUTCOME_UNSUPPORTED, s, syscall, MECH_NONE,
+		                   s->id, -1, msg);
 	} else {
-		supervisor_unsupported(t->ptask, syscall, field, why);
+		plan_up->unsupported(t->ptask, syscall, field, why);
 	}
 }

@@ -31,51 +31,6 @@
 /* Events a plan serving next_syscall_data keeps while it runs. */
 #define NEXT_DATA_EVENTS_MAX 65536
 
-void
-supervisor_notify_status(void)
-{
-#ifdef HAVE_SYSTEMD
-	static size_t last_plans = (size_t)-1, last_tasks = (size_t)-1;
-	size_t running = plan_running(), tasks = tracer_count();
-
-	if (running == last_plans && tasks == last_tasks)
-		return;
-	last_plans = running;
-	last_tasks = tasks;
-	sd_notifyf(0, "STATUS=%zu plan%s running, %zu task%s traced", running,
-	           running == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
-#endif
-}
-
-bool
-supervisor_pending(const struct ptask *pt)
-{
-	return pt != NULL && pt->state == PT_TRACED && pt->next < pt->model->nsteps &&
-	       !pt->plan->ending;
-}
-
-const struct nsd_step *
-supervisor_head(const struct ptask *pt)
-{
-	return supervisor_pending(pt) ? &pt->model->steps[pt->next] : NULL;
-}
-
-const struct nsd_step *
-supervisor_head_as(struct ptask *pt, enum nsd_call call)
-{
-	const struct nsd_step *s = supervisor_head(pt);
-
-	if (s == NULL || s->call != NSD_CALL_ANY)
-		return s;
-	memset(&pt->any_as, 0, sizeof(pt->any_as));
-	pt->any_as.call = call;
-	pt->any_as.id = s->id;
-	pt->any_pid = (int32_t)s->id;
-	pt->any_as.pids = s->npids > 1 ? s->pids : &pt->any_pid; /* LONGn: n levels */
-	pt->any_as.npids = s->npids > 1 ? s->npids : 1;
-	return &pt->any_as;
-}
-
 static void
 finalize(struct plan *plan)
 {
@@ -107,10 +62,10 @@ finalize(struct plan *plan)
 		plan_shrink(plan);
 		plan_prune(plan->owner);
 	}
-	supervisor_notify_status();
+	tracer_notify_status();
 }
 
-void
+static void
 supervisor_seized(struct ptask *pt, struct task *t)
 {
 	struct plan *plan = pt->plan;
@@ -118,24 +73,13 @@ supervisor_seized(struct ptask *pt, struct task *t)
 	pt->task = t;
 	t->ptask = pt;
 	/* A container's init, proven by a call of its under the filter. */
-	if (plan->container != NULL && !plan->target_proven && pt == supervisor_ptask(plan, 0)) {
+	if (plan->container != NULL && !plan->target_proven && pt == plan_ptask(plan, 0)) {
 		plan->target_proven = true;
 		plan_keep(plan, t->tid);
 	}
 }
 
-struct ptask *
-supervisor_ptask_by_pid(struct plan *plan, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < plan->model->ntasks; i++)
-		if (plan->ptasks[i].pid == pid)
-			return &plan->ptasks[i];
-	return NULL;
-}
-
-void
+static void
 supervisor_tree_gone(struct plan *plan)
 {
 	size_t left = plan->model->nsteps - plan->applied;
@@ -149,16 +93,18 @@ supervisor_tree_gone(struct plan *plan)
 		                left == 1 ? "" : "s");
 }
 
-void
+static void
 supervisor_tracee_added(struct plan *plan)
 {
 	plan->ntracees++;
+	tracer_notify_status();
 }
 
-void
+static void
 supervisor_tracee_gone(struct plan *plan)
 {
 	plan->ntracees--;
+	tracer_notify_status();
 	if (plan->ntracees > 0 || plan->state != PLAN_RUNNING)
 		return;
 	if (plan->ending)
@@ -173,10 +119,23 @@ supervisor_tracee_gone(struct plan *plan)
 		                plan->model->nsteps - plan->applied == 1 ? "" : "s");
 }
 
+static void
+let_go_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct plan *plan = arg;
+
+	(void)fd;
+	(void)what;
+	tracer_let_go(plan, plan->kill);
+	supervisor_tracee_gone(plan); /* the hold supervisor_end() took */
+}
+
 /* Chooses the plan's final state and lets go of every task: detach, or kill. */
 void
 supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *error)
 {
+	struct timeval now = {0, 0};
+
 	if (plan->ending) {
 		free(error);
 		return;
@@ -192,9 +151,12 @@ supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *error)
 		event_del(plan->timer);
 	if (kill)
 		plan_kill_kept(plan);
-	plan->ntracees++; /* the plan must not end while its tasks are let go */
-	tracer_let_go(plan, kill);
-	supervisor_tracee_gone(plan);
+	/* Its tasks are let go from the loop: this may be a report from a
+	 * task's stop, which its reporter ends itself. Until then the plan
+	 * holds a tracee of its own, so that it cannot end (and be freed). */
+	plan->ntracees++;
+	if (event_base_once(nsdd_base, -1, EV_TIMEOUT, let_go_cb, plan, &now) < 0)
+		fatalx("out of memory");
 }
 
 static char *
@@ -219,7 +181,7 @@ supervisor_fail(struct plan *plan, const char *fmt, ...)
 	supervisor_end(plan, PLAN_FAILED, plan->model->on_failure == NSD_ON_FAILURE_KILL, msg);
 }
 
-bool
+static bool
 supervisor_filter_in(struct plan *plan, pid_t tid, int fd)
 {
 	struct nsdd_error e;
@@ -238,17 +200,10 @@ supervisor_filter_in(struct plan *plan, pid_t tid, int fd)
 	return false;
 }
 
-void
-supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
+static void
+supervisor_filter_failed(struct plan *plan, pid_t tid, const char *error)
 {
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
-	va_end(ap);
-	supervisor_fail(plan, "cannot install the seccomp filter in task %d: %s", tid, msg);
-	free(msg);
+	supervisor_fail(plan, "cannot install the seccomp filter in task %d: %s", tid, error);
 }
 
 void
@@ -281,7 +236,7 @@ supervisor_bind(struct ptask *pt, struct task *t)
 	return true;
 }
 
-void
+static void
 supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
                    long long got)
 {
@@ -299,29 +254,23 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, lo
 		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
 }
 
-void
+static void
 supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
-                       const char *fmt, ...)
+                       const char *error)
 {
 	struct plan *plan = pt->plan;
-	va_list ap;
-	struct event *ev;
-	char *msg;
+	struct event *ev = events_step(pt, EV_FAILED, syscall, want, got);
 
-	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
-	va_end(ap);
-	ev = events_step(pt, EV_FAILED, syscall, want, got);
-	ev->error = xstrdup(msg ? msg : "?");
+	ev->error = xstrdup(error);
 	plan_emit(plan);
 	free(pt->error);
-	pt->error = msg;
+	pt->error = xstrdup(error);
 	pt->state = PT_FAILED;
 	supervisor_fail(plan, "task %s step %zu (%s): %s", pt->model->key, pt->next,
-	                nsd_call_name(pt->model->steps[pt->next].call), msg ? msg : "?");
+	                nsd_call_name(pt->model->steps[pt->next].call), error);
 }
 
-void
+static void
 supervisor_exited(struct ptask *pt, const struct task *t, int status)
 {
 	struct plan *plan;
@@ -352,19 +301,21 @@ supervisor_exited(struct ptask *pt, const struct task *t, int status)
 	                left == 1 ? "" : "s");
 }
 
-bool
+static bool
 supervisor_diverged(struct ptask *pt, const char *syscall, const char *made,
                     const struct nsd_step *s)
 {
+	char msg[256];
+
 	if (!pt->plan->model->strict)
 		return false;
-	supervisor_step_failed(pt, syscall, s->npids ? s->pids[0] : s->id, -1,
-	                       "the task made %s while its next step is %s", made,
-	                       nsd_call_name(s->call));
+	snprintf(msg, sizeof(msg), "the task made %s while its next step is %s", made,
+	         nsd_call_name(s->call));
+	supervisor_step_failed(pt, syscall, s->npids ? s->pids[0] : s->id, -1, msg);
 	return true;
 }
 
-void
+static void
 supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const struct nsd_step *s,
                      const char *syscall, enum mechanism how, long long want, long long got,
                      const char *error)
@@ -392,7 +343,7 @@ supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const stru
 	}
 }
 
-void
+static void
 supervisor_moved(struct ptask *pt, pid_t tid)
 {
 	if (pt != NULL)
@@ -400,7 +351,7 @@ supervisor_moved(struct ptask *pt, pid_t tid)
 }
 
 /* A field of an IPC_SET step that the running kernel cannot set: said, not dropped. */
-void
+static void
 supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field, const char *why)
 {
 	struct event *ev =
@@ -420,7 +371,7 @@ supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
 	}
 }
 
-void
+static void
 supervisor_detached(struct ptask *pt, const struct task *t)
 {
 	if (pt == NULL || pt->task != t)
@@ -446,7 +397,7 @@ stalled_cb(evutil_socket_t fd, short what, void *arg)
 	free(arg);
 }
 
-void
+static void
 supervisor_stalled(struct plan *plan)
 {
 	struct timeval now = {0, 0};
@@ -457,4 +408,29 @@ supervisor_stalled(struct plan *plan)
 	/* From the loop: the caller is in the middle of a stop or notification. */
 	if (event_base_once(nsdd_base, -1, EV_TIMEOUT, stalled_cb, xstrdup(plan->id), &now) < 0)
 		fatalx("out of memory");
+}
+
+static const struct plan_reports reports = {
+    .bind = supervisor_bind,
+    .seized = supervisor_seized,
+    .applied = supervisor_applied,
+    .step_failed = supervisor_step_failed,
+    .unsupported = supervisor_unsupported,
+    .diverged = supervisor_diverged,
+    .next_data = supervisor_next_data,
+    .exited = supervisor_exited,
+    .detached = supervisor_detached,
+    .moved = supervisor_moved,
+    .tracee_added = supervisor_tracee_added,
+    .tracee_gone = supervisor_tracee_gone,
+    .tree_gone = supervisor_tree_gone,
+    .filter_in = supervisor_filter_in,
+    .filter_failed = supervisor_filter_failed,
+    .stalled = supervisor_stalled,
+};
+
+void
+supervisor_init(void)
+{
+	plan_up = &reports;
 }

@@ -55,6 +55,7 @@ size_t plan_running(void);
 bool plan_pid_wanted(int32_t pid);
 /* What a plan's tasks need to know of it. */
 bool plan_ending(const struct plan *plan);
+bool plan_kills(const struct plan *plan); /* it ends, and kills its tasks */
 bool plan_strict(const struct plan *plan);
 enum backend plan_backend(const struct plan *plan);
 unsigned plan_calls(const struct plan *plan); /* 1 << enum nsd_call for each */
@@ -118,50 +119,64 @@ void supervisor_cancel(struct plan *plan, bool kill, const char *why);
 void supervisor_shutdown(void);
 void supervisor_notify_status(void);
 
-/* What a plan's tasks report to it (the tracer and the step handlers). */
-struct ptask *supervisor_ptask(struct plan *plan, int32_t planned_pid);
+/* What a plan's tasks have done: the plan's progress as the tracer and the
+ * step handlers read it (plans.c). */
+struct ptask *plan_ptask(struct plan *plan, int32_t planned_pid);
+struct ptask *plan_ptask_by_pid(struct plan *plan, pid_t pid); /* nsdd's pid */
 /* The ptask has steps left, and its plan is not ending. */
-bool supervisor_pending(const struct ptask *pt);
-const struct nsd_step *supervisor_head(const struct ptask *pt);
+bool plan_pending(const struct ptask *pt);
+const struct nsd_step *plan_head(const struct ptask *pt);
 /* The head step for a syscall of kind call: the step itself, or an `any`
  * step seen as a step of that kind with its value as the id or pid. */
-const struct nsd_step *supervisor_head_as(struct ptask *pt, enum nsd_call call);
-/* t is the task that pt names; false if pt is NULL or has its task already. */
-bool supervisor_bind(struct ptask *pt, struct task *t);
-void supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
-                        long long got);
-void supervisor_step_failed(struct ptask *pt, const char *syscall, long long want, long long got,
-                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* The task made `made` (a syscall, "clone3 (a thread)") where the head step
- * s is of another call: under "strict" the step fails; true if it did. */
-bool supervisor_diverged(struct ptask *pt, const char *syscall, const char *made,
-                         const struct nsd_step *s);
-void supervisor_unsupported(struct ptask *pt, const char *syscall, const char *field,
-                            const char *why);
-/* A use of the emulated next_syscall_data by task tid: an event of plan's. */
+const struct nsd_step *plan_head_as(struct ptask *pt, enum nsd_call call);
+
+/*
+ * What a plan's tasks report to it. The plan room (supervisor.c) gives the
+ * rooms below it this one table (plan_up, set by supervisor_init()); the
+ * tracer, the step handlers and the plan kinds report through it and never
+ * call the plan room by name. A report never acts on a task in the
+ * reporter's hands: what the plan then wants done to its tasks (let go,
+ * kill) is queued, and runs from the event loop.
+ */
 enum outcome { OUTCOME_APPLIED, OUTCOME_FAILED, OUTCOME_UNSUPPORTED };
-void supervisor_next_data(struct plan *plan, pid_t tid, enum outcome what, const struct nsd_step *s,
-                          const char *syscall, enum mechanism how, long long want, long long got,
-                          const char *error);
-/* The tracer's reports: t (bound to pt, or not) exited or was let go; a
- * tracee of plan was made or freed. */
-void supervisor_exited(struct ptask *pt, const struct task *t, int status);
-void supervisor_detached(struct ptask *pt, const struct task *t);
-void supervisor_moved(struct ptask *pt, pid_t tid);
-void supervisor_tracee_added(struct plan *plan);
-/* Mode seccomp: the task of a plan task, seized for a notification; the
- * plan task of nsdd's pid, or NULL; the last task under the filter is gone. */
-void supervisor_seized(struct ptask *pt, struct task *t);
-struct ptask *supervisor_ptask_by_pid(struct plan *plan, pid_t pid);
-void supervisor_tree_gone(struct plan *plan);
-/* install.c: the filter is in, and fd is its listener in thread tid's file
- * table (nsdd takes it: false if it cannot, and the plan failed); or it
- * cannot be. */
-bool supervisor_filter_in(struct plan *plan, pid_t tid, int fd);
-void supervisor_filter_failed(struct plan *plan, pid_t tid, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void supervisor_tracee_gone(struct plan *plan);
-/* A plan's tasks' memory was past PLAN_MAX_STALLS: the plan is given up. */
-void supervisor_stalled(struct plan *plan);
+struct plan_reports {
+	/* t is the task that pt names; false if pt is NULL or has its task already. */
+	bool (*bind)(struct ptask *pt, struct task *t);
+	/* Mode seccomp: the task of a plan task, seized for a notification. */
+	void (*seized)(struct ptask *pt, struct task *t);
+	void (*applied)(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
+	                long long got);
+	void (*step_failed)(struct ptask *pt, const char *syscall, long long want, long long got,
+	                    const char *error);
+	/* A field of an IPC_SET step the running kernel cannot set. */
+	void (*unsupported)(struct ptask *pt, const char *syscall, const char *field,
+	                    const char *why);
+	/* The task made `made` (a syscall, "clone3 (a thread)") where the head
+	 * step s is of another call: under "strict" the step fails; true if it did. */
+	bool (*diverged)(struct ptask *pt, const char *syscall, const char *made,
+	                 const struct nsd_step *s);
+	/* A use of the emulated next_syscall_data by task tid. */
+	void (*next_data)(struct plan *plan, pid_t tid, enum outcome what, const struct nsd_step *s,
+	                  const char *syscall, enum mechanism how, long long want, long long got,
+	                  const char *error);
+	/* t (bound to pt, or not) exited, was let go, or took tid (an execve). */
+	void (*exited)(struct ptask *pt, const struct task *t, int status);
+	void (*detached)(struct ptask *pt, const struct task *t);
+	void (*moved)(struct ptask *pt, pid_t tid);
+	/* A tracee of plan was made, or freed; the last task under its filter is gone. */
+	void (*tracee_added)(struct plan *plan);
+	void (*tracee_gone)(struct plan *plan);
+	void (*tree_gone)(struct plan *plan);
+	/* install.c: the filter is in, and fd is its listener in thread tid's
+	 * file table (false: nsdd could not take it, and the plan failed); or it
+	 * cannot be (error says why). */
+	bool (*filter_in)(struct plan *plan, pid_t tid, int fd);
+	void (*filter_failed)(struct plan *plan, pid_t tid, const char *error);
+	/* A read of a task's memory missed its deadline (plan_stalled()). */
+	void (*stalled)(struct plan *plan);
+};
+extern const struct plan_reports *plan_up; /* plans.c */
+
+void supervisor_init(void);
 
 #endif

@@ -13,6 +13,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "log.h"
 #include "tracer.h"
 #include "tracing.h"
@@ -335,3 +339,19 @@ let_go(struct task *child)
 const struct driver ptrace_driver = {
     get_regs, set_regs, mem, run_syscall, set_sigmask, hold, trace_forks, child_regs, let_go,
 };
+
+void
+tracer_notify_status(void)
+{
+#ifdef HAVE_SYSTEMD
+	static size_t last_plans = (size_t)-1, last_tasks = (size_t)-1;
+	size_t running = plan_running(), tasks = tracer_count();
+
+	if (running == last_plans && tasks == last_tasks)
+		return;
+	last_plans = running;
+	last_tasks = tasks;
+	sd_notifyf(0, "STATUS=%zu plan%s running, %zu task%s traced", running,
+	           running == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
+#endif
+}

@@ -9,9 +9,9 @@
  *
  * At a targeted syscall's entry the engine looks the syscall up in the
  * syscall table and hands it to the row's step handler; the exit and fork
- * events of that syscall go to the step in flight. This file and
- * supervisor.c are the one pair that call each other: the plan room tells
- * the tracer to attach and let go, and the tracer reports what its tasks do.
+ * events of that syscall go to the step in flight. The plan room above
+ * tells the tracer to attach and let go (from the event loop, never inside
+ * a stop); the tracer reports what its tasks do through plan_up.
  */
 #include "config.h"
 
@@ -36,11 +36,6 @@
 	((1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) | (1u << NSD_CALL_SHMGET) |             \
 	 (1u << NSD_CALL_OPEN))
 
-/* The tracee whose stop is being handled: only handle_stop() resumes it.
- * Stop handlers never nest: work they cause for other tasks (a held task's
- * retry, an adopted child's first stop) runs from the event loop. */
-static struct tracee *in_hand;
-
 static void handle_stop(struct tracee *t, int status);
 static void tracer_resume(struct tracee *t);
 static void tracee_gone(struct tracee *t, int status);
@@ -53,8 +48,8 @@ drop(struct tracee *t)
 
 	tracee_free(t);
 	if (plan != NULL)
-		supervisor_tracee_gone(plan);
-	supervisor_notify_status();
+		plan_up->tracee_gone(plan);
+	tracer_notify_status();
 }
 
 /* A tracee needs syscall stops while a step of its own may still apply. */
@@ -70,7 +65,7 @@ wants_syscalls(const struct tracee *t)
 	if (plan_records(t->task.plan) & RECORDED_CALLS) /* a Record of calls' results: */
 		return !plan_ending(t->task.plan) &&     /* at seccomp stops, or every syscall */
 		       !(plan_records(t->task.plan) & RECORD_TRACED);
-	return !t->detach_wanted && supervisor_pending(t->task.ptask);
+	return !t->detach_wanted && plan_pending(t->task.ptask);
 }
 
 static void
@@ -79,7 +74,7 @@ detach(struct tracee *t, int sig)
 	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH)
 		log_warn("PTRACE_DETACH %d", t->task.tid);
 	log_debug("detached %d", t->task.tid);
-	supervisor_detached(t->task.ptask, &t->task);
+	plan_up->detached(t->task.ptask, &t->task);
 	drop(t);
 }
 
@@ -93,6 +88,12 @@ tracer_resume(struct tracee *t)
 	/* Only handle_stop() may run a task's first stop (it restores registers). */
 	if (!t->stopped || t->held || t->task.plan == NULL || t->initial)
 		return;
+	if (!t->killed && plan_kills(t->task.plan)) {
+		/* Its plan ended so while it was stopped: it dies as the plan's
+		 * other tasks do (tracer_let_go(), from the loop). */
+		t->killed = true;
+		kill(t->task.tid, SIGKILL);
+	}
 	if (t->killed) {
 		/* SIGKILL is pending; let it run to its death. */
 		t->stopped = false;
@@ -135,9 +136,7 @@ tracer_unhold_all(void)
 	while (n-- > 0 && (t = TAILQ_FIRST(&held)) != NULL) {
 		TAILQ_REMOVE(&held, t, hold_entry);
 		t->held = false;
-		in_hand = t;
 		t->task.step->ops->entry(&t->task, NULL, NULL);
-		in_hand = NULL;
 		if (!t->held)
 			tracer_resume(t);
 	}
@@ -162,8 +161,7 @@ release(struct tracee *t)
 	t->detach_wanted = true;
 	unhold(t);
 	if (t->stopped) {
-		if (t != in_hand)
-			tracer_resume(t);
+		tracer_resume(t);
 	} else if (!t->initial) {
 		if (ptrace(PTRACE_INTERRUPT, t->task.tid, NULL, NULL) < 0) {
 			if (errno != ESRCH)
@@ -182,7 +180,7 @@ kill_tracee(struct tracee *t)
 	t->killed = true;
 	unhold(t);
 	kill(t->task.tid, SIGKILL);
-	if (t->stopped && t != in_hand)
+	if (t->stopped)
 		tracer_resume(t);
 	else if (!t->stopped && tracee_vanished(t))
 		tracee_gone(t, 0);
@@ -247,7 +245,7 @@ child_of(struct tracee *parent, pid_t child)
 
 	c = tracee_child(parent, child);
 	if (joins)
-		supervisor_tracee_added(c->task.plan);
+		plan_up->tracee_added(c->task.plan);
 	return c;
 }
 
@@ -290,7 +288,7 @@ tracee_gone(struct tracee *t, int status)
 		release_orphans_of(t);
 	if (t->task.plan != NULL && plan_records(t->task.plan))
 		record_gone(&t->task); /* killed in a call: its entry's record goes */
-	supervisor_exited(t->task.ptask, &t->task, status);
+	plan_up->exited(t->task.ptask, &t->task, status);
 	drop(t);
 }
 
@@ -329,7 +327,7 @@ sweep(pid_t sender)
 {
 	struct tracee *t = sender > 0 ? tracee_find(sender) : NULL;
 
-	if (t != NULL && t != in_hand && !t->gone && tracee_vanished(t)) {
+	if (t != NULL && !t->gone && tracee_vanished(t)) {
 		log_debug("task %d vanished: replaced by another thread's execve", t->task.tid);
 		tracee_gone(t, 0);
 	}
@@ -355,7 +353,7 @@ handle_exec(struct tracee *leader, pid_t tid)
 	if (leader != NULL)
 		tracee_gone(leader, 0);
 	tracee_retid(t, tid);
-	supervisor_moved(t->task.ptask, tid);
+	plan_up->moved(t->task.ptask, tid);
 	t->stopped = true;
 	return t;
 }
@@ -489,14 +487,12 @@ handle_stop(struct tracee *t, int status)
 		t->parked_status = status;
 		return;
 	}
-	in_hand = t;
 	plan_count_stop(t->task.plan);
 	if (t->initial)
 		first_stop(t);
 	if (sig == (SIGTRAP | 0x80)) {
 		handle_syscall(t);
 	} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXIT) {
-		in_hand = NULL;
 		tracee_exiting(t);
 		return;
 	} else if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
@@ -515,21 +511,20 @@ handle_stop(struct tracee *t, int status)
 		if (plan_seccomp(t->task.plan))
 			tracee_signalled(t);
 	}
-	in_hand = NULL;
-	supervisor_stalled(t->task.plan); /* if its memory stalled nsdd too often */
+	plan_up->stalled(t->task.plan); /* if its memory stalled nsdd too often */
 	tracer_resume(t);
 }
 
 int
 tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e)
 {
-	return seccomp_take(plan, pid, fd, tracee_notified, supervisor_tree_gone, e);
+	return seccomp_take(plan, pid, fd, tracee_notified, plan_up->tree_gone, e);
 }
 
 int
 tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e)
 {
-	return seccomp_listen(plan, lfd, tracee_notified, supervisor_tree_gone, e);
+	return seccomp_listen(plan, lfd, tracee_notified, plan_up->tree_gone, e);
 }
 
 void

@@ -22,6 +22,8 @@ void tracer_let_go(struct plan *plan, bool kill);
 struct task *tracer_find_task(pid_t tid);
 struct task *tracer_find_nspid(const struct plan *plan, size_t depth, pid_t nr);
 size_t tracer_count(void);
+/* systemd's STATUS= line: the plans running and the tasks traced, if changed. */
+void tracer_notify_status(void);
 /* Held tasks try again: a namespace lock was freed (ns_on_release). */
 void tracer_unhold_all(void);
 /* Mode seccomp: takes the target's filter listener (fd in pid); a
