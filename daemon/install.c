@@ -29,6 +29,8 @@
 #include "task.h"
 #include "ns.h"
 
+static const struct step_ops install_steps;
+
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
@@ -226,4 +228,22 @@ install_exit(struct task *t, long long rval, bool is_error)
 	plan_up->filter_failed(plan, tid, msg);
 }
 
-const struct step_ops install_steps = {install_entry, NULL, install_exit, install_abandon};
+static const struct step_ops install_steps = {install_entry, NULL, install_exit, install_abandon};
+
+/* Mode seccomp, a running target: until the filter is in, the plan's kind
+ * is this one, and any call of its tasks installs it. */
+static bool
+install_any(struct task *t, long nr, const unsigned long long args[6])
+{
+	(void)nr;
+	(void)args;
+	install_entry(t, NULL, NULL);
+	return false;
+}
+
+const struct plan_kind install_kind = {
+    .name = "install",
+    .every_call = true,
+    .stops = step_stops_syscalls,
+    .entry = install_any,
+};

@@ -23,7 +23,7 @@ plan_owner_steps(uid_t owner, size_t *held)
 	TAILQ_FOREACH(plan, &plans, entry)
 	if (plan->owner == owner && plan->state == PLAN_RUNNING) {
 		(*held)++;
-		steps += plan->model->nsteps + plan->record_steps;
+		steps += plan->model->nsteps + plan->made_steps;
 	}
 	return steps;
 }

@@ -14,17 +14,6 @@
 #include "log.h"
 #include "tracer.h"
 
-/* Its exec and exit are still seen while it rests. */
-bool
-tracee_resting(const struct tracee *t)
-{
-	if (t->detach_wanted || plan_ending(t->task.plan))
-		return false;
-	/* A Record sees forks by their events: its tasks run with no syscall stop. */
-	return plan_records(t->task.plan) ||
-	       (plan_seccomp(t->task.plan) && plan_pending(t->task.ptask));
-}
-
 /*
  * An open step that names its path: a notified open of another path is not
  * its, and is let through without stopping the task. The path is read from
@@ -72,8 +61,9 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	if ((t = tracee_find(pid)) != NULL) {
 		/* Its own call, made again under ptrace: let through. A task
 		 * resting between its steps is interrupted for this one. */
-		if (t->task.step != NULL || t->armed || t->to_exit || !tracee_resting(t) ||
-		    t->stopped || other_path(plan, t->task.ptask, sc, req, fd))
+		if (t->task.step != NULL || t->armed || t->to_exit ||
+		    tracee_stops(t) != STOPS_EVENTS || t->stopped ||
+		    other_path(plan, t->task.ptask, sc, req, fd))
 			return false;
 		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
 			return false;

@@ -222,8 +222,8 @@ held_file_of(struct task *t, unsigned long long fd)
 	return NULL;
 }
 
-void
-nsdfile_plan_ended(const struct plan *plan)
+static void
+nsdfile_plan_ended(struct plan *plan)
 {
 	struct held_file *h, *next;
 
@@ -459,7 +459,7 @@ fill_file(struct task *t, const struct held_file *h)
 		log_debug("task %d: cannot fill next_syscall_data: %s", t->tid, strerror(errno));
 }
 
-bool
+static bool
 nsdfile_entry(struct task *t, long nr, const unsigned long long args[6])
 {
 	char path[256];
@@ -526,3 +526,19 @@ nsdfile_exit(struct task *t, long long rval, bool is_error)
 }
 
 static const struct step_ops nsdfile_steps = {NULL, NULL, nsdfile_exit, step_end};
+
+/* A restore whose tasks' writes, reads and opens may be the file's: they
+ * stop at every syscall while the plan runs, steps left or not. */
+static bool
+emulate_entry(struct task *t, long nr, const unsigned long long args[6])
+{
+	return nsdfile_entry(t, nr, args) || restore_kind.entry(t, nr, args);
+}
+
+const struct plan_kind emulate_kind = {
+    .name = "next_syscall_data",
+    .follows = true,
+    .stops = step_stops_syscalls,
+    .entry = emulate_entry,
+    .ended = nsdfile_plan_ended,
+};

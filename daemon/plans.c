@@ -167,10 +167,8 @@ plan_free(struct plan *plan)
 		event_free(plan->timer);
 	events_free(&plan->events);
 	free(plan->error);
-	json_decref(plan->recorded);
-	json_decref(plan->record_keys);
-	json_decref(plan->record_calls);
-	free(plan->record_error);
+	if (plan->kind != NULL && plan->kind->free != NULL)
+		plan->kind->free(plan);
 	nsd_plan_free(plan->model);
 	free(plan);
 }
@@ -219,19 +217,12 @@ trim(void)
 #endif
 }
 
-/* A finished Record's plan, delivered or never to be (a Record of 16 MiB
- * is 20 MB of JSON objects): nothing reads it again. */
-void
-plan_drop_recorded(struct plan *plan)
+/* Nobody waits for what a finished plan made (a Record's plan). */
+static void
+drop_made(struct plan *plan)
 {
-	bool big = plan->recorded != NULL;
-
-	json_decref(plan->recorded);
-	json_decref(plan->record_keys);
-	json_decref(plan->record_calls);
-	plan->recorded = plan->record_keys = plan->record_calls = NULL;
-	if (big)
-		trim();
+	if (plan->kind != NULL && plan->kind->shrink != NULL)
+		plan->kind->shrink(plan);
 }
 
 /* A finished plan lets go of its steps, its pid index, and once no Watch
@@ -248,7 +239,7 @@ plan_shrink(struct plan *plan)
 	memset(ix, 0, sizeof(*ix));
 	if (TAILQ_EMPTY(&plan->watches)) {
 		events_trim(&plan->events);
-		plan_drop_recorded(plan);
+		drop_made(plan);
 	}
 	trim();
 }
@@ -358,7 +349,7 @@ plan_unwatch(struct watch *w)
 
 	watch_detach(w);
 	if (plan->state != PLAN_RUNNING && TAILQ_EMPTY(&plan->watches))
-		plan_drop_recorded(plan); /* its caller went before it was delivered */
+		drop_made(plan); /* its caller went before it was delivered */
 	free(w);
 }
 
@@ -454,6 +445,18 @@ plan_ending(const struct plan *plan)
 	return plan->ending;
 }
 
+const struct plan_kind *
+plan_kind(const struct plan *plan)
+{
+	return plan->filter != NULL && !plan->ending ? plan->install : plan->kind;
+}
+
+bool
+plan_follows(const struct plan *plan)
+{
+	return plan->kind->follows;
+}
+
 bool
 plan_kills(const struct plan *plan)
 {
@@ -476,12 +479,6 @@ unsigned
 plan_calls(const struct plan *plan)
 {
 	return plan->calls;
-}
-
-bool
-plan_emulates(const struct plan *plan)
-{
-	return plan->emulate;
 }
 
 void

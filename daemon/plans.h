@@ -77,24 +77,20 @@ struct plan {
 	struct nsd_plan *model;
 	uid_t owner;
 	enum plan_state state;
-	bool ending;          /* a final state is chosen; tasks are being let go */
-	bool hidden;          /* failed at Submit: never listed, freed when it ends */
-	bool emulate;         /* serves the emulated next_syscall_data file */
-	bool emit_due;        /* events wait for the loop to reach its Watches */
-	unsigned record;      /* a Record (record.c): the calls it writes; 0: not one */
-	size_t record_level;  /* a Record: the NSpid entries of its target */
-	json_t *recorded;     /* a Record: the plan it is writing */
-	json_t *record_keys;  /* a Record: the keys of the tasks it saw made */
-	json_t *record_calls; /* a Record: tid -> a call of its between entry and exit */
-	char *record_error;   /* a Record: why its plan cannot be written */
-	size_t record_bytes;  /* a Record: its plan as compact JSON */
-	size_t record_steps;  /* a Record: the steps it has written */
-	bool record_more;     /* a Record: its caller waits for word that it is on */
-	pid_t setnext_tid;    /* a SetNext plan: its thread; else 0 */
-	char *container;      /* a container's plan (oci.c): the container's id */
-	char *container_name; /* a CRI container's: NAMESPACE/POD/CONTAINER */
-	bool waiting;         /* a container's, submitted: its container has not started */
-	bool target_proven;   /* a container's: its init made a call under the filter */
+	bool ending;                  /* a final state is chosen; tasks are being let go */
+	bool hidden;                  /* failed at Submit: never listed, freed when it ends */
+	bool emulate;                 /* serves the emulated next_syscall_data file */
+	bool emit_due;                /* events wait for the loop to reach its Watches */
+	const struct plan_kind *kind; /* what its tasks' stops are for (task.h) */
+	const struct plan_kind
+	    *install;          /* mode seccomp: its kind while filter is to be installed */
+	struct record *record; /* a Record's state (record.c), or NULL */
+	size_t made_steps;     /* steps it wrote (a Record): counted in limits */
+	pid_t setnext_tid;     /* a SetNext plan: its thread; else 0 */
+	char *container;       /* a container's plan (oci.c): the container's id */
+	char *container_name;  /* a CRI container's: NAMESPACE/POD/CONTAINER */
+	bool waiting;          /* a container's, submitted: its container has not started */
+	bool target_proven;    /* a container's: its init made a call under the filter */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;
@@ -135,8 +131,6 @@ void plan_build_index(struct plan *plan);
 void plan_free(struct plan *plan);
 /* A finished plan lets go of its steps and index, and of old events. */
 void plan_shrink(struct plan *plan);
-/* A finished Record's plan goes: delivered, or its caller is gone. */
-void plan_drop_recorded(struct plan *plan);
 /* Drops owner's oldest finished plans past what is kept for an owner. */
 void plan_prune(uid_t owner);
 /* The plan's newest events go to its Watches: from the event loop while it

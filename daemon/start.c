@@ -48,6 +48,17 @@ listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 	return 0;
 }
 
+/* A plan of model's kind: a restore, or one that serves next_syscall_data. */
+static struct plan *
+new_plan(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
+{
+	struct plan *plan = plan_new(model, owner, setnext_tid);
+
+	plan->kind = plan->emulate ? &emulate_kind : &restore_kind;
+	plan->install = &install_kind;
+	return plan;
+}
+
 /* The plan is attached: it is listed (if it was not, waiting), timed, and
  * runs on its own. */
 static struct plan *
@@ -71,7 +82,7 @@ started(struct plan *plan, bool listed)
 	         model->name ? " " : "", model->name ? model->name : "", model->target_pid,
 	         plan->container ? ", container " : "", plan->container ? plan->container : "",
 	         model->ntasks, model->nsteps);
-	if (model->nsteps == 0 && !plan->emulate && plan->record == 0)
+	if (model->nsteps == 0 && !plan->kind->follows)
 		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
 	tracer_notify_status();
 	return plan;
@@ -87,7 +98,7 @@ supervisor_container(struct nsd_plan *model, const char *container, const char *
 		nsd_plan_free(model);
 		return NULL;
 	}
-	plan = plan_new(model, 0, 0);
+	plan = new_plan(model, 0, 0);
 	plan->container = xstrdup(container);
 	if (name != NULL && name[0] != '\0')
 		plan->container_name = xstrdup(name);
@@ -178,7 +189,7 @@ await_container(struct nsd_plan *model, uid_t owner, struct nsdd_error *e)
 		nsd_plan_free(model);
 		return NULL;
 	}
-	plan = plan_new(model, owner, 0);
+	plan = new_plan(model, owner, 0);
 	plan->waiting = true;
 	plan->container = xstrdup(model->target_container);
 	TAILQ_INSERT_TAIL(&plans, plan, entry);
@@ -235,8 +246,11 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		nsd_plan_free(model);
 		return NULL;
 	}
-	plan = plan_new(model, owner, setnext_tid);
-	plan->record = record; /* before the attach: a Record follows the whole tree */
+	plan = new_plan(model, owner, setnext_tid);
+	if (record != 0) { /* before the attach: a Record follows the whole tree */
+		plan->kind = &record_kind;
+		record_start(plan, record);
+	}
 	if (setnext_tid != 0 && tracer_find_task(setnext_tid) != NULL) {
 		nsdd_error_set(e, ERR_TASK_BUSY, setnext_tid, "thread %d is traced by another plan",
 		               setnext_tid);

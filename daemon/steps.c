@@ -220,3 +220,10 @@ step_unsupported(struct task *t, const struct nsd_step *s, const char *syscall, 
 		plan_up->unsupported(t->ptask, syscall, field, why);
 	}
 }
+
+enum stops
+step_stops_syscalls(const struct task *t)
+{
+	(void)t;
+	return STOPS_SYSCALLS;
+}

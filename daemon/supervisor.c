@@ -40,6 +40,8 @@ finalize(struct plan *plan)
 
 	plan->state = plan->final;
 	tracer_plan_ended(plan);
+	if (plan->kind->ended != NULL)
+		plan->kind->ended(plan);
 	plan->finished_usec = nsdd_now_usec();
 	free(plan->kept);
 	plan->kept = NULL;
@@ -109,9 +111,9 @@ supervisor_tracee_gone(struct plan *plan)
 		return;
 	if (plan->ending)
 		finalize(plan);
-	else if (plan->record != 0 && plan->record_error != NULL)
-		supervisor_fail(plan, "%s", plan->record_error);
-	else if ((plan->emulate || plan->record != 0) && plan->applied == plan->model->nsteps)
+	else if (record_error(plan) != NULL)
+		supervisor_fail(plan, "%s", record_error(plan));
+	else if (plan->kind->follows && plan->applied == plan->model->nsteps)
 		supervisor_end(plan, PLAN_COMPLETED, false, NULL); /* the tree is gone */
 	else if (plan->emulate)
 		supervisor_fail(plan, "the tree exited with %zu step%s not applied",

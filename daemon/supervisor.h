@@ -78,18 +78,17 @@ struct filter_job *plan_filter(const struct plan *plan);
 /* on_failure kill: pid is killed if the plan fails (no fd is held for it). */
 void plan_keep(struct plan *plan, pid_t pid);
 /* nsdfile.c's emulated file; a Record; either: its whole tree is followed. */
-bool plan_emulates(const struct plan *plan);
 /* A Record's calls (1 << enum nsd_call), or 0; TRACED: its target's filter
  * sends them as seccomp stops; BARE: it writes no key or path match. */
 #define RECORD_TRACED (1u << 31)
 #define RECORD_BARE   (1u << 30)
 unsigned plan_records(const struct plan *plan);
 bool plan_follows(const struct plan *plan);
-/* record.c: a Record's fork events and calls (from the tracer), its replies. */
-void record_fork(struct task *parent, struct task *child);
-void record_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6]);
-void record_exit(struct task *t, long long rval, bool is_error);
-void record_gone(const struct task *t); /* it exited, perhaps in a call */
+/* record.c: a Record's state, made at its start (calls: as plan_records()
+ * gives them); why its plan cannot be written, or NULL; its replies. Its
+ * tasks' stops go to record_kind. */
+void record_start(struct plan *plan, unsigned calls);
+const char *record_error(const struct plan *plan);
 void record_watch(struct conn *c, struct plan *plan);
 
 /* supervisor.c: a plan's life. Takes model, whatever the outcome. listener:

@@ -55,3 +55,35 @@ syscall_targeted(const struct sc_info *sc, unsigned calls)
 {
 	return (sc->calls & calls) || (calls & (1u << NSD_CALL_ANY));
 }
+
+/*
+ * A restore (and SetNext, a restore of one thread's next call): a targeted
+ * syscall goes to its row's step handler. Its tasks stop at every syscall
+ * while they have steps left, or in mode seccomp rest seized between them.
+ */
+static enum stops
+restore_stops(const struct task *t)
+{
+	if (!plan_pending(t->ptask))
+		return STOPS_NONE;
+	return plan_seccomp(t->plan) ? STOPS_EVENTS : STOPS_SYSCALLS;
+}
+
+static bool
+restore_entry(struct task *t, long nr, const unsigned long long args[6])
+{
+	const struct sc_info *sc = syscall_find(nr);
+
+	if (sc == NULL || !(t->next_data != NULL || syscall_targeted(sc, plan_calls(t->plan))))
+		return false;
+	if (t->step != NULL && t->step->ops != sc->ops)
+		t->step->ops->abandon(t); /* it waited for its call to be made again */
+	sc->ops->entry(t, sc, args);
+	return true;
+}
+
+const struct plan_kind restore_kind = {
+    .name = "restore",
+    .stops = restore_stops,
+    .entry = restore_entry,
+};

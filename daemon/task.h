@@ -92,9 +92,6 @@ struct step_ops {
 };
 
 extern const struct step_ops fork_steps, ipcget_steps, open_steps, ipcset_steps;
-/* install.c: not a plan step; its entry takes the task at any syscall entry
- * while its plan's filter is to be installed. */
-extern const struct step_ops install_steps;
 
 /* steps.c: what every handler does alike. A step is the plan's head step
  * for the task, or a value the task wrote to its emulated next_syscall_data
@@ -148,12 +145,52 @@ enum sc_kind {
 	SC_SHMCTL
 };
 
+/* --- the kinds of plan ---------------------------------------------------- */
+
+/* What a task needs of its driver between steps: every syscall stop, its
+ * events alone (it rests seized; a notification brings it back), or nothing
+ * (it is let go). */
+enum stops { STOPS_NONE, STOPS_EVENTS, STOPS_SYSCALLS };
+
+/*
+ * A kind of plan: what its tasks' stops are for (in the shape of tmux's
+ * window_mode). The driver asks plan_kind() once per stop and calls the
+ * kind's op, never asking which kind it is; a kind's own state hangs off its
+ * plan and is the kind's file's alone. stops and entry are always set; any
+ * other op may be NULL.
+ */
+struct plan_kind {
+	const char *name;
+	bool follows;    /* the children of its tasks are its too: the whole tree */
+	bool every_call; /* entry takes every syscall, one the kernel restarts too */
+	/* While its plan runs and no step is in flight. */
+	enum stops (*stops)(const struct task *t);
+	/* A syscall's entry (x86_64): true if the kind took the call for a step. */
+	bool (*entry)(struct task *t, long nr, const unsigned long long args[6]);
+	void (*exit)(struct task *t, long long rval, bool is_error);
+	/* A call its filter stopped at (SECCOMP_RET_TRACE): true if its exit is wanted. */
+	bool (*traced)(struct task *t, long nr, const unsigned long long args[6]);
+	void (*fork)(struct task *parent, struct task *child);
+	void (*gone)(const struct task *t); /* it exited, perhaps in a call */
+	void (*ended)(struct plan *plan);   /* its final state is reached */
+	/* Finished, nobody waits for what it made; freed: its state goes. */
+	void (*shrink)(struct plan *plan);
+	void (*free)(struct plan *plan);
+};
+
+/* steps.c (a restore: a plan's steps, SetNext's one), nsdfile.c (the
+ * emulated next_syscall_data), record.c (a Record), install.c (mode seccomp:
+ * a running target's filter is to be installed first). */
+extern const struct plan_kind restore_kind, emulate_kind, record_kind, install_kind;
+/* steps.c: a kind's stops op for tasks that stop at every syscall. */
+enum stops step_stops_syscalls(const struct task *t);
+/* The kind a plan's tasks serve now (plans.c). */
+const struct plan_kind *plan_kind(const struct plan *plan);
+
 /* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
 
-/* At a syscall entry of a task of a plan that emulates the file: true if
- * the call was the file's (its open, or a read or write of it). */
-bool nsdfile_entry(struct task *t, long nr, const unsigned long long args[6]);
-void nsdfile_plan_ended(const struct plan *plan);
+/* Its plan kind is emulate_kind: a restore whose tasks may also open,
+ * write and read the file. */
 
 /* --- syscalls.c: the syscall table ------------------------------------- */
 

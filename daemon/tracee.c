@@ -355,3 +355,13 @@ tracer_notify_status(void)
 	           running == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
 #endif
 }
+
+enum stops
+tracee_stops(const struct tracee *t)
+{
+	if (t->task.step != NULL || t->armed || t->to_exit)
+		return STOPS_SYSCALLS;
+	if (t->detach_wanted || plan_ending(t->task.plan))
+		return STOPS_NONE;
+	return plan_kind(t->task.plan)->stops(&t->task);
+}

@@ -31,11 +31,6 @@
 #include "tracing.h"
 #include "ns.h"
 
-/* The calls a Record sees at their syscall stops (forks: by their events). */
-#define RECORDED_CALLS                                                                             \
-	((1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) | (1u << NSD_CALL_SHMGET) |             \
-	 (1u << NSD_CALL_OPEN))
-
 static void handle_stop(struct tracee *t, int status);
 static void tracer_resume(struct tracee *t);
 static void tracee_gone(struct tracee *t, int status);
@@ -50,22 +45,6 @@ drop(struct tracee *t)
 	if (plan != NULL)
 		plan_up->tracee_gone(plan);
 	tracer_notify_status();
-}
-
-/* A tracee needs syscall stops while a step of its own may still apply. */
-static bool
-wants_syscalls(const struct tracee *t)
-{
-	if (t->task.step != NULL || t->armed || t->to_exit || plan_filter(t->task.plan) != NULL)
-		return true;
-	if (plan_seccomp(t->task.plan))
-		return false; /* a notification brings the task back for its next step */
-	if (plan_emulates(t->task.plan) && !plan_ending(t->task.plan))
-		return true; /* its writes, reads and opens may be the file's */
-	if (plan_records(t->task.plan) & RECORDED_CALLS) /* a Record of calls' results: */
-		return !plan_ending(t->task.plan) &&     /* at seccomp stops, or every syscall */
-		       !(plan_records(t->task.plan) & RECORD_TRACED);
-	return !t->detach_wanted && plan_pending(t->task.ptask);
 }
 
 static void
@@ -83,6 +62,7 @@ static void
 tracer_resume(struct tracee *t)
 {
 	int sig = t->inject_sig, req;
+	enum stops stops;
 	bool syscalls;
 
 	/* Only handle_stop() may run a task's first stop (it restores registers). */
@@ -100,8 +80,9 @@ tracer_resume(struct tracee *t)
 		ptrace(PTRACE_CONT, t->task.tid, NULL, NULL);
 		return;
 	}
-	syscalls = wants_syscalls(t) || t->fix_regs;
-	if (!syscalls && !tracee_resting(t)) {
+	stops = tracee_stops(t);
+	syscalls = stops == STOPS_SYSCALLS || t->fix_regs;
+	if (!syscalls && stops == STOPS_NONE) {
 		detach(t, sig);
 		return;
 	}
@@ -268,7 +249,8 @@ release_orphans_of(struct tracee *dead)
 		    (dtgid < 0 || tgid != dtgid))
 			continue;
 		child_of(dead, c->task.tid);
-		c->detach_wanted = true;
+		if (!plan_follows(c->task.plan))
+			c->detach_wanted = true; /* a plan that follows the tree keeps it */
 		adopt_orphan(c);
 	}
 }
@@ -286,8 +268,8 @@ tracee_gone(struct tracee *t, int status)
 	t->stopped = false;
 	if (t->task.step != NULL && !TAILQ_EMPTY(&orphans))
 		release_orphans_of(t);
-	if (t->task.plan != NULL && plan_records(t->task.plan))
-		record_gone(&t->task); /* killed in a call: its entry's record goes */
+	if (t->task.plan != NULL && plan_kind(t->task.plan)->gone != NULL)
+		plan_kind(t->task.plan)->gone(&t->task); /* killed in a call, say */
 	plan_up->exited(t->task.ptask, &t->task, status);
 	drop(t);
 }
@@ -358,48 +340,31 @@ handle_exec(struct tracee *leader, pid_t tid)
 	return t;
 }
 
+/* A syscall's entry goes to the kind of the task's plan (a step handler's
+ * entry, the emulated file, a Record, the filter's install). */
 static void
 syscall_entry(struct tracee *t, const struct __ptrace_syscall_info *info)
 {
-	const struct sc_info *sc;
-	struct inflight *step = t->task.step;
+	const struct plan_kind *kind = plan_kind(t->task.plan);
 
 	if (t->injecting)
 		return; /* a syscall nsdd makes the task run */
-	if (plan_filter(t->task.plan) != NULL) {
-		/* Mode seccomp, a running target: a call of its installs the
-		 * filter, and is then made again, through the filter. */
-		t->restart.pending = false;
-		if (info->arch == AUDIT_ARCH_X86_64)
-			install_steps.entry(&t->task, NULL, NULL);
-		return;
-	}
-	if (t->restart.pending && tracee_restarted(t, info))
+	if (kind->every_call)
+		t->restart.pending = false; /* that call too: it is made again after */
+	else if (t->restart.pending && tracee_restarted(t, info))
 		return;
 	if (info->arch != AUDIT_ARCH_X86_64)
 		return; /* compat syscalls: not targeted (see nsdd(8)) */
-	if (plan_emulates(t->task.plan) &&
-	    nsdfile_entry(&t->task, (long)info->entry.nr,
-	                  (const unsigned long long *)info->entry.args))
-		return; /* the emulated next_syscall_data file's */
-	sc = syscall_find((long)info->entry.nr);
-	if (plan_records(t->task.plan)) {
-		if (sc != NULL)
-			record_entry(&t->task, sc, (const unsigned long long *)info->entry.args);
+	if (!kind->every_call && tracee_stops(t) != STOPS_SYSCALLS)
 		return;
-	}
-	if (sc == NULL || !wants_syscalls(t) ||
-	    !(t->task.next_data != NULL || syscall_targeted(sc, plan_calls(t->task.plan))))
-		return;
-	if (step != NULL && step->ops != sc->ops)
-		step->ops->abandon(&t->task); /* it waited for its call to be made again */
-	if (t->armed) {
+	if (kind->entry(&t->task, (long)info->entry.nr,
+	                (const unsigned long long *)info->entry.args) &&
+	    t->armed) {
 		/* Let go at its exit, not now: let go at its entry, the call would
 		 * notify again and be seized again, for ever. */
 		t->armed = false;
 		t->to_exit = true;
 	}
-	sc->ops->entry(&t->task, sc, (const unsigned long long *)info->entry.args);
 }
 
 static void
@@ -413,9 +378,10 @@ handle_syscall(struct tracee *t)
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 		syscall_entry(t, &info);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		const struct plan_kind *kind = plan_kind(t->task.plan);
 		t->to_exit = false;
-		if (plan_records(t->task.plan))
-			record_exit(&t->task, info.exit.rval, info.exit.is_error);
+		if (kind->exit != NULL)
+			kind->exit(&t->task, info.exit.rval, info.exit.is_error);
 		if (t->task.step == NULL)
 			return;
 		t->injecting = false;
@@ -433,8 +399,8 @@ handle_fork(struct tracee *t)
 	if (ptrace(PTRACE_GETEVENTMSG, t->task.tid, NULL, &msg) < 0)
 		return;
 	c = child_of(t, (pid_t)msg);
-	if (plan_records(t->task.plan))
-		record_fork(&t->task, &c->task);
+	if (plan_kind(t->task.plan)->fork != NULL)
+		plan_kind(t->task.plan)->fork(&t->task, &c->task);
 	if (t->task.step != NULL && t->task.step->ops->event != NULL)
 		t->task.step->ops->event(&t->task, &c->task);
 	else
@@ -445,20 +411,21 @@ handle_fork(struct tracee *t)
 		adopt_orphan(c);
 }
 
-/* A Record's call that its filter stopped at (SECCOMP_RET_TRACE): its exit is next. */
+/* A call its filter stopped at (SECCOMP_RET_TRACE): a Record's, whose exit is next. */
 static void
 handle_seccomp(struct tracee *t)
 {
+	const struct plan_kind *kind = plan_kind(t->task.plan);
 	struct __ptrace_syscall_info info;
-	const struct sc_info *sc;
 
 	memset(&info, 0, sizeof(info));
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->task.tid, (void *)sizeof(info), &info) <= 0 ||
-	    info.op != PTRACE_SYSCALL_INFO_SECCOMP || info.arch != AUDIT_ARCH_X86_64 ||
-	    !plan_records(t->task.plan) || (sc = syscall_find((long)info.seccomp.nr)) == NULL)
+	if (kind->traced == NULL ||
+	    ptrace(PTRACE_GET_SYSCALL_INFO, t->task.tid, (void *)sizeof(info), &info) <= 0 ||
+	    info.op != PTRACE_SYSCALL_INFO_SECCOMP || info.arch != AUDIT_ARCH_X86_64)
 		return;
-	record_entry(&t->task, sc, (const unsigned long long *)info.seccomp.args);
-	t->to_exit = true;
+	if (kind->traced(&t->task, (long)info.seccomp.nr,
+	                 (const unsigned long long *)info.seccomp.args))
+		t->to_exit = true;
 }
 
 static bool
@@ -531,7 +498,6 @@ void
 tracer_plan_ended(struct plan *plan)
 {
 	seccomp_plan_ended(plan);
-	nsdfile_plan_ended(plan);
 }
 
 /* Collects every pending wait status; runs on SIGCHLD. */

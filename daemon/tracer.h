@@ -57,9 +57,12 @@ struct tracee {
  * Tracees are detached once their steps are done, so it costs a stop only
  * for a task that exits with work left.
  */
-/* Mode seccomp: a task with steps left rests seized between them
- * (PTRACE_CONT): a notification brings it back. */
-bool tracee_resting(const struct tracee *t);
+/* What the tracee needs of the ptrace engine now: every syscall stop while
+ * a step is in flight (or a notified call is to be made again), nothing once
+ * it is let go or its plan ends, else what its plan's kind says. Mode
+ * seccomp: a task with steps left rests seized between them (PTRACE_CONT),
+ * and a notification brings it back; its exec and exit are still seen. */
+enum stops tracee_stops(const struct tracee *t);
 /* A notification of a task of plan's: true if a step of the task's applies
  * to its call, and it was seized or interrupted for it (which cancels the
  * notification); false: it is to be answered CONTINUE. */
