@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nsd/plan.h"
+#include "../lib/syscalls.h"
 #include "start.h"
 
 #define RECORD_USAGE                                                                               \
@@ -69,9 +70,14 @@ results_of(json_t *names)
 
 	if (names == NULL)
 		return (1u << NSD_CALL_MSGGET) | (1u << NSD_CALL_SEMGET) | (1u << NSD_CALL_SHMGET);
-	json_array_foreach(names, i, name) if ((call = nsd_call_parse(json_string_value(name))) >=
-	                                           NSD_CALL_MSGGET &&
-	                                       call <= NSD_CALL_OPEN) calls |= 1u << call;
+	json_array_foreach(names, i, name)
+	{
+		call = nsd_call_parse(json_string_value(name));
+		/* Forks are seen by their events, not their results. */
+		if (call >= 0 && nsd_call_recordable(call) && call != NSD_CALL_FORK &&
+		    call != NSD_CALL_THREAD)
+			calls |= 1u << call;
+	}
 	return calls;
 }
 

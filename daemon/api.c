@@ -253,7 +253,8 @@ record_calls(json_t *names)
 		       (1u << NSD_CALL_SHMGET);
 	json_array_foreach(names, i, name)
 	{
-		if ((call = nsd_call_parse(json_string_value(name))) < 0 || call > NSD_CALL_OPEN)
+		if ((call = nsd_call_parse(json_string_value(name))) < 0 ||
+		    !nsd_call_recordable(call))
 			return 0;
 		calls |= 1u << call;
 	}

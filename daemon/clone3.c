@@ -63,20 +63,20 @@ fork_clone_refused(unsigned long long flags)
 
 /* The clone3 arguments equivalent to the task's fork, vfork or clone. */
 bool
-fork_clone3_args(enum sc_kind kind, const unsigned long long args[6], struct clone_args_v2 *ca)
+fork_clone3_args(enum nsd_sc kind, const unsigned long long args[6], struct clone_args_v2 *ca)
 {
 	uint64_t flags;
 
 	memset(ca, 0, sizeof(*ca));
 	switch (kind) {
-	case SC_FORK:
+	case NSD_SC_FORK:
 		ca->exit_signal = SIGCHLD;
 		return true;
-	case SC_VFORK:
+	case NSD_SC_VFORK:
 		ca->flags = CLONE_VM | CLONE_VFORK;
 		ca->exit_signal = SIGCHLD;
 		return true;
-	case SC_CLONE:
+	case NSD_SC_CLONE:
 		/* clone(2) on x86_64: flags, stack, parent_tid, child_tid, tls. */
 		flags = args[0] & 0xffffffffULL;
 		if (fork_clone_refused(flags))

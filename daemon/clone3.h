@@ -15,8 +15,7 @@ struct clone_args_v2 {
 
 /* clone3.c: the clone3 arguments equivalent to a fork, vfork or clone with
  * args; false for a clone that clone3 cannot express (or clone refuses). */
-bool fork_clone3_args(enum sc_kind kind, const unsigned long long args[6],
-                      struct clone_args_v2 *ca);
+bool fork_clone3_args(enum nsd_sc kind, const unsigned long long args[6], struct clone_args_v2 *ca);
 /* clone(2) with flags fails natively: the task makes it, unplanned. */
 bool fork_clone_refused(unsigned long long flags);
 /* The task's own clone3 arguments (args[0], args[1]): 0, -1 when the kernel

@@ -212,7 +212,7 @@ via_last_pid(struct task *t, struct fork_step *fs)
 	}
 	fs->how = FORK_LAST_PID;
 	/* The child must be traced to be verified and restored. */
-	if (fs->f.sc->kind == SC_CLONE && (fs->flags & CLONE_UNTRACED)) {
+	if (fs->f.sc->sc == NSD_SC_CLONE && (fs->flags & CLONE_UNTRACED)) {
 		struct user_regs_struct r = fs->regs;
 		arch_set_arg(&r, 0, arch_arg(&r, 0) & ~(unsigned long long)CLONE_UNTRACED);
 		set_regs(t, fs, &r);
@@ -223,14 +223,14 @@ via_last_pid(struct task *t, struct fork_step *fs)
 /* The call's clone flags, in *ca: 0, -1 when the kernel refuses the call
  * (nothing to apply), or an errno when nsdd cannot read them. */
 static int
-flags_of(struct task *t, const struct sc_info *sc, const unsigned long long args[6],
+flags_of(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6],
          struct clone_args_v2 *ca)
 {
-	if (sc->kind == SC_CLONE3)
+	if (sc->sc == NSD_SC_CLONE3)
 		return fork_read_clone3_args(t, args, ca);
-	if (sc->kind == SC_CLONE && fork_clone_refused(args[0] & 0xffffffffULL))
+	if (sc->sc == NSD_SC_CLONE && fork_clone_refused(args[0] & 0xffffffffULL))
 		return -1; /* its EINVAL is the kernel's to give, and no step's */
-	if (!fork_clone3_args(sc->kind, args, ca))
+	if (!fork_clone3_args(sc->sc, args, ca))
 		ca->flags = args[0] & ~CSIGNAL_MASK;
 	return 0;
 }
@@ -241,7 +241,7 @@ apply(struct task *t, struct fork_step *fs, bool own_args, struct clone_args_v2 
       const unsigned long long args[6])
 {
 	const struct nsd_step *s = fs->f.s;
-	const struct sc_info *sc = fs->f.sc;
+	const struct nsd_syscall *sc = fs->f.sc;
 
 	if (plan_backend(t->plan) == BACKEND_PROCFS) {
 		int64_t v[NSD_MAX_LEVELS];
@@ -262,7 +262,7 @@ apply(struct task *t, struct fork_step *fs, bool own_args, struct clone_args_v2 
 		return;
 	}
 	if (!t->no_set_tid && fs->fallback == 0 &&
-	    (own_args || fork_clone3_args(sc->kind, args, ca)) && rewrite_clone3(t, fs, ca)) {
+	    (own_args || fork_clone3_args(sc->sc, args, ca)) && rewrite_clone3(t, fs, ca)) {
 		log_debug("task %d: %s rewritten to clone3 with set_tid %d", t->tid, sc->name,
 		          s->pids[0]);
 		return;
@@ -273,7 +273,7 @@ apply(struct task *t, struct fork_step *fs, bool own_args, struct clone_args_v2 
 /* The task makes its call again after the rewritten clone3 failed: the
  * same step, this time with ns_last_pid. */
 static void
-again(struct task *t, struct fork_step *fs, const struct sc_info *sc,
+again(struct task *t, struct fork_step *fs, const struct nsd_syscall *sc,
       const unsigned long long args[6])
 {
 	int fallback = fs->fallback;
@@ -288,7 +288,7 @@ again(struct task *t, struct fork_step *fs, const struct sc_info *sc,
 		return;
 	}
 	fs->flags = ca.flags | ca.exit_signal;
-	apply(t, fs, sc->kind == SC_CLONE3, &ca, args);
+	apply(t, fs, sc->sc == NSD_SC_CLONE3, &ca, args);
 }
 
 /*
@@ -296,7 +296,7 @@ again(struct task *t, struct fork_step *fs, const struct sc_info *sc,
  * steps. sc == NULL retries a task that was held for a namespace lock.
  */
 static void
-fork_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+fork_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
 	struct fork_step *fs = fork_step(t);
 	const struct nsd_step *s;
@@ -340,7 +340,7 @@ fork_entry(struct task *t, const struct sc_info *sc, const unsigned long long ar
 		return;
 	}
 	fs->flags = ca.flags | ca.exit_signal;
-	apply(t, fs, sc->kind == SC_CLONE3, &ca, args);
+	apply(t, fs, sc->sc == NSD_SC_CLONE3, &ca, args);
 }
 
 static enum mechanism

@@ -134,7 +134,7 @@ start(struct task *t, struct install_step *is, struct filter_job *job)
 /* At any syscall entry of the target's while its filter is to be installed;
  * again (sc NULL) when a held task is let try again. */
 static void
-install_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+install_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
 	struct filter_job *job = plan_filter(t->plan);
 	char ebuf[64], msg[256];

@@ -191,7 +191,7 @@ write_id(struct task *t, struct ipcget_step *is)
 
 /* sc == NULL retries after a lock wait. */
 static void
-ipcget_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+ipcget_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
 	struct ipcget_step *is = ipcget_step(t);
 	const struct nsd_step *s;

@@ -39,7 +39,7 @@ struct ipcset_step {
 /* At an IPC_SET that is the step's: the procfs backend writes "LONG1 1" to
  * make the kernel restore every field itself; false if the step failed. */
 static bool
-start(struct task *t, const struct sc_info *sc, const struct nsd_step *s)
+start(struct task *t, const struct nsd_syscall *sc, const struct nsd_step *s)
 {
 	static const int64_t one = 1;
 	bool procfs = plan_backend(t->plan) == BACKEND_PROCFS;
@@ -55,12 +55,12 @@ start(struct task *t, const struct sc_info *sc, const struct nsd_step *s)
 }
 
 static void
-ipcset_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+ipcset_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
 	const struct nsd_step *s = step_peek(t);
 	/* msgctl(id, cmd, buf), shmctl(id, cmd, buf), semctl(id, semnum, cmd, arg);
 	 * IPC_64 (0x100) may be or-ed into cmd. */
-	bool set = ((sc->kind == SC_SEMCTL ? args[2] : args[1]) & ~0x100ULL) == IPC_SET;
+	bool set = (args[sc->cmd_arg] & ~0x100ULL) == IPC_SET;
 
 	if (s == NULL)
 		return;

@@ -22,7 +22,7 @@
  * (at its entry stop the path is read again, from the stopped task).
  */
 static bool
-other_path(struct plan *plan, const struct ptask *pt, const struct sc_info *sc,
+other_path(struct plan *plan, const struct ptask *pt, const struct nsd_syscall *sc,
            const struct seccomp_notif *req, int fd)
 {
 	const struct nsd_step *s = plan_head(pt);
@@ -49,14 +49,14 @@ other_path(struct plan *plan, const struct ptask *pt, const struct sc_info *sc,
 bool
 tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 {
-	const struct sc_info *sc = syscall_find(req->data.nr);
+	const struct nsd_syscall *sc = nsd_syscall_find(req->data.nr);
 	pid_t pid = (pid_t)req->pid;
 	struct ptask *pt;
 	struct tracee *t;
 
 	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */
 	if (req->data.arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
-	    !syscall_targeted(sc, plan_calls(plan)))
+	    !nsd_syscall_targeted(sc, plan_calls(plan)))
 		return false;
 	if ((t = tracee_find(pid)) != NULL) {
 		/* Its own call, made again under ptrace: let through. A task
@@ -104,11 +104,11 @@ void
 tracee_signalled(struct tracee *t)
 {
 	struct user_regs_struct r;
-	const struct sc_info *sc;
+	const struct nsd_syscall *sc;
 
 	if (arch_get_regs(t->task.tid, &r) < 0 || !arch_restart_always(&r))
 		return;
-	sc = syscall_find(arch_nr(&r));
-	if (sc != NULL && sc->ops != &open_steps && syscall_targeted(sc, plan_calls(t->task.plan)))
+	sc = nsd_syscall_find(arch_nr(&r));
+	if (sc != NULL && sc->restarts && nsd_syscall_targeted(sc, plan_calls(t->task.plan)))
 		arch_set_regs(t->task.tid, &r);
 }

@@ -96,14 +96,14 @@ nsdd_restarts(long long rval)
  * Every struct below is defined by the one file (or room) that owns it;
  * the others hold pointers and go through that file's functions.
  */
-struct conn;    /* server.c */
-struct plan;    /* the plan room: plans.h */
-struct ptask;   /* the plan room */
-struct watch;   /* the plan room */
-struct tracee;  /* the tracer room: tracer.h */
-struct ns;      /* ns.c */
-struct sc_info; /* below, rows of syscalls.c */
-struct task;    /* below */
+struct conn;        /* server.c */
+struct plan;        /* the plan room: plans.h */
+struct ptask;       /* the plan room */
+struct watch;       /* the plan room */
+struct tracee;      /* the tracer room: tracer.h */
+struct ns;          /* ns.c */
+struct nsd_syscall; /* lib/syscalls.h: a row of the syscall table */
+struct task;        /* below */
 struct driver;
 struct inflight;
 struct step_ops;

@@ -300,38 +300,26 @@ file_of(struct task *t, char *path)
 	return authz_task_may_ptrace(t->tid, thread->tid) ? thread->tid : -EACCES;
 }
 
-/* The path and flags of an open-kind call; false if it has none to read. */
+/* The path and flags of an open-kind call (a row of the syscall table);
+ * false if it is none, or has none to read. */
 static bool
 open_args(struct task *t, long nr, const unsigned long long args[6], char *path, size_t len,
           long long *dirfd, uint64_t *flags)
 {
+	const struct nsd_syscall *sc = nsd_syscall_find(nr);
 	struct mem_op op[2] = {{MEM_STRING, 0, path, len}, {MEM_READ, 0, flags, 8}};
 	size_t nops = 1;
 
-	*dirfd = AT_FDCWD;
-	switch (nr) {
-	case SYS_open:
-		op[0].addr = args[0];
-		*flags = args[1];
-		break;
-	case SYS_creat:
-		op[0].addr = args[0];
-		*flags = O_CREAT | O_WRONLY | O_TRUNC;
-		break;
-	case SYS_openat:
-	case SYS_openat2:
-		*dirfd = (int)args[0];
-		op[0].addr = args[1];
-		*flags = args[2];
-		if (nr == SYS_openat2) {
-			if (args[3] < sizeof(struct open_how))
-				return false; /* the kernel refuses it */
-			op[1].addr = args[2];
-			nops = 2;
-		}
-		break;
-	default:
+	if (sc == NULL || sc->call != NSD_CALL_OPEN)
 		return false;
+	*dirfd = sc->dirfd_arg >= 0 ? (int)args[sc->dirfd_arg] : AT_FDCWD;
+	*flags = sc->flags_arg >= 0 ? args[sc->flags_arg] : sc->fixed_flags;
+	op[0].addr = args[sc->path_arg];
+	if (sc->flags_in_how) {
+		if (args[sc->flags_arg + 1] < sizeof(struct open_how))
+			return false; /* the kernel refuses it */
+		op[1].addr = args[sc->flags_arg];
+		nops = 2;
 	}
 	return t->drv->mem(t, op, nops) == 0;
 }
@@ -481,10 +469,7 @@ nsdfile_entry(struct task *t, long nr, const unsigned long long args[6])
 			return false;
 		fill_file(t, h);
 		return true;
-	case SYS_open:
-	case SYS_openat:
-	case SYS_openat2:
-	case SYS_creat:
+	default: /* an open of the syscall table's */
 		if (!open_args(t, nr, args, path, sizeof(path), &dirfd, &flags) ||
 		    strstr(path, "next_syscall_data") == NULL)
 			return false;
@@ -502,8 +487,6 @@ nsdfile_entry(struct task *t, long nr, const unsigned long long args[6])
 		else
 			open_file(t, owner, flags);
 		return true;
-	default:
-		return false;
 	}
 }
 

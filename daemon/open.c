@@ -56,31 +56,28 @@ open_step(struct task *t)
 
 /* Whether the task asked for O_CLOEXEC: 1, 0, or -errno if nsdd cannot tell. */
 static int
-asked_cloexec(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+asked_cloexec(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
-	uint64_t how_flags = 0;
-	struct mem_op op = {MEM_READ, args[2], &how_flags, 8};
+	uint64_t flags = sc->fixed_flags;
+	struct mem_op op = {MEM_READ, 0, &flags, sizeof(flags)};
 
-	switch (sc->kind) {
-	case SC_OPEN:
-		return (args[1] & O_CLOEXEC) != 0;
-	case SC_OPENAT:
-		return (args[2] & O_CLOEXEC) != 0;
-	case SC_OPENAT2:
-		/* struct open_how begins with u64 flags; an unreadable one fails EFAULT. */
-		if (args[3] < 24)
-			return 0;
-		if (t->drv->mem(t, &op, 1) < 0)
-			return errno == EFAULT || errno == ESRCH ? 0 : -errno;
-		return (how_flags & O_CLOEXEC) != 0;
-	default:
-		return 0; /* creat: O_CREAT|O_WRONLY|O_TRUNC */
-	}
+	if (sc->flags_arg < 0)
+		return (flags & sc->cloexec) != 0;
+	if (!sc->flags_in_how)
+		return (args[sc->flags_arg] & sc->cloexec) != 0;
+	/* struct open_how begins with u64 flags; a short or unreadable one
+	 * fails (E2BIG, EFAULT) with no fd. */
+	if (args[sc->flags_arg + 1] < 24)
+		return 0;
+	op.addr = args[sc->flags_arg];
+	if (t->drv->mem(t, &op, 1) < 0)
+		return errno == EFAULT || errno == ESRCH ? 0 : -errno;
+	return (flags & sc->cloexec) != 0;
 }
 
 /* Whether the open is the step's: its path, if the step names one. */
 static bool
-is_the_path(struct task *t, const struct sc_info *sc, const struct nsd_step *s,
+is_the_path(struct task *t, const struct nsd_syscall *sc, const struct nsd_step *s,
             const unsigned long long args[6])
 {
 	char path[4096];
@@ -98,7 +95,7 @@ is_the_path(struct task *t, const struct sc_info *sc, const struct nsd_step *s,
 }
 
 static void
-open_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+open_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
 	const struct nsd_step *s = step_head(t, sc, NSD_CALL_OPEN, NULL);
 	struct open_step *os;

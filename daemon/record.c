@@ -198,15 +198,15 @@ may_create(struct task *t, enum nsd_call call, key_t key, int flags)
 
 /* At a recorded call's entry, what its exit needs: kept by tid. */
 static void
-record_entry(struct task *t, const struct sc_info *sc, const unsigned long long args[6])
+record_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
 	struct plan *plan = t->plan;
 	char tid[16], path[4096];
 	struct mem_op op = {MEM_STRING, 0, path, sizeof(path)};
 	json_t *call;
 
-	if (!(plan->record->calls & (1u << sc->call)) || sc->call == NSD_CALL_FORK ||
-	    sc->call == NSD_CALL_THREAD || plan->record->error != NULL)
+	if (!(plan->record->calls & (1u << sc->call)) || !sc->recordable ||
+	    sc->call == NSD_CALL_FORK || plan->record->error != NULL)
 		return;
 	snprintf(tid, sizeof(tid), "%d", t->tid);
 	call = json_pack("{s:i}", "call", (int)sc->call);
@@ -215,8 +215,8 @@ record_entry(struct task *t, const struct sc_info *sc, const unsigned long long 
 		if (!(plan->record->calls & RECORD_BARE) && t->drv->mem(t, &op, 1) == 0)
 			json_object_set_new(call, "path", json_string(path));
 	} else {
-		key_t key = (key_t)args[0];
-		int flags = (int)args[sc->call == NSD_CALL_MSGGET ? 1 : 2];
+		key_t key = (key_t)args[sc->key_arg];
+		int flags = (int)args[sc->flags_arg];
 		json_object_set_new(call, "key", json_integer(key));
 		json_object_set_new(call, "creates",
 		                    json_boolean(may_create(t, sc->call, key, flags)));
@@ -359,7 +359,7 @@ record_stops(const struct task *t)
 static bool
 record_call(struct task *t, long nr, const unsigned long long args[6])
 {
-	const struct sc_info *sc = syscall_find(nr);
+	const struct nsd_syscall *sc = nsd_syscall_find(nr);
 
 	if (sc == NULL)
 		return false;

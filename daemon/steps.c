@@ -90,7 +90,7 @@ next_data_as(struct next_data *d, enum nsd_call call)
 }
 
 void *
-step_start(struct task *t, const struct step_ops *ops, size_t size, const struct sc_info *sc,
+step_start(struct task *t, const struct step_ops *ops, size_t size, const struct nsd_syscall *sc,
            const struct nsd_step *s)
 {
 	struct inflight *f;
@@ -162,7 +162,7 @@ step_still_wanted(struct task *t)
 }
 
 const struct nsd_step *
-step_head(struct task *t, const struct sc_info *sc, enum nsd_call call, const char *made)
+step_head(struct task *t, const struct nsd_syscall *sc, enum nsd_call call, const char *made)
 {
 	const struct nsd_step *s = step_peek(t);
 

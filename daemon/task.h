@@ -10,6 +10,7 @@
 #include "nsdd.h"
 #include "leaves.h"
 #include "supervisor.h"
+#include "../lib/syscalls.h"
 
 /* --- the task, as the step handlers see it, and its driver ------------ */
 
@@ -38,8 +39,8 @@ struct task {
 /* A step in flight: each handler's own record begins with this. */
 struct inflight {
 	const struct step_ops *ops;
-	const struct sc_info *sc; /* the syscall the task made */
-	const struct nsd_step *s; /* the step, as resolved at entry */
+	const struct nsd_syscall *sc; /* the syscall the task made */
+	const struct nsd_step *s;     /* the step, as resolved at entry */
 	/* A next_syscall_data value is the record's own: s points here. */
 	struct nsd_step own;
 	int32_t own_pids[NSD_MAX_LEVELS];
@@ -85,7 +86,8 @@ struct driver {
  * op but event ends the step when it is over, with step_end().
  */
 struct step_ops {
-	void (*entry)(struct task *t, const struct sc_info *sc, const unsigned long long args[6]);
+	void (*entry)(struct task *t, const struct nsd_syscall *sc,
+	              const unsigned long long args[6]);
 	void (*event)(struct task *t, struct task *child);
 	void (*exit)(struct task *t, long long rval, bool is_error);
 	void (*abandon)(struct task *t);
@@ -111,8 +113,8 @@ void step_set_next_data(struct task *t, const int64_t *values, size_t n);
 /* Its text, as a read of the file gives it ("" if none); the length. */
 size_t step_next_data_text(const struct task *t, char *buf, size_t len);
 /* A new in-flight record of size bytes (beginning with struct inflight). */
-void *step_start(struct task *t, const struct step_ops *ops, size_t size, const struct sc_info *sc,
-                 const struct nsd_step *s);
+void *step_start(struct task *t, const struct step_ops *ops, size_t size,
+                 const struct nsd_syscall *sc, const struct nsd_step *s);
 /* The step in flight is over (its record lives until the next one ends). */
 void step_end(struct task *t);
 /* The call was interrupted and will be made again: the step ends, and a
@@ -124,26 +126,8 @@ bool step_procfs_write(struct task *t, const char *syscall, const struct nsd_ste
                        const int64_t *values, size_t n);
 /* The head step of t for a syscall of kind call, resolving `any`; NULL if
  * none, or another call's (reported under "strict"). */
-const struct nsd_step *step_head(struct task *t, const struct sc_info *sc, enum nsd_call call,
+const struct nsd_step *step_head(struct task *t, const struct nsd_syscall *sc, enum nsd_call call,
                                  const char *made);
-
-enum sc_kind {
-	SC_NONE,
-	SC_FORK,
-	SC_VFORK,
-	SC_CLONE,
-	SC_CLONE3,
-	SC_MSGGET,
-	SC_SEMGET,
-	SC_SHMGET,
-	SC_OPEN,
-	SC_OPENAT,
-	SC_OPENAT2,
-	SC_CREAT,
-	SC_MSGCTL,
-	SC_SEMCTL,
-	SC_SHMCTL
-};
 
 /* --- the kinds of plan ---------------------------------------------------- */
 
@@ -178,7 +162,7 @@ struct plan_kind {
 	void (*free)(struct plan *plan);
 };
 
-/* steps.c (a restore: a plan's steps, SetNext's one), nsdfile.c (the
+/* restore.c (a restore: a plan's steps, SetNext's one), nsdfile.c (the
  * emulated next_syscall_data), record.c (a Record), install.c (mode seccomp:
  * a running target's filter is to be installed first). */
 extern const struct plan_kind restore_kind, emulate_kind, record_kind, install_kind;
@@ -187,25 +171,8 @@ enum stops step_stops_syscalls(const struct task *t);
 /* The kind a plan's tasks serve now (plans.c). */
 const struct plan_kind *plan_kind(const struct plan *plan);
 
-/* --- nsdfile.c: the emulated next_syscall_data file ----------------------- */
+/* --- restore.c: a syscall's row (lib/syscalls.h) goes to its handler --- */
 
-/* Its plan kind is emulate_kind: a restore whose tasks may also open,
- * write and read the file. */
-
-/* --- syscalls.c: the syscall table ------------------------------------- */
-
-/* A syscall nsdd targets: a row of syscalls.c. */
-struct sc_info {
-	long nr;
-	const char *name;
-	enum sc_kind kind;
-	enum nsd_call call; /* the plan call it serves (a fork kind: NSD_CALL_FORK) */
-	unsigned calls;     /* 1 << enum nsd_call for every call it may serve */
-	const struct step_ops *ops;
-	int path_arg; /* open kinds: the path's argument index; else -1 */
-};
-
-const struct sc_info *syscall_find(long nr);
-bool syscall_targeted(const struct sc_info *sc, unsigned calls);
+const struct step_ops *restore_ops(const struct nsd_syscall *sc);
 
 #endif

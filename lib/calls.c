@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The plan's call kinds: their names, and the syscalls each may apply to.
+ * The plan's call kinds: their names (the syscalls each applies to are
+ * syscalls.c's rows).
  */
 #include "config.h"
 
@@ -30,35 +31,6 @@ nsd_call_parse(const char *name)
 		if (strcmp(name, call_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-const char *const *
-nsd_call_syscalls(enum nsd_call call)
-{
-	static const char *const forks[] = {"fork", "vfork", "clone", "clone3", NULL};
-	static const char *const threads[] = {"clone", "clone3", NULL};
-	static const char *const opens[] = {"open", "openat", "openat2", "creat", NULL};
-	static const char *const every[] = {"fork",   "vfork",  "clone",  "clone3", "msgget",
-	                                    "semget", "shmget", "open",   "openat", "openat2",
-	                                    "creat",  "msgctl", "semctl", "shmctl", NULL};
-	static const char *const one[NSD_CALL_COUNT][2] = {
-	    [NSD_CALL_MSGGET] = {"msgget", NULL}, [NSD_CALL_SEMGET] = {"semget", NULL},
-	    [NSD_CALL_SHMGET] = {"shmget", NULL}, [NSD_CALL_MSGCTL] = {"msgctl", NULL},
-	    [NSD_CALL_SEMCTL] = {"semctl", NULL}, [NSD_CALL_SHMCTL] = {"shmctl", NULL},
-	};
-
-	switch (call) {
-	case NSD_CALL_FORK:
-		return forks;
-	case NSD_CALL_THREAD:
-		return threads;
-	case NSD_CALL_OPEN:
-		return opens;
-	case NSD_CALL_ANY:
-		return every;
-	default:
-		return one[call];
-	}
 }
 
 unsigned

@@ -5,6 +5,7 @@
 
 #include "filter.h"
 #include "nsd/plan.h"
+#include "syscalls.h"
 
 /* action on nr; for nsdd's own clone3 (NSD_OWN_CLONE3_SIZE), none. */
 static int
@@ -23,9 +24,9 @@ nsd_filter_new(unsigned calls, uint32_t action, int *err)
 {
 	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	const char *const *name;
-	int call, rc;
+	const struct nsd_syscall *sc = NULL;
 	size_t i;
+	int rc;
 
 	if (ctx == NULL) {
 		*err = -ENOMEM;
@@ -33,13 +34,13 @@ nsd_filter_new(unsigned calls, uint32_t action, int *err)
 	}
 	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
 		seccomp_arch_add(ctx, arches[i]);
-	for (call = 0; call < NSD_CALL_COUNT; call++)
-		for (name = nsd_call_syscalls(call); (calls & (1u << call)) && *name; name++)
-			if ((rc = rule(ctx, action, seccomp_syscall_resolve_name(*name))) < 0) {
-				/* A targeted call the filter missed would go unplanned. */
-				seccomp_release(ctx);
-				*err = rc;
-				return NULL;
-			}
+	while ((sc = nsd_syscall_next(sc)) != NULL)
+		if (nsd_syscall_targeted(sc, calls) &&
+		    (rc = rule(ctx, action, seccomp_syscall_resolve_name(sc->name))) < 0) {
+			/* A targeted call the filter missed would go unplanned. */
+			seccomp_release(ctx);
+			*err = rc;
+			return NULL;
+		}
 	return ctx;
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -37,15 +38,41 @@ static const struct {
 
 START_TEST(test_row)
 {
-	const struct sc_info *sc = syscall_find(rows[_i].nr);
+	const struct nsd_syscall *sc = nsd_syscall_find(rows[_i].nr);
 
 	ck_assert_ptr_nonnull(sc);
 	ck_assert_str_eq(sc->name, rows[_i].name);
 	ck_assert_int_eq(sc->call, rows[_i].call);
-	ck_assert_ptr_eq(sc->ops, rows[_i].ops);
+	ck_assert_ptr_eq(restore_ops(sc), rows[_i].ops);
 	ck_assert_int_eq(sc->path_arg, rows[_i].path_arg);
 	ck_assert(sc->calls & (1u << rows[_i].call));
 	ck_assert_int_eq(!!(sc->calls & (1u << NSD_CALL_THREAD)), rows[_i].thread);
+}
+END_TEST
+
+/* The columns the rooms read in place of their own maps. */
+START_TEST(test_columns)
+{
+	const struct nsd_syscall *get = nsd_syscall_find(SYS_semget);
+	const struct nsd_syscall *ctl = nsd_syscall_find(SYS_semctl);
+	const struct nsd_syscall *creat = nsd_syscall_find(SYS_creat);
+	const struct nsd_syscall *how = nsd_syscall_find(SYS_openat2);
+
+	ck_assert_int_eq(get->key_arg, 0);
+	ck_assert_int_eq(get->flags_arg, 2);
+	ck_assert_int_eq(nsd_syscall_find(SYS_msgget)->flags_arg, 1);
+	ck_assert_int_eq(ctl->cmd_arg, 2);
+	ck_assert_int_eq(nsd_syscall_find(SYS_shmctl)->cmd_arg, 1);
+	ck_assert_int_eq(creat->flags_arg, -1);
+	ck_assert_uint_eq(creat->fixed_flags, O_CREAT | O_WRONLY | O_TRUNC);
+	ck_assert(how->flags_in_how && how->flags_arg == 2 && how->dirfd_arg == 0);
+	ck_assert_uint_eq(nsd_syscall_find(SYS_openat)->cloexec, O_CLOEXEC);
+	/* A fork and an IPC call are made again after a signal; an open is not. */
+	ck_assert(nsd_syscall_find(SYS_clone3)->restarts && get->restarts && ctl->restarts);
+	ck_assert(!nsd_syscall_find(SYS_open)->restarts);
+	/* What a Record can write: forks, threads, gets and opens; not ctls, not any. */
+	ck_assert(nsd_call_recordable(NSD_CALL_THREAD) && nsd_call_recordable(NSD_CALL_OPEN));
+	ck_assert(!nsd_call_recordable(NSD_CALL_SEMCTL) && !nsd_call_recordable(NSD_CALL_ANY));
 }
 END_TEST
 
@@ -55,7 +82,7 @@ START_TEST(test_untargeted)
 	size_t i;
 
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-		ck_assert_ptr_null(syscall_find(others[i]));
+		ck_assert_ptr_null(nsd_syscall_find(others[i]));
 }
 END_TEST
 
@@ -67,8 +94,8 @@ targets_of_one(enum nsd_call c)
 	size_t i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (syscall_targeted(syscall_find(rows[i].nr), 1u << c))
-			mask |= 1u << syscall_find(rows[i].nr)->kind;
+		if (nsd_syscall_targeted(nsd_syscall_find(rows[i].nr), 1u << c))
+			mask |= 1u << nsd_syscall_find(rows[i].nr)->sc;
 	return mask;
 }
 
@@ -80,7 +107,7 @@ kinds_of(enum nsd_call c, bool thread_too)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		if (rows[i].call == c || (thread_too && rows[i].thread))
-			mask |= 1u << syscall_find(rows[i].nr)->kind;
+			mask |= 1u << nsd_syscall_find(rows[i].nr)->sc;
 	return mask;
 }
 
@@ -99,10 +126,10 @@ START_TEST(test_call_syscalls)
 					break;
 			ck_assert_msg(i < sizeof(rows) / sizeof(rows[0]), "%s: no row", *name);
 			ck_assert(c == NSD_CALL_ANY ||
-			          (syscall_find(rows[i].nr)->calls & (1u << c)));
+			          (nsd_syscall_find(rows[i].nr)->calls & (1u << c)));
 		}
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-			n -= c == NSD_CALL_ANY || (syscall_find(rows[i].nr)->calls & (1u << c));
+			n -= c == NSD_CALL_ANY || (nsd_syscall_find(rows[i].nr)->calls & (1u << c));
 		ck_assert_uint_eq(n, 0); /* and no row is missing from the list */
 	}
 }
@@ -112,10 +139,11 @@ START_TEST(test_targets)
 {
 	ck_assert_uint_eq(targets_of_one(NSD_CALL_FORK), kinds_of(NSD_CALL_FORK, false));
 	/* A thread step targets clone and clone3, not fork and vfork. */
-	ck_assert_uint_eq(targets_of_one(NSD_CALL_THREAD), 1u << SC_CLONE | 1u << SC_CLONE3);
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_THREAD),
+	                  1u << NSD_SC_CLONE | 1u << NSD_SC_CLONE3);
 	ck_assert_uint_eq(targets_of_one(NSD_CALL_OPEN), kinds_of(NSD_CALL_OPEN, false));
-	ck_assert_uint_eq(targets_of_one(NSD_CALL_SEMGET), 1u << SC_SEMGET);
-	ck_assert_uint_eq(targets_of_one(NSD_CALL_SHMCTL), 1u << SC_SHMCTL);
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_SEMGET), 1u << NSD_SC_SEMGET);
+	ck_assert_uint_eq(targets_of_one(NSD_CALL_SHMCTL), 1u << NSD_SC_SHMCTL);
 	/* `any`: every kind. */
 	ck_assert_uint_eq(targets_of_one(NSD_CALL_ANY),
 	                  kinds_of(NSD_CALL_FORK, true) | kinds_of(NSD_CALL_OPEN, false) |
@@ -132,6 +160,7 @@ main(void)
 	TCase *tc = tcase_create("syscalls");
 
 	tcase_add_loop_test(tc, test_row, 0, sizeof(rows) / sizeof(rows[0]));
+	tcase_add_test(tc, test_columns);
 	tcase_add_test(tc, test_untargeted);
 	tcase_add_test(tc, test_targets);
 	tcase_add_test(tc, test_call_syscalls);
