@@ -31,8 +31,8 @@ install_filter(unsigned calls, bool trace)
 	scmp_filter_ctx ctx;
 	int rc, fd;
 
-	if ((ctx = nsd_filter_new(calls, trace ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY, &rc)) == NULL)
-		return rc;
+	if ((ctx = nsd_filter_new(calls, trace ? SCMP_ACT_TRACE(0) : SCMP_ACT_NOTIFY)) == NULL)
+		return -errno;
 	/* no_new_privs only where seccomp(2) requires it: without CAP_SYS_ADMIN.
 	 * The kernel's EACCES says so; libseccomp turns it into ECANCELED
 	 * unless asked for the kernel's own errno. */

@@ -241,7 +241,6 @@ check_plan(const struct nsd_plan *m, pid_t target)
 {
 	struct ipc_check ipc = {m, json_array(), false};
 	char caps[32], why[128];
-	int err;
 
 	more = 0;
 	if (target <= 0)
@@ -253,9 +252,9 @@ check_plan(const struct nsd_plan *m, pid_t target)
 		         strerror(errno));
 		check_failed(ipc.list, why);
 	}
-	if ((err = ns_run_ipc_of(target, check_ipc_here, &ipc)) != 0) {
+	if (ns_run_ipc_of(target, check_ipc_here, &ipc) < 0) {
 		snprintf(why, sizeof(why), "cannot enter the IPC namespace of %d: %s", target,
-		         strerror(err));
+		         strerror(errno));
 		check_failed(ipc.list, why);
 	}
 	check_fds(m, target, ipc.list);

@@ -26,8 +26,7 @@
 
 /*
  * Reads the task's own struct clone_args, bounded by PAGE_SIZE as the kernel
- * bounds it: 0, -1 when the kernel itself would refuse them (let it), or the
- * errno when nsdd cannot tell (its memory did not answer in time).
+ * bounds it (clone3.h says what its errors mean).
  */
 int
 fork_read_clone3_args(struct task *t, const unsigned long long args[6], struct clone_args_v2 *ca)
@@ -39,16 +38,20 @@ fork_read_clone3_args(struct task *t, const unsigned long long args[6], struct c
 	size_t i;
 
 	memset(ca, 0, sizeof(*ca));
-	if (size < CLONE_ARGS_VER0 || size > PAGE_MAX)
+	if (size < CLONE_ARGS_VER0 || size > PAGE_MAX) {
+		errno = EINVAL;
 		return -1;
+	}
 	if (size > sizeof(*ca))
 		ops[1].len = size - sizeof(*ca);
 	if (t->drv->mem(t, ops, ops[1].len > 0 ? 2 : 1) < 0)
-		return errno == EFAULT || errno == ESRCH ? -1 : errno;
+		return -1;
 	/* copy_struct_from_user(): bytes beyond what we know must be zero. */
 	for (i = 0; i < ops[1].len; i++)
-		if (rest[i] != 0)
+		if (rest[i] != 0) {
+			errno = E2BIG;
 			return -1;
+		}
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #ifndef NSDD_CLONE3_H
 #define NSDD_CLONE3_H
 
+#include <errno.h>
+
 #include "nsdd.h"
 #include "task.h"
 
@@ -18,8 +20,16 @@ struct clone_args_v2 {
 bool fork_clone3_args(enum nsd_sc kind, const unsigned long long args[6], struct clone_args_v2 *ca);
 /* clone(2) with flags fails natively: the task makes it, unplanned. */
 bool fork_clone_refused(unsigned long long flags);
-/* The task's own clone3 arguments (args[0], args[1]): 0, -1 when the kernel
- * itself would refuse them, or the errno when nsdd cannot read them. */
+/* An errno of fork_read_clone3_args() that is the kernel's own answer to the
+ * call (EINVAL, E2BIG, EFAULT; ESRCH: the task is gone): nothing to apply. */
+static inline bool
+fork_refused(int err)
+{
+	return err == EINVAL || err == E2BIG || err == EFAULT || err == ESRCH;
+}
+/* The task's own clone3 arguments (args[0], args[1]): 0, or -1 with errno:
+ * what the kernel itself would refuse them with (fork_refused()), or why
+ * nsdd cannot read them (ETIMEDOUT: the memory did not answer in time). */
 int fork_read_clone3_args(struct task *t, const unsigned long long args[6],
                           struct clone_args_v2 *ca);
 

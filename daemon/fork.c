@@ -178,7 +178,6 @@ via_last_pid(struct task *t, struct fork_step *fs)
 	struct ns *ns[NSD_MAX_LEVELS];
 	bool newpid = fs->flags & CLONE_NEWPID;
 	size_t i;
-	int err = 0;
 
 	if (newpid && s->pids[0] != 1) {
 		/* A new namespace's first pid is 1: the plan cannot be met. The call
@@ -186,8 +185,8 @@ via_last_pid(struct task *t, struct fork_step *fs)
 		fs->how = FORK_NATIVE;
 		return;
 	}
-	if (ns_child_pidns(t->tid, newpid, s->npids, t->plan, plan_owner(t->plan), ns, &err) < 0) {
-		refuse(t, fs, err);
+	if (ns_child_pidns(t->tid, newpid, s->npids, t->plan, plan_owner(t->plan), ns) < 0) {
+		refuse(t, fs, errno);
 		return;
 	}
 	if (!ns_lock(ns, s->npids, t)) {
@@ -203,7 +202,8 @@ via_last_pid(struct task *t, struct fork_step *fs)
 	for (i = 0; i < s->npids; i++) {
 		if (ns[i] == NULL)
 			continue; /* CLONE_NEWPID: the new namespace starts at 1 */
-		if ((err = ns_set_last_pid(ns[i], s->pids[i], &fs->old_last[i])) != 0) {
+		if (ns_set_last_pid(ns[i], s->pids[i], &fs->old_last[i]) < 0) {
+			int err = errno;
 			put_back_last_pid(fs);
 			unlock(t, fs);
 			refuse(t, fs, err);
@@ -220,16 +220,18 @@ via_last_pid(struct task *t, struct fork_step *fs)
 	log_debug("task %d: ns_last_pid set for pid %d", t->tid, s->pids[0]);
 }
 
-/* The call's clone flags, in *ca: 0, -1 when the kernel refuses the call
- * (nothing to apply), or an errno when nsdd cannot read them. */
+/* The call's clone flags, in *ca: 0, or -1 with errno as
+ * fork_read_clone3_args() sets it (fork_refused(): nothing to apply). */
 static int
 flags_of(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6],
          struct clone_args_v2 *ca)
 {
 	if (sc->sc == NSD_SC_CLONE3)
 		return fork_read_clone3_args(t, args, ca);
-	if (sc->sc == NSD_SC_CLONE && fork_clone_refused(args[0] & 0xffffffffULL))
-		return -1; /* its EINVAL is the kernel's to give, and no step's */
+	if (sc->sc == NSD_SC_CLONE && fork_clone_refused(args[0] & 0xffffffffULL)) {
+		errno = EINVAL; /* the kernel's to give, and no step's */
+		return -1;
+	}
 	if (!fork_clone3_args(sc->sc, args, ca))
 		ca->flags = args[0] & ~CSIGNAL_MASK;
 	return 0;
@@ -246,12 +248,11 @@ apply(struct task *t, struct fork_step *fs, bool own_args, struct clone_args_v2 
 	if (plan_backend(t->plan) == BACKEND_PROCFS) {
 		int64_t v[NSD_MAX_LEVELS];
 		size_t i;
-		int err;
 		for (i = 0; i < s->npids; i++)
 			v[i] = s->pids[i];
 		/* Unlike other calls, a fork that would not get its pid is not made. */
-		if ((err = procfs_write(t->tid, v, s->npids)) != 0)
-			refuse(t, fs, err);
+		if (procfs_write(t->tid, v, s->npids) < 0)
+			refuse(t, fs, errno);
 		else
 			fs->how = FORK_NATIVE; /* the kernel does it; the fork event verifies */
 		return;
@@ -303,7 +304,6 @@ fork_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long lon
 	struct clone_args_v2 ca;
 	char made[32];
 	bool thread;
-	int err;
 
 	if (sc == NULL) {
 		/* Retry after a lock wait: the entry was already examined. */
@@ -317,10 +317,12 @@ fork_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long lon
 		again(t, fs, sc, args);
 		return;
 	}
-	if ((s = step_peek(t)) == NULL || (err = flags_of(t, sc, args, &ca)) < 0)
-		return; /* no step, or the kernel refuses the call */
-	if (err > 0) {
-		if (s->call == NSD_CALL_ANY || nsd_call_creates_task(s->call)) {
+	if ((s = step_peek(t)) == NULL)
+		return;
+	if (flags_of(t, sc, args, &ca) < 0) {
+		if (!fork_refused(errno) &&
+		    (s->call == NSD_CALL_ANY || nsd_call_creates_task(s->call))) {
+			int err = errno; /* step_start() may change it */
 			fs = step_start(t, &fork_steps, sizeof(*fs), sc, s);
 			step_failed(t, fs->f.s, sc->name, s->npids ? s->pids[0] : s->id, -1,
 			            "cannot read its clone3 arguments: %s", strerror(err));

@@ -93,9 +93,9 @@ allowed(struct task *t, const struct user_regs_struct *regs, long nr, uint64_t a
 	return filter_allows(t->tid, regs, nr, args) != FILTER_DENIES;
 }
 
-/* Writes the filter into the task and makes its call seccomp(): 0, -errno,
- * or FORBIDDEN by the task's own filters (nothing was changed then). */
-#define FORBIDDEN 1
+/* Writes the filter into the task and makes its call seccomp(): 0, or -1
+ * with errno (EPERM: the task's own filters forbid it, and nothing was
+ * changed; ESRCH: the task is gone). */
 static int
 start(struct task *t, struct install_step *is, struct filter_job *job)
 {
@@ -106,17 +106,19 @@ start(struct task *t, struct install_step *is, struct filter_job *job)
 	uint64_t all = ~0ULL;
 
 	if (t->drv->get_regs(t, &is->regs) < 0)
-		return -ESRCH;
+		return -1;
 	is->prog = arch_scratch(&is->regs, sizeof(prog) + bytes);
 	/* close's fd is not known yet: the one its entry had stands for it. */
 	if (!allowed(t, &is->regs, SYS_seccomp, SECCOMP_SET_MODE_FILTER, INSTALL_FLAGS, is->prog) ||
-	    !allowed(t, &is->regs, SYS_close, arch_arg(&is->regs, 0), 0, 0))
-		return FORBIDDEN;
+	    !allowed(t, &is->regs, SYS_close, arch_arg(&is->regs, 0), 0, 0)) {
+		errno = EPERM;
+		return -1;
+	}
 	prog.filter = (struct sock_filter *)(uintptr_t)(is->prog + sizeof(prog));
 	ops[0] = (struct mem_op){MEM_WRITE, is->prog, &prog, sizeof(prog)};
 	ops[1] = (struct mem_op){MEM_WRITE, is->prog + sizeof(prog), job->prog, bytes};
 	if (t->drv->mem(t, ops, 2) < 0 || t->drv->set_sigmask(t, &all, &is->sigmask) < 0)
-		return -errno;
+		return -1;
 	r = is->regs;
 	arch_set_nr(&r, SYS_seccomp);
 	arch_set_arg(&r, 0, SECCOMP_SET_MODE_FILTER);
@@ -124,7 +126,8 @@ start(struct task *t, struct install_step *is, struct filter_job *job)
 	arch_set_arg(&r, 2, is->prog);
 	if (t->drv->set_regs(t, &r) < 0) {
 		t->drv->set_sigmask(t, &is->sigmask, NULL);
-		return -ESRCH;
+		errno = ESRCH;
+		return -1;
 	}
 	is->state = FILTER;
 	job->installer = t->tid;
@@ -138,7 +141,6 @@ install_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long 
 {
 	struct filter_job *job = plan_filter(t->plan);
 	char ebuf[64], msg[256];
-	int err;
 
 	(void)args;
 	if (job == NULL) {
@@ -153,19 +155,17 @@ install_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long 
 		t->drv->hold(t);
 		return;
 	}
-	if ((err = start(t, install_step(t), job)) == FORBIDDEN) {
+	if (start(t, install_step(t), job) < 0) {
 		step_end(t);
-		plan_up->filter_failed(t->plan, t->tid,
-		                       "its own seccomp filter forbids seccomp(2) or close(2)");
-	} else if (err != 0) {
-		step_end(t);
-		if (err != -ESRCH)
-			if (err != -ESRCH) {
-				snprintf(msg, sizeof(msg),
-				         "cannot write the filter below its stack: %s",
-				         nsdd_errno_text(-err, ebuf, sizeof(ebuf)));
-				plan_up->filter_failed(t->plan, t->tid, msg);
-			}
+		if (errno == EPERM)
+			plan_up->filter_failed(
+			    t->plan, t->tid,
+			    "its own seccomp filter forbids seccomp(2) or close(2)");
+		else if (errno != ESRCH) {
+			snprintf(msg, sizeof(msg), "cannot write the filter below its stack: %s",
+			         nsdd_errno_text(errno, ebuf, sizeof(ebuf)));
+			plan_up->filter_failed(t->plan, t->tid, msg);
+		}
 	}
 }
 

@@ -73,32 +73,33 @@ next_id_here(void *arg)
 	long *value = io->value;
 	char buf[32];
 	ssize_t n;
-	int fd, err = 0;
+	int fd, len = 0, err;
 
 	fd = open(next_id_file(io->call), (value != NULL ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-	} else if (value != NULL) {
+	if (fd < 0)
+		return -1;
+	if (value != NULL) {
 		n = read(fd, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			err = n < 0 ? errno : EIO;
-		else {
-			buf[n] = '\0';
-			*value = strtol(buf, NULL, 10);
-		}
 	} else {
-		int len = snprintf(buf, sizeof(buf), "%ld", io->set);
-		if (write(fd, buf, (size_t)len) != len)
-			err = errno;
+		len = snprintf(buf, sizeof(buf), "%ld", io->set);
+		n = write(fd, buf, (size_t)len) == len ? 0 : -1;
 	}
-	if (fd >= 0)
-		close(fd);
-	return err;
+	err = n < 0 ? errno : EIO;
+	close(fd);
+	if (n < 0 || (value != NULL && n == 0)) {
+		errno = err;
+		return -1;
+	}
+	if (value != NULL) {
+		buf[n] = '\0';
+		*value = strtol(buf, NULL, 10);
+	}
+	return 0;
 }
 
 /*
- * Reads (value != NULL) or writes *_next_id of ns from inside it. Returns 0,
- * or an errno; *value gets what was read.
+ * Reads (value != NULL) or writes *_next_id of ns from inside it: 0, or -1
+ * with errno; *value gets what was read.
  */
 static int
 next_id(struct ns *ns, enum nsd_call call, long *value, long set)
@@ -112,25 +113,22 @@ next_id(struct ns *ns, enum nsd_call call, long *value, long set)
 static int
 consume_here(void *arg)
 {
-	int id, err = 0;
+	int id;
 
 	switch (*(const enum nsd_call *)arg) {
 	case NSD_CALL_MSGGET:
-		if ((id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0 ||
-		    msgctl(id, IPC_RMID, NULL) < 0)
-			err = errno;
-		break;
+		return (id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0
+		           ? -1
+		           : msgctl(id, IPC_RMID, NULL);
 	case NSD_CALL_SEMGET:
-		if ((id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) < 0 ||
-		    semctl(id, 0, IPC_RMID) < 0)
-			err = errno;
-		break;
+		return (id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) < 0
+		           ? -1
+		           : semctl(id, 0, IPC_RMID);
 	default:
-		if ((id = shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) < 0 ||
-		    shmctl(id, IPC_RMID, NULL) < 0)
-			err = errno;
+		return (id = shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) < 0
+		           ? -1
+		           : shmctl(id, IPC_RMID, NULL);
 	}
-	return err;
 }
 
 /* Puts *_next_id back to -1 if the call left it set: see the top of this file. */
@@ -138,18 +136,18 @@ static void
 reset(struct ns *ns, enum nsd_call call)
 {
 	long v = -1;
-	int err;
+	bool failed;
 
-	if ((err = next_id(ns, call, &v, 0)) != 0) {
-		log_warnx("cannot read %s: %s", next_id_file(call), strerror(err));
+	if (next_id(ns, call, &v, 0) < 0) {
+		log_warn("cannot read %s", next_id_file(call));
 		return;
 	}
 	if (v == -1)
 		return;
-	if ((err = ns_run(ns, consume_here, &call)) != 0 || (err = next_id(ns, call, &v, 0)) != 0 ||
-	    v != -1)
+	failed = ns_run(ns, consume_here, &call) < 0 || next_id(ns, call, &v, 0) < 0;
+	if (failed || v != -1)
 		log_warnx("cannot take back %s %ld in IPC namespace %lu: %s", next_id_file(call), v,
-		          ns_ino(ns), err ? strerror(err) : "still set");
+		          ns_ino(ns), failed ? strerror(errno) : "still set");
 	else
 		log_debug("took back %s in IPC namespace %lu", next_id_file(call), ns_ino(ns));
 }
@@ -172,17 +170,17 @@ write_id(struct task *t, struct ipcget_step *is)
 {
 	const struct nsd_step *s = is->f.s;
 	char ebuf[64];
-	int err;
 
 	if (!ns_lock(&is->ns, 1, t)) {
 		t->drv->hold(t);
 		return;
 	}
-	if ((err = next_id(is->ns, s->call, NULL, s->id)) != 0) {
+	if (next_id(is->ns, s->call, NULL, s->id) < 0) {
 		const char *name = is->f.sc->name;
+		nsdd_errno_text(errno, ebuf, sizeof(ebuf));
 		finish(t, is);
 		step_failed(t, s, name, s->id, -1, "cannot write %s: %s", next_id_file(s->call),
-		            nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		            ebuf);
 		return;
 	}
 	is->active = true;
@@ -196,7 +194,6 @@ ipcget_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long l
 	struct ipcget_step *is = ipcget_step(t);
 	const struct nsd_step *s;
 	char ebuf[64];
-	int err = 0;
 
 	if (sc == NULL) {
 		if (step_still_wanted(t))
@@ -218,10 +215,11 @@ ipcget_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long l
 		return;
 	}
 	is = step_start(t, &ipcget_steps, sizeof(*is), sc, s);
-	if ((is->ns = ns_ipc_of(t->tid, t->plan, plan_owner(t->plan), &err)) == NULL) {
+	if ((is->ns = ns_ipc_of(t->tid, t->plan, plan_owner(t->plan))) == NULL) {
+		nsdd_errno_text(errno, ebuf, sizeof(ebuf));
 		step_end(t);
 		step_failed(t, is->f.s, sc->name, s->id, -1, "cannot open its IPC namespace: %s",
-		            nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+		            ebuf);
 		return;
 	}
 	write_id(t, is);

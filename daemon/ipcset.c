@@ -102,16 +102,18 @@ set_qbytes(void *arg)
 	FILE *f;
 
 	if ((f = fopen("/proc/sys/kernel/msgmnb", "re")) == NULL)
-		return errno;
+		return -1;
 	if (fscanf(f, "%ld", &q->msgmnb) != 1)
 		q->msgmnb = 0;
 	fclose(f);
-	if (q->value > q->msgmnb && !q->privileged)
-		return EPERM; /* ipc/msg.c, msgctl_down(): as the task would get it */
+	if (q->value > q->msgmnb && !q->privileged) {
+		errno = EPERM; /* ipc/msg.c, msgctl_down(): as the task would get it */
+		return -1;
+	}
 	if (msgctl(q->id, IPC_STAT, &ds) < 0)
-		return errno;
+		return -1;
 	ds.msg_qbytes = (msglen_t)q->value;
-	return msgctl(q->id, IPC_SET, &ds) < 0 ? errno : 0;
+	return msgctl(q->id, IPC_SET, &ds);
 }
 
 /* msg qbytes, set in the task's IPC namespace as it may set it; false if it failed. */
@@ -121,13 +123,12 @@ restore_qbytes(struct task *t, const char *name, const struct nsd_step *s)
 	struct qbytes q = {(int)s->id, s->set->value[NSD_SET_QBYTES],
 	                   cap_eff(t->tid) & (1ULL << CAP_SYS_RESOURCE_BIT), 0};
 	char ebuf[64];
-	int err = ns_run_ipc_of(t->tid, set_qbytes, &q);
 
-	if (err == 0)
+	if (ns_run_ipc_of(t->tid, set_qbytes, &q) == 0)
 		return true;
 	step_failed(t, s, name, s->id, -1, "qbytes %lld: %s%s", q.value,
-	            nsdd_errno_text(err, ebuf, sizeof(ebuf)),
-	            err == EPERM ? " (above msgmnb without CAP_SYS_RESOURCE)" : "");
+	            nsdd_errno_text(errno, ebuf, sizeof(ebuf)),
+	            errno == EPERM ? " (above msgmnb without CAP_SYS_RESOURCE)" : "");
 	return false;
 }
 

@@ -53,7 +53,7 @@ enum filter_verdict filter_allows(pid_t tid, const struct user_regs_struct *regs
 
 void procfs_set_root(const char *root);
 bool procfs_available(pid_t tgid, pid_t tid);
-/* Writes "LONGn v1 ... vn" for the thread; 0 or an errno. */
+/* Writes "LONGn v1 ... vn" for the thread; 0, or -1 with errno. */
 int procfs_write(pid_t tid, const int64_t *values, size_t n);
 
 /* --- memio.c: tracee memory, with a deadline -------------------------- */

@@ -157,17 +157,18 @@ trim_idle(uid_t owner)
 }
 
 /* The cached namespace of fd (of the given type), with a reference for the
- * step of user's (a plan of owner's); fd is taken in any case. */
+ * step of user's (a plan of owner's), or NULL with errno; fd is taken. */
 static struct ns *
-ns_get(int fd, int type, const void *user, uid_t owner, int *err)
+ns_get(int fd, int type, const void *user, uid_t owner)
 {
 	static uint64_t uses;
 	struct ns *ns;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0) {
-		*err = errno;
+		int err = errno;
 		close(fd);
+		errno = err;
 		return NULL;
 	}
 	TAILQ_FOREACH(ns, &namespaces, entry)
@@ -210,37 +211,36 @@ ns_release(const void *user)
 		ns_free(ns);
 }
 
-/* /proc/TID/ns/KIND, opened; -1 with *err. */
+/* /proc/TID/ns/KIND, opened; -1 with errno. */
 static int
-ns_open(pid_t tid, const char *kind, int *err)
+ns_open(pid_t tid, const char *kind)
 {
 	char path[64];
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", tid, kind);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		*err = errno;
-	return fd;
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 struct ns *
-ns_ipc_of(pid_t tid, const void *user, uid_t owner, int *err)
+ns_ipc_of(pid_t tid, const void *user, uid_t owner)
 {
-	int fd = ns_open(tid, "ipc", err);
+	int fd = ns_open(tid, "ipc");
 
-	return fd < 0 ? NULL : ns_get(fd, CLONE_NEWIPC, user, owner, err);
+	return fd < 0 ? NULL : ns_get(fd, CLONE_NEWIPC, user, owner);
 }
 
 int
 ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg)
 {
-	int err = 0, fd = ns_open(tid, "ipc", &err);
+	int fd = ns_open(tid, "ipc"), rc, err;
 
 	if (fd < 0)
-		return err;
-	err = nsdd_in_ns(fd, CLONE_NEWIPC, own_ipc_fd, fn, arg);
+		return -1;
+	rc = nsdd_in_ns(fd, CLONE_NEWIPC, own_ipc_fd, fn, arg);
+	err = errno;
 	close(fd);
-	return err;
+	errno = err;
+	return rc;
 }
 
 /*
@@ -250,24 +250,26 @@ ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg)
  */
 int
 ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
-               struct ns **out, int *err)
+               struct ns **out)
 {
 	size_t i = 0;
 	int fd, up;
 
-	if ((fd = ns_open(tid, "pid_for_children", err)) < 0)
+	if ((fd = ns_open(tid, "pid_for_children")) < 0)
 		return -1;
 	if (newpid)
 		out[i++] = NULL;
 	for (; i < levels; i++) {
 		if (fd < 0)
-			*err = EINVAL; /* more levels than exist above the task */
+			errno = EINVAL; /* more levels than exist above the task */
 		up = fd >= 0 && i + 1 < levels ? ioctl(fd, NS_GET_PARENT) : -1;
-		if (fd < 0 || (out[i] = ns_get(fd, CLONE_NEWPID, user, owner, err)) == NULL) {
+		if (fd < 0 || (out[i] = ns_get(fd, CLONE_NEWPID, user, owner)) == NULL) {
+			int err = errno;
 			if (up >= 0)
 				close(up);
 			while (i-- > 0)
 				ns_put(out[i]);
+			errno = err;
 			return -1;
 		}
 		fd = up;
@@ -400,28 +402,33 @@ place_here(void *arg)
 	struct placing *p = arg;
 
 	p->pid = helper_place(p->levels, pid_helper_main, p->sv);
-	return p->pid > 0 ? 0 : errno;
+	return p->pid > 0 ? 0 : -1;
 }
 
-/* The ns_last_pid helper of a namespace below nsdd's own. */
+/* The ns_last_pid helper of a namespace below nsdd's own: 0, or -1 with errno. */
 static int
 pid_helper_spawn(struct ns *ns)
 {
-	int sv[2], err = 0;
-	struct placing p = {levels_to_own(ns->fd), sv, -1};
+	struct placing p = {levels_to_own(ns->fd), NULL, -1};
 	struct timeval tv = {2, 0};
+	int sv[2], err;
 
-	if (p.levels == 0)
-		return EINVAL;
+	if (p.levels == 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return errno;
-	err = ns_run(ns, place_here, &p);
+		return -1;
+	p.sv = sv;
+	ns_run(ns, place_here, &p);
+	err = errno;
 	close(sv[1]);
 	if (p.pid <= 0) {
 		log_warnx("cannot place a helper in pid namespace %lu: %s", ns_ino(ns),
 		          strerror(err));
 		close(sv[0]);
-		return err;
+		errno = err;
+		return -1;
 	}
 	ns->helper = p.pid;
 	ns->sock = sv[0];
@@ -450,28 +457,31 @@ helper_call(struct ns *ns, const struct helper_req *req, struct helper_rep *rep)
 	return 0;
 }
 
-/* One request to the namespace's helper, which is made on first use. */
+/* One request to the namespace's helper, which is made on first use: 0, or
+ * -1 with errno (the helper's answer, or why it could not be asked). */
 static int
 helper_ask(struct ns *ns, struct helper_req *req, int32_t *old)
 {
 	struct helper_rep rep;
 	int err;
 
-	if (ns->helper == 0 && (err = pid_helper_spawn(ns)) != 0)
-		return err;
+	if (ns->helper == 0 && pid_helper_spawn(ns) < 0)
+		return -1;
 	if (helper_call(ns, req, &rep) < 0) {
 		err = errno ? errno : EIO;
 		log_warn("pid namespace helper %d", ns->helper);
 		kill(ns->helper, SIGKILL);
-		return err;
+		errno = err;
+		return -1;
 	}
 	if (old != NULL)
 		*old = rep.old;
-	return rep.rc;
+	errno = rep.rc;
+	return rep.rc == 0 ? 0 : -1;
 }
 
-/* Returns 0 or an errno: EEXIST when want is taken in that namespace. *old
- * gets the value ns_last_pid had, for ns_put_back_last_pid(). */
+/* Returns 0, or -1 with errno: EEXIST when want is taken in that namespace.
+ * *old gets the value ns_last_pid had, for ns_put_back_last_pid(). */
 int
 ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old)
 {
@@ -486,13 +496,11 @@ void
 ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
 {
 	struct helper_req req = {HELPER_PUT_BACK, want, old};
-	int err;
 
 	if (old < 0 || ns == NULL)
 		return;
-	if ((err = helper_ask(ns, &req, NULL)) != 0)
-		log_warnx("cannot put ns_last_pid back to %d in pid namespace %lu: %s", old,
-		          ns_ino(ns), strerror(err));
+	if (helper_ask(ns, &req, NULL) < 0)
+		log_warn("cannot put ns_last_pid back to %d in pid namespace %lu", old, ns_ino(ns));
 }
 
 /* True if pid (in nsdd's namespace) is one of the pid namespace helpers. */

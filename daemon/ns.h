@@ -12,19 +12,22 @@ void ns_on_release(void (*fn)(void));
 /* Held tasks try again soon: what they waited for is done (not a lock). */
 void ns_wake(void);
 unsigned long ns_ino(const struct ns *ns);
+/* Failures: -1 (NULL) with errno. */
 /* tid's IPC namespace, held for a step of user (owner's plan) until ns_put(). */
-struct ns *ns_ipc_of(pid_t tid, const void *user, uid_t owner, int *err);
+struct ns *ns_ipc_of(pid_t tid, const void *user, uid_t owner);
 /* The pid namespaces a new child of tid lands in, innermost first; each held. */
 int ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
-                   struct ns **out, int *err);
+                   struct ns **out);
 void ns_put(struct ns *ns);
 void ns_release(const void *user); /* user's plan ended: its idle ones go */
+/* fn(arg) with nsdd inside tid's IPC namespace, or ns: fn returns 0 or -1
+ * with errno, and so do these. */
 int ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg);
-/* fn(arg) with nsdd inside ns; fn's errno, or setns's. */
 int ns_run(struct ns *ns, int (*fn)(void *arg), void *arg);
 /* Takes the lock of every namespace in ns (NULLs skipped) for owner, or none. */
 bool ns_lock(struct ns *const *ns, size_t n, const void *owner);
 void ns_unlock(struct ns *const *ns, size_t n, const void *owner);
+/* EEXIST: want is taken. */
 int ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old);
 void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
 bool ns_helper_reaped(pid_t pid);

@@ -36,10 +36,27 @@ enum backend { BACKEND_KERNEL, BACKEND_PROCFS };
 extern enum backend nsdd_backend; /* --backend: unless forced, procfs where it exists */
 extern bool nsdd_backend_forced;
 
-/* Errors, one convention. What a client must hear (its plan is wrong, a task
- * is busy, ...) goes in a struct nsdd_error, and the function returns -1. A
- * system call's failure is -1 with errno, or where a function says so, the
- * errno itself. Out of memory, xmalloc() and its kin (and jansson) end nsdd. */
+/*
+ * Errors, one convention, in every file of daemon/ and lib/:
+ * - A function that can fail returns -1 (a pointer: NULL; a bool: false)
+ *   with errno saying what failed in the system. It never returns an errno,
+ *   positive or negative, nor takes an int *err. Where a caller tells
+ *   failures apart, the function's comment lists the errnos it means
+ *   something by (ns_set_last_pid(): EEXIST, the pid is taken).
+ * - What a client, a task or an event must be told (its plan is wrong, a
+ *   task is busy, a container's state is bad) goes in one struct nsdd_error
+ *   as well, and the function still returns -1; the caller passes it on or
+ *   shows e->reason. Step handlers report a step's failure to its plan
+ *   (step_failed()), never by their return value.
+ * - An errno travels as a number only between processes: a helper's reply
+ *   (ns.c, memio.c's batches) and nsdctl's ready word. It becomes -1 with
+ *   errno where it arrives.
+ * - Out of memory, xmalloc() and its kin (and jansson) end nsdd.
+ * - Cleanup is in the function that made the thing, on one path: `goto fail`
+ *   when only a failure undoes it, `goto out` when success and failure
+ *   alike do; errno is kept across the cleanup (saved and set back) when
+ *   the cleanup's own calls may change it.
+ */
 enum nsdd_err {
 	ERR_INVALID_PLAN,
 	ERR_NO_SUCH_TASK,
@@ -73,7 +90,8 @@ uint64_t nsdd_now_usec(void); /* CLOCK_REALTIME, as varlink events carry it */
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */
 long nsdd_proc_status_long(pid_t pid, const char *key);
-/* fn(arg), run with nsdd in the namespace of fd, then back in own_fd's. */
+/* fn(arg), run with nsdd in the namespace of fd, then back in own_fd's: fn
+ * returns 0, or -1 with errno, and so does this. */
 int nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg);
 /* The first of n LONGn values out of range (pid for n > 1, id for LONG1), or n. */
 size_t nsdd_longn_bad(const int64_t *values, size_t n);

@@ -270,8 +270,9 @@ at_proc(struct task *t, long long dirfd)
 
 /*
  * The thread whose file path names, relative to /proc: "self/task/T/...",
- * "P/task/T/..." or "thread-self/...". 0: not the file; -errno: the file of
- * no task the opener may have; else the tid, in nsdd's namespace.
+ * "P/task/T/..." or "thread-self/...", in nsdd's namespace; 0: not the
+ * file; -1 with errno (the open's result): the file of no task the opener
+ * may have.
  */
 static pid_t
 file_of(struct task *t, char *path)
@@ -288,16 +289,23 @@ file_of(struct task *t, char *path)
 		return t->tid;
 	if (n != 4 || strcmp(part[1], "task") != 0 || strcmp(part[3], "next_syscall_data") != 0)
 		return 0;
+	errno = ENOENT;
 	if ((thread = task_named(t, part[2])) == NULL)
-		return -ENOENT; /* not a task of the tree: nsdd cannot serve it */
+		return -1; /* not a task of the tree: nsdd cannot serve it */
 	if (strcmp(part[0], "self") == 0)
 		who = tracer_find_task((pid_t)nsdd_proc_status_long(t->tid, "Tgid"));
 	else
 		who = task_named(t, part[0]);
 	if (who == NULL ||
-	    nsdd_proc_status_long(thread->tid, "Tgid") != nsdd_proc_status_long(who->tid, "Tgid"))
-		return -ENOENT; /* /proc/P/task/T with T not a thread of P */
-	return authz_task_may_ptrace(t->tid, thread->tid) ? thread->tid : -EACCES;
+	    nsdd_proc_status_long(thread->tid, "Tgid") != nsdd_proc_status_long(who->tid, "Tgid")) {
+		errno = ENOENT; /* /proc/P/task/T with T not a thread of P */
+		return -1;
+	}
+	if (!authz_task_may_ptrace(t->tid, thread->tid)) {
+		errno = EACCES;
+		return -1;
+	}
+	return thread->tid;
 }
 
 /* The path and flags of an open-kind call (a row of the syscall table);
@@ -483,7 +491,7 @@ nsdfile_entry(struct task *t, long nr, const unsigned long long args[6])
 		if ((owner = file_of(t, path)) == 0)
 			return false;
 		if (owner < 0)
-			skip(t, owner);
+			skip(t, -errno);
 		else
 			open_file(t, owner, flags);
 		return true;

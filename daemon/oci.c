@@ -167,9 +167,9 @@ root_only(int fd)
 	return fstat(fd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* The plan NAME.json of the plan directory; NULL with why. */
+/* The plan NAME.json of the plan directory; NULL with e. */
 static struct nsd_plan *
-load_plan(const char *name, char *why, size_t len)
+load_plan(const char *name, struct nsdd_error *e)
 {
 	char file[NAME_MAX_LEN + 8], *text = NULL;
 	struct nsd_plan_error perr;
@@ -180,26 +180,29 @@ load_plan(const char *name, char *why, size_t len)
 
 	snprintf(file, sizeof(file), "%s.json", name);
 	if ((dfd = open(plans_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !root_only(dfd))
-		snprintf(why, len, "%s: %s", plans_dir,
-		         dfd < 0 ? strerror(errno) : "not root's alone (owner or mode)");
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "%s: %s", plans_dir,
+		               dfd < 0 ? strerror(errno) : "not root's alone (owner or mode)");
 	else if ((fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
-		snprintf(why, len, "%s/%s: %s", plans_dir, file, strerror(errno));
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "%s/%s: %s", plans_dir, file,
+		               strerror(errno));
 	else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !root_only(fd) ||
 	         st.st_size > PLAN_MAX)
-		snprintf(why, len, "%s/%s: not a regular file of root's alone, up to 16 MiB",
-		         plans_dir, file);
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+		               "%s/%s: not a regular file of root's alone, up to 16 MiB", plans_dir,
+		               file);
 	else if (read(fd, text = xcalloc(1, (size_t)st.st_size + 1), (size_t)st.st_size) !=
 	         st.st_size)
-		snprintf(why, len, "%s/%s: cannot read it", plans_dir, file);
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "%s/%s: cannot read it", plans_dir, file);
 	else if ((doc = json_loadb(text, (size_t)st.st_size, JSON_REJECT_DUPLICATES, NULL)) == NULL)
-		snprintf(why, len, "%s/%s: not JSON", plans_dir, file);
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "%s/%s: not JSON", plans_dir, file);
 	else {
 		if (nsd_plan_from_json(doc, 0, &m, &perr) < 0)
-			snprintf(why, len, "%.128s/%s: %.64s: %.200s", plans_dir, file, perr.path,
-			         perr.reason);
+			nsdd_error_set(e, ERR_INVALID_PLAN, 0, "%.128s/%s: %.64s: %.200s",
+			               plans_dir, file, perr.path, perr.reason);
 		else if (m->target_pid != 0) {
-			snprintf(why, len, "%s/%s: $.target: the container's init is the target",
-			         plans_dir, file);
+			nsdd_error_set(e, ERR_INVALID_PLAN, 0,
+			               "%s/%s: $.target: the container's init is the target",
+			               plans_dir, file);
 			nsd_plan_free(m);
 			m = NULL;
 		}
@@ -213,7 +216,7 @@ load_plan(const char *name, char *why, size_t len)
 	return m;
 }
 
-/* The containerProcessState fields nsdd uses; false with why. */
+/* The containerProcessState fields nsdd uses; false with e. */
 struct state {
 	const char *metadata, *id, *status;
 	json_int_t pid, init; /* the process under this filter; the container's init */
@@ -258,7 +261,7 @@ cri_name(json_t *doc, struct state *s)
 }
 
 static bool
-parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
+parse_state(json_t *doc, size_t nfds, struct state *s, struct nsdd_error *e)
 {
 	const char *version, *name;
 	json_t *fds, *v;
@@ -272,12 +275,12 @@ parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
 	if (json_unpack_ex(doc, &err, 0, "{s:s, s:o, s:I, s?s, s:{s:s, s?s, s?I}}", "ociVersion",
 	                   &version, "fds", &fds, "pid", &s->pid, "metadata", &s->metadata, "state",
 	                   "id", &s->id, "status", &s->status, "pid", &s->init) < 0) {
-		snprintf(why, len, "state: %s", err.text);
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "state: %s", err.text);
 		return false;
 	}
 	if (!json_is_array(fds) || json_array_size(fds) != nfds) {
-		snprintf(why, len, "state: fds names %zu fds, %zu came",
-		         json_is_array(fds) ? json_array_size(fds) : 0, nfds);
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "state: fds names %zu fds, %zu came",
+		               json_is_array(fds) ? json_array_size(fds) : 0, nfds);
 		return false;
 	}
 	json_array_foreach(fds, i, v)
@@ -286,16 +289,17 @@ parse_state(json_t *doc, size_t nfds, struct state *s, char *why, size_t len)
 			s->fd = (int)i;
 	}
 	if (s->fd < 0) {
-		snprintf(why, len, "state: no seccompFd in fds");
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "state: no seccompFd in fds");
 		return false;
 	}
 	if (s->pid < 1 || s->pid > 4194304) {
-		snprintf(why, len, "state: pid %lld is out of range", (long long)s->pid);
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "state: pid %lld is out of range",
+		               (long long)s->pid);
 		return false;
 	}
 	if (strlen(s->id) == 0 || strlen(s->id) > 1024 ||
 	    strspn(s->id, name_chars) != strlen(s->id)) {
-		snprintf(why, len, "state: id is not a container id");
+		nsdd_error_set(e, ERR_INVALID_PLAN, 0, "state: id is not a container id");
 		return false;
 	}
 	cri_name(doc, s);
@@ -344,7 +348,9 @@ serve(struct oci_conn *c, const struct state *s)
 		snprintf(why, sizeof(why), "listenerMetadata %s%s%s is not a plan name",
 		         s->metadata ? "\"" : "", s->metadata ? s->metadata : "(none)",
 		         s->metadata ? "\"" : "");
-	else if ((m = load_plan(s->metadata, why, sizeof(why))) != NULL) {
+	else if ((m = load_plan(s->metadata, &e)) == NULL)
+		snprintf(why, sizeof(why), "%s", e.reason);
+	else {
 		m->target_pid = (int32_t)s->pid;
 		m->has_start_time = true;
 		m->start_time = start;
@@ -383,7 +389,7 @@ conn_cb(evutil_socket_t sock, short what, void *arg)
 	struct oci_conn *c = arg;
 	struct state s;
 	json_error_t err;
-	char why[256];
+	struct nsdd_error e;
 	json_t *doc;
 	ssize_t n;
 
@@ -412,8 +418,8 @@ conn_cb(evutil_socket_t sock, short what, void *arg)
 		                                       : "its state is not JSON");
 		return;
 	}
-	if (c->truncated || !parse_state(doc, c->nfds, &s, why, sizeof(why))) {
-		drop(c, "%s", c->truncated ? "more than 16 fds" : why);
+	if (c->truncated || !parse_state(doc, c->nfds, &s, &e)) {
+		drop(c, "%s", c->truncated ? "more than 16 fds" : e.reason);
 	} else {
 		serve(c, &s);
 		conn_free(c);

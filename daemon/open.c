@@ -54,7 +54,7 @@ open_step(struct task *t)
 	return (struct open_step *)t->step;
 }
 
-/* Whether the task asked for O_CLOEXEC: 1, 0, or -errno if nsdd cannot tell. */
+/* Whether the task asked for O_CLOEXEC: 1, 0, or -1 with errno if nsdd cannot tell. */
 static int
 asked_cloexec(struct task *t, const struct nsd_syscall *sc, const unsigned long long args[6])
 {
@@ -71,7 +71,7 @@ asked_cloexec(struct task *t, const struct nsd_syscall *sc, const unsigned long 
 		return 0;
 	op.addr = args[sc->flags_arg];
 	if (t->drv->mem(t, &op, 1) < 0)
-		return errno == EFAULT || errno == ESRCH ? 0 : -errno;
+		return errno == EFAULT || errno == ESRCH ? 0 : -1;
 	return (flags & sc->cloexec) != 0;
 }
 
@@ -107,7 +107,7 @@ open_entry(struct task *t, const struct nsd_syscall *sc, const unsigned long lon
 	s = os->f.s;
 	if ((cloexec = asked_cloexec(t, sc, args)) < 0) {
 		step_failed(t, s, sc->name, s->id, -1, "cannot read its struct open_how: %s",
-		            strerror(-cloexec));
+		            strerror(errno));
 		step_end(t);
 		return;
 	}

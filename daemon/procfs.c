@@ -58,7 +58,8 @@ procfs_write(pid_t tid, const int64_t *values, size_t n)
 {
 	char path[PATH_MAX], buf[32 * 24];
 	size_t len, i;
-	int fd, err = 0;
+	ssize_t w;
+	int fd, err;
 
 	len = (size_t)snprintf(buf, sizeof(buf), "LONG%zu", n);
 	for (i = 0; i < n && len < sizeof(buf); i++)
@@ -67,11 +68,14 @@ procfs_write(pid_t tid, const int64_t *values, size_t n)
 	file_of(tgid_of(tid), tid, path, sizeof(path));
 	/* No O_CREAT: the kernel's file (or the test's fake) must already be there. */
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
-		return errno;
-	if (write(fd, buf, len) != (ssize_t)len)
-		err = errno ? errno : EIO;
+		return -1;
+	w = write(fd, buf, len);
+	err = w < 0 ? errno : EIO;
 	close(fd);
-	if (err == 0)
-		log_debug("task %d: wrote '%s' to %s", tid, buf, path);
-	return err;
+	if (w != (ssize_t)len) {
+		errno = err;
+		return -1;
+	}
+	log_debug("task %d: wrote '%s' to %s", tid, buf, path);
+	return 0;
 }

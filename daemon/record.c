@@ -166,7 +166,8 @@ struct probe {
 	key_t key;
 };
 
-/* In the task's IPC namespace: 0 if an object of the kind has the key. */
+/* In the task's IPC namespace: 0 if an object of the kind has the key, or
+ * -1 with errno (ENOENT: none has). */
 static int
 exists_here(void *arg)
 {
@@ -175,7 +176,7 @@ exists_here(void *arg)
 	         : p->call == NSD_CALL_SEMGET ? semget(p->key, 0, 0)
 	                                      : shmget(p->key, 0, 0);
 
-	return id >= 0 || errno != ENOENT ? 0 : ENOENT;
+	return id >= 0 ? 0 : -1;
 }
 
 /* Whether an IPC get can create the object, as far as nsdd can tell at its
@@ -193,7 +194,7 @@ may_create(struct task *t, enum nsd_call call, key_t key, int flags)
 		return false;
 	if (flags & IPC_EXCL)
 		return true;
-	return ns_run_ipc_of(t->tid, exists_here, &p) == ENOENT;
+	return ns_run_ipc_of(t->tid, exists_here, &p) < 0 && errno == ENOENT;
 }
 
 /* At a recorded call's entry, what its exit needs: kept by tid. */

@@ -262,24 +262,25 @@ seccomp_plan_ended(struct plan *plan)
 }
 
 /* libseccomp writes BPF only to an fd (seccomp_export_bpf_mem is 2.5.5's):
- * a memfd, read back. */
+ * a memfd, read back. Its size, or -1 with errno. */
 static ssize_t
 export_bpf(scmp_filter_ctx ctx, void **out)
 {
-	int fd = memfd_create("nsdd-filter", MFD_CLOEXEC), rc;
+	int fd = memfd_create("nsdd-filter", MFD_CLOEXEC), rc, err = 0;
 	ssize_t size = -1;
 
 	if (fd < 0)
-		return -errno;
+		return -1;
 	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
-		size = rc;
+		err = -rc; /* libseccomp's -errno */
 	else if ((size = lseek(fd, 0, SEEK_END)) <= 0 || size > BPF_MAXINSNS * 8 ||
 	         size % (ssize_t)sizeof(struct sock_filter) != 0)
-		size = -E2BIG;
+		err = E2BIG;
 	else if (pread(fd, *out = xmalloc((size_t)size), (size_t)size, 0) != size)
-		size = -EIO;
+		err = EIO;
 	close(fd);
-	return size;
+	errno = err;
+	return err != 0 ? -1 : size;
 }
 
 struct filter_job *
@@ -289,19 +290,21 @@ seccomp_filter_new(unsigned calls, struct nsdd_error *e)
 	struct filter_job *job;
 	scmp_filter_ctx ctx;
 	ssize_t size;
+	int err;
 
 	/* A filter whose listener nsdd could not answer would fail its calls. */
 	if (usable(&sizes, e) < 0)
 		return NULL;
-	ctx = nsd_filter_new(calls, SCMP_ACT_NOTIFY, &(int){0});
+	ctx = nsd_filter_new(calls, SCMP_ACT_NOTIFY);
 	job = xcalloc(1, sizeof(*job));
-	size = ctx != NULL ? export_bpf(ctx, &job->prog) : -ENOMEM;
+	size = ctx != NULL ? export_bpf(ctx, &job->prog) : -1;
+	err = errno;
 	if (ctx != NULL)
 		seccomp_release(ctx);
-	if (size <= 0) {
+	if (size < 0) {
 		seccomp_filter_free(job);
 		nsdd_error_set(e, ERR_NOT_SUPPORTED, 0, "cannot make the seccomp filter: %s",
-		               strerror(size < 0 ? (int)-size : EIO));
+		               strerror(err));
 		snprintf(e->feature, sizeof(e->feature), "seccomp");
 		return NULL;
 	}

@@ -146,12 +146,12 @@ step_procfs_write(struct task *t, const char *syscall, const struct nsd_step *s,
                   const int64_t *values, size_t n)
 {
 	char ebuf[64];
-	int err;
 
-	if ((err = procfs_write(t->tid, values, n)) == 0)
+	if (procfs_write(t->tid, values, n) == 0)
 		return true;
 	step_failed(t, s, syscall, s->npids ? s->pids[0] : s->id, -1,
-	            "cannot write next_syscall_data: %s", nsdd_errno_text(err, ebuf, sizeof(ebuf)));
+	            "cannot write next_syscall_data: %s",
+	            nsdd_errno_text(errno, ebuf, sizeof(ebuf)));
 	return false;
 }
 

@@ -160,21 +160,23 @@ nsdd_proc_status_long(pid_t pid, const char *key)
 
 /*
  * Runs fn(arg) with nsdd in the namespace of fd (nstype: CLONE_NEWIPC,
- * CLONE_NEWPID, ...), then back in its own (own_fd). Returns fn's errno, or
- * setns's. nsdd that could not go back would act in the wrong namespace from
- * then on: that ends it.
+ * CLONE_NEWPID, ...), then back in its own (own_fd): fn's result and errno,
+ * or -1 with setns's. nsdd that could not go back would act in the wrong
+ * namespace from then on: that ends it.
  */
 int
 nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg)
 {
-	int err;
+	int rc, err;
 
 	if (setns(fd, nstype) < 0)
-		return errno;
-	err = fn(arg);
+		return -1;
+	rc = fn(arg);
+	err = errno;
 	if (setns(own_fd, nstype) < 0)
 		fatal("setns back to nsdd's own namespace");
-	return err;
+	errno = err;
+	return rc;
 }
 
 int

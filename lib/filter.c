@@ -20,7 +20,7 @@ rule(scmp_filter_ctx ctx, uint32_t action, int nr)
 }
 
 scmp_filter_ctx
-nsd_filter_new(unsigned calls, uint32_t action, int *err)
+nsd_filter_new(unsigned calls, uint32_t action)
 {
 	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -29,7 +29,7 @@ nsd_filter_new(unsigned calls, uint32_t action, int *err)
 	int rc;
 
 	if (ctx == NULL) {
-		*err = -ENOMEM;
+		errno = ENOMEM;
 		return NULL;
 	}
 	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
@@ -39,7 +39,7 @@ nsd_filter_new(unsigned calls, uint32_t action, int *err)
 		    (rc = rule(ctx, action, seccomp_syscall_resolve_name(sc->name))) < 0) {
 			/* A targeted call the filter missed would go unplanned. */
 			seccomp_release(ctx);
-			*err = rc;
+			errno = -rc; /* libseccomp's -errno */
 			return NULL;
 		}
 	return ctx;

@@ -12,9 +12,9 @@
  * A filter that takes action (SCMP_ACT_NOTIFY: mode seccomp; SCMP_ACT_TRACE(0):
  * a Record's ptrace stops) on exactly the syscalls that steps of calls
  * (1 << enum nsd_call each) may apply to, in x86_64, i386 and x32 alike, and
- * allows everything else; NULL with *err a -errno if it cannot be made.
+ * allows everything else; NULL with errno if it cannot be made.
  */
-scmp_filter_ctx nsd_filter_new(unsigned calls, uint32_t action, int *err);
+scmp_filter_ctx nsd_filter_new(unsigned calls, uint32_t action);
 
 /*
  * The size nsdd gives the clone3 it rewrites a targeted fork into: struct

@@ -18,7 +18,7 @@
 static struct clone_args_v2 ca;
 
 static bool
-as_clone3(enum sc_kind kind, unsigned long long a0, unsigned long long a1, unsigned long long a2,
+as_clone3(enum nsd_sc kind, unsigned long long a0, unsigned long long a1, unsigned long long a2,
           unsigned long long a3, unsigned long long a4)
 {
 	const unsigned long long args[6] = {a0, a1, a2, a3, a4, 0};
@@ -29,12 +29,12 @@ as_clone3(enum sc_kind kind, unsigned long long a0, unsigned long long a1, unsig
 
 START_TEST(test_fork_vfork)
 {
-	ck_assert(as_clone3(SC_FORK, 1, 2, 3, 4, 5)); /* fork takes no arguments */
+	ck_assert(as_clone3(NSD_SC_FORK, 1, 2, 3, 4, 5)); /* fork takes no arguments */
 	ck_assert_uint_eq(ca.flags, 0);
 	ck_assert_uint_eq(ca.exit_signal, SIGCHLD);
 	ck_assert_uint_eq(ca.stack, 0);
 	ck_assert_uint_eq(ca.tls, 0);
-	ck_assert(as_clone3(SC_VFORK, 0, 0, 0, 0, 0));
+	ck_assert(as_clone3(NSD_SC_VFORK, 0, 0, 0, 0, 0));
 	ck_assert_uint_eq(ca.flags, CLONE_VM | CLONE_VFORK);
 	ck_assert_uint_eq(ca.exit_signal, SIGCHLD);
 }
@@ -45,7 +45,7 @@ START_TEST(test_glibc_fork)
 {
 	unsigned long long fl = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
 
-	ck_assert(as_clone3(SC_CLONE, fl, 0, 0, 0x7000, 0));
+	ck_assert(as_clone3(NSD_SC_CLONE, fl, 0, 0, 0x7000, 0));
 	ck_assert_uint_eq(ca.flags, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID);
 	ck_assert_uint_eq(ca.exit_signal, SIGCHLD);
 	ck_assert_uint_eq(ca.child_tid, 0x7000);
@@ -63,7 +63,7 @@ START_TEST(test_thread)
 	                        CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
 	                        CLONE_CHILD_CLEARTID | CLONE_DETACHED | SIGCHLD;
 
-	ck_assert(as_clone3(SC_CLONE, fl, 0x10000, 0x2000, 0x3000, 0x4000));
+	ck_assert(as_clone3(NSD_SC_CLONE, fl, 0x10000, 0x2000, 0x3000, 0x4000));
 	ck_assert_uint_eq(ca.flags, fl & ~(unsigned long long)(CLONE_DETACHED | SIGCHLD));
 	ck_assert_uint_eq(ca.exit_signal, 0);
 	ck_assert_uint_eq(ca.stack + ca.stack_size, 0x10000);
@@ -76,20 +76,20 @@ END_TEST
 
 START_TEST(test_pidfd)
 {
-	ck_assert(as_clone3(SC_CLONE, CLONE_PIDFD | SIGCHLD, 0, 0x5000, 0, 0));
+	ck_assert(as_clone3(NSD_SC_CLONE, CLONE_PIDFD | SIGCHLD, 0, 0x5000, 0, 0));
 	ck_assert_uint_eq(ca.pidfd, 0x5000);
 	/* clone() itself refuses CLONE_PIDFD with CLONE_PARENT_SETTID. */
-	ck_assert(!as_clone3(SC_CLONE, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, 1, 0, 0));
+	ck_assert(!as_clone3(NSD_SC_CLONE, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, 1, 0, 0));
 }
 END_TEST
 
 START_TEST(test_refused)
 {
-	ck_assert(!as_clone3(SC_CLONE, 65, 0, 0, 0, 0));      /* no such signal */
-	ck_assert(!as_clone3(SC_CLONE, SIGCHLD, 1, 0, 0, 0)); /* a stack clone3 cannot say */
-	ck_assert(!as_clone3(SC_CLONE3, 0, 0, 0, 0, 0));      /* clone3 has its own */
+	ck_assert(!as_clone3(NSD_SC_CLONE, 65, 0, 0, 0, 0));      /* no such signal */
+	ck_assert(!as_clone3(NSD_SC_CLONE, SIGCHLD, 1, 0, 0, 0)); /* a stack clone3 cannot say */
+	ck_assert(!as_clone3(NSD_SC_CLONE3, 0, 0, 0, 0, 0));      /* clone3 has its own */
 	/* The upper half of clone's flags is not flags. */
-	ck_assert(as_clone3(SC_CLONE, 0xffffffff00000000ULL | SIGCHLD, 0, 0, 0, 0));
+	ck_assert(as_clone3(NSD_SC_CLONE, 0xffffffff00000000ULL | SIGCHLD, 0, 0, 0, 0));
 	ck_assert_uint_eq(ca.flags, 0);
 }
 END_TEST
