@@ -78,6 +78,7 @@ struct plan {
 	uid_t owner;
 	enum plan_state state;
 	bool ending;                  /* a final state is chosen; tasks are being let go */
+	bool finalizing;              /* ending, its last task gone: its final state is queued */
 	bool hidden;                  /* failed at Submit: never listed, freed when it ends */
 	bool emulate;                 /* serves the emulated next_syscall_data file */
 	bool emit_due;                /* events wait for the loop to reach its Watches */

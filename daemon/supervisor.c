@@ -31,13 +31,20 @@
 /* Events a plan serving next_syscall_data keeps while it runs. */
 #define NEXT_DATA_EVENTS_MAX 65536
 
+/* The plan's last task is let go: it reaches its final state. */
 static void
-finalize(struct plan *plan)
+finalize(evutil_socket_t fd, short what, void *arg)
 {
+	struct plan *plan = arg;
 	static const enum ev_kind kinds[] = {EV_COMPLETED, EV_COMPLETED, EV_PLAN_FAILED,
 	                                     EV_CANCELLED};
 	struct event *ev;
 
+	(void)fd;
+	(void)what;
+	plan->finalizing = false;
+	if (plan->ntracees > 0)
+		return; /* a task came meanwhile: its going ends the plan */
 	plan->state = plan->final;
 	tracer_plan_ended(plan);
 	if (plan->kind->ended != NULL)
@@ -65,6 +72,19 @@ finalize(struct plan *plan)
 		plan_prune(plan->owner);
 	}
 	tracer_notify_status();
+}
+
+/* From the loop: a report that the last task is gone ends its stack first. */
+static void
+finalize_later(struct plan *plan)
+{
+	struct timeval now = {0, 0};
+
+	if (plan->finalizing)
+		return;
+	plan->finalizing = true;
+	if (event_base_once(nsdd_base, -1, EV_TIMEOUT, finalize, plan, &now) < 0)
+		fatalx("out of memory");
 }
 
 static void
@@ -99,18 +119,16 @@ static void
 supervisor_tracee_added(struct plan *plan)
 {
 	plan->ntracees++;
-	tracer_notify_status();
 }
 
 static void
 supervisor_tracee_gone(struct plan *plan)
 {
 	plan->ntracees--;
-	tracer_notify_status();
 	if (plan->ntracees > 0 || plan->state != PLAN_RUNNING)
 		return;
 	if (plan->ending)
-		finalize(plan);
+		finalize_later(plan);
 	else if (record_error(plan) != NULL)
 		supervisor_fail(plan, "%s", record_error(plan));
 	else if (plan->kind->follows && plan->applied == plan->model->nsteps)

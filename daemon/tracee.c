@@ -92,6 +92,7 @@ tracee_new(pid_t tid, struct plan *plan, unsigned options)
 		fatalx("out of memory");
 	ntracees++;
 	TAILQ_INSERT_TAIL(plan != NULL ? &tracees : &orphans, t, entry);
+	tracer_notify_status();
 	return t;
 }
 
