@@ -451,6 +451,12 @@ plan_kind(const struct plan *plan)
 	return plan->filter != NULL && !plan->ending ? plan->install : plan->kind;
 }
 
+const struct driver *
+plan_driver(const struct plan *plan)
+{
+	return plan->drv;
+}
+
 bool
 plan_follows(const struct plan *plan)
 {

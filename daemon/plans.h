@@ -82,6 +82,7 @@ struct plan {
 	bool hidden;                  /* failed at Submit: never listed, freed when it ends */
 	bool emulate;                 /* serves the emulated next_syscall_data file */
 	bool emit_due;                /* events wait for the loop to reach its Watches */
+	const struct driver *drv;     /* how its tasks are reached (task.h) */
 	const struct plan_kind *kind; /* what its tasks' stops are for (task.h) */
 	const struct plan_kind
 	    *install;          /* mode seccomp: its kind while filter is to be installed */

@@ -37,8 +37,8 @@ listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 {
 	struct ptask *pt = plan_ptask(plan, 0);
 
-	if ((own ? tracer_listen_fd(plan, listener, e)
-	         : tracer_listen(plan, plan->model->target_pid, listener, e)) < 0)
+	if ((own ? plan->drv->listen_own(plan, listener, e)
+	         : plan->drv->listen(plan, plan->model->target_pid, listener, e)) < 0)
 		return -1;
 	if (pt != NULL) {
 		pt->pid = plan->model->target_pid;
@@ -54,6 +54,7 @@ new_plan(struct nsd_plan *model, uid_t owner, pid_t setnext_tid)
 {
 	struct plan *plan = plan_new(model, owner, setnext_tid);
 
+	plan->drv = &ptrace_driver;
 	plan->kind = plan->emulate ? &emulate_kind : &restore_kind;
 	plan->install = &install_kind;
 	return plan;
@@ -271,7 +272,8 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		if (plan_seccomp(plan) && plan->calls != 0 &&
 		    (plan->filter = seccomp_filter_new(plan->calls, e)) == NULL)
 			goto fail;
-		rc = tracer_attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized, e);
+		rc = plan->drv->attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized,
+		                       e);
 	}
 	plan->ntracees += seized;
 	if (rc < 0) {

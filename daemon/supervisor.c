@@ -46,7 +46,7 @@ finalize(evutil_socket_t fd, short what, void *arg)
 	if (plan->ntracees > 0)
 		return; /* a task came meanwhile: its going ends the plan */
 	plan->state = plan->final;
-	tracer_plan_ended(plan);
+	plan->drv->ended(plan);
 	if (plan->kind->ended != NULL)
 		plan->kind->ended(plan);
 	plan->finished_usec = nsdd_now_usec();
@@ -146,7 +146,7 @@ let_go_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	tracer_let_go(plan, plan->kill);
+	plan->drv->let_go_all(plan, plan->kill);
 	supervisor_tracee_gone(plan); /* the hold supervisor_end() took */
 }
 
@@ -211,7 +211,7 @@ supervisor_filter_in(struct plan *plan, pid_t tid, int fd)
 	ns_wake(); /* the threads held meanwhile: their calls go through it */
 	/* An ending plan's listener is answered CONTINUE until it hangs up. */
 	/* fd is in the file table of the thread that installed it (tid). */
-	if (tracer_listen(plan->ending ? NULL : plan, tid, fd, &e) == 0) {
+	if (plan->drv->listen(plan->ending ? NULL : plan, tid, fd, &e) == 0) {
 		log_info("plan %s: seccomp filter installed in %d", plan->id,
 		         plan->model->target_pid);
 		return true;

@@ -47,10 +47,28 @@ struct inflight {
 };
 
 /*
- * What a driver lets a step handler do to a task stopped at a syscall.
- * Functions that can fail return 0, or -1 with errno.
+ * A driver: how nsdd reaches a plan's tasks. The plan room takes them and
+ * lets them go through it; a step handler acts on a task stopped at a
+ * syscall only through it, and never learns which driver it is. The ptrace
+ * engine's is ptrace_driver (ptrace.c). Functions that can fail return 0, or
+ * -1 with errno (and e, for the plan room's).
  */
 struct driver {
+	/* --- the plan room's, for a whole plan ---------------------------- */
+	/* Takes pid (one_thread: that thread alone; else its threads) for plan;
+	 * *leader is pid's task; *seized counts the tasks taken, failure or not. */
+	int (*attach)(struct plan *plan, pid_t pid, bool one_thread, struct task **leader,
+	              size_t *seized, struct nsdd_error *e);
+	/* Mode seccomp: plan's tasks come through the filter whose listener is fd
+	 * in pid's file table, or nsdd's own lfd; plan NULL: an ended plan's,
+	 * whose calls are let through until its tasks are gone. */
+	int (*listen)(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e);
+	int (*listen_own)(struct plan *plan, int lfd, struct nsdd_error *e);
+	/* Every task of plan is let go (resumed and detached), or with kill, killed. */
+	void (*let_go_all)(struct plan *plan, bool kill);
+	void (*ended)(struct plan *plan); /* its listener only lets calls through */
+
+	/* --- the step handlers', for a task stopped at a syscall ------------ */
 	int (*get_regs)(struct task *t, struct user_regs_struct *r);
 	int (*set_regs)(struct task *t, const struct user_regs_struct *r);
 	/* Up to 4 memory accesses in order, 8 KiB each; ETIMEDOUT: the memory
@@ -74,6 +92,10 @@ struct driver {
 	/* A new task that no step wants: it is let go. */
 	void (*let_go)(struct task *child);
 };
+
+/* ptrace.c; the driver of a plan's tasks (plans.c). */
+extern const struct driver ptrace_driver;
+const struct driver *plan_driver(const struct plan *plan);
 
 /* --- the step handlers: fork.c, ipcget.c, open.c, ipcset.c ------------- */
 

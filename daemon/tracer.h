@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The tracer room's own header: a tracee, nsdd's ptrace record of a task.
- * Only tracer.c, tracee.c, attach.c and notify.c include it. The step handlers see a
- * tracee as its struct task and act on it through ptrace_driver.
+ * Only tracer.c, tracee.c, attach.c, notify.c and ptrace.c include it. The
+ * step handlers see a tracee as its struct task and act on it through
+ * ptrace_driver.
  */
 #ifndef NSDD_TRACER_H
 #define NSDD_TRACER_H
@@ -71,6 +72,21 @@ bool tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
  * short in its notification is made again, as natively. */
 void tracee_signalled(struct tracee *t);
 
+/* What ptrace_driver (ptrace.c) gives the plan room. */
+/* Seizes pid and its threads, or with one_thread the thread pid alone; *leader
+ * is the task of pid, and *seized counts the tracees made, failure or not. */
+int tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct task **leader,
+                  size_t *seized, struct nsdd_error *e);
+/* Lets go of every tracee of plan: detached, or with kill, killed. */
+void tracer_let_go(struct plan *plan, bool kill);
+/* Mode seccomp: takes the target's filter listener (fd in pid); a
+ * notification whose task has a pending step brings the task under ptrace
+ * for that call. The plan is over: its listener only lets calls through. */
+int tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e);
+/* The same with a listener of nsdd's own (seccomp_listen). */
+int tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e);
+void tracer_plan_ended(struct plan *plan);
+
 #define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define OPT_FORK (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
 
@@ -79,8 +95,6 @@ TAILQ_HEAD(tracee_list, tracee);
  * not come yet; tasks waiting for a namespace lock; orphans adopted, whose
  * first stop is to be handled. */
 extern struct tracee_list tracees, orphans, held, adopted;
-
-extern const struct driver ptrace_driver;
 
 /* tracee.c: the records. */
 struct tracee *tracee_new(pid_t tid, struct plan *plan, unsigned options);
