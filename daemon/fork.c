@@ -116,7 +116,7 @@ rewrite_clone3(struct task *t, struct fork_step *fs, struct clone_args_v2 *ca)
 	                        {MEM_WRITE, base + sizeof(set_tid), own, sizeof(own)}};
 
 	/* Docker's default profile, for one, fails clone3 with ENOSYS. */
-	if (filter_allows(t->tid, &r, SYS_clone3, args) == FILTER_DENIES) {
+	if (t->drv->allows(t, &r, SYS_clone3, args) == FILTER_DENIES) {
 		log_debug("task %d: its seccomp filter does not let clone3 through", t->tid);
 		return false;
 	}

@@ -90,7 +90,7 @@ allowed(struct task *t, const struct user_regs_struct *regs, long nr, uint64_t a
 {
 	const uint64_t args[6] = {a0, a1, a2, 0, 0, 0};
 
-	return filter_allows(t->tid, regs, nr, args) != FILTER_DENIES;
+	return t->drv->allows(t, regs, nr, args) != FILTER_DENIES;
 }
 
 /* Writes the filter into the task and makes its call seccomp(): 0, or -1

@@ -371,7 +371,7 @@ open_file(struct task *t, pid_t owner, uint64_t flags)
 	addr = arch_scratch(&r, sizeof(fs->saved));
 	args[0] = addr;
 	args[1] = (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0;
-	if (filter_allows(t->tid, &r, SYS_memfd_create, args) == FILTER_DENIES) {
+	if (t->drv->allows(t, &r, SYS_memfd_create, args) == FILTER_DENIES) {
 		/* Its seccomp filter would refuse (or kill it for) memfd_create. */
 		log_warnx("task %d: its seccomp filter forbids the memfd that serves "
 		          "next_syscall_data",

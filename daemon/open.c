@@ -139,7 +139,7 @@ allowed(struct task *t, struct open_step *os, long nr, long long a0, long long a
 {
 	uint64_t args[6] = {(uint64_t)a0, (uint64_t)a1, (uint64_t)a2, 0, 0, 0};
 
-	return filter_allows(t->tid, &os->regs, nr, args) != FILTER_DENIES;
+	return t->drv->allows(t, &os->regs, nr, args) != FILTER_DENIES;
 }
 
 /* The last syscall nsdd ran is done: the open returns, the step is settled. */

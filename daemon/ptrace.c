@@ -37,6 +37,12 @@ set_regs(struct task *t, const struct user_regs_struct *r)
 	return -1;
 }
 
+static enum filter_verdict
+allows(struct task *t, const struct user_regs_struct *r, long nr, const uint64_t args[6])
+{
+	return filter_allows(t->tid, r, nr, args);
+}
+
 static int
 mem(struct task *t, struct mem_op *ops, size_t n)
 {
@@ -130,6 +136,7 @@ const struct driver ptrace_driver = {
     .get_regs = get_regs,
     .set_regs = set_regs,
     .mem = mem,
+    .allows = allows,
     .run_syscall = run_syscall,
     .set_sigmask = set_sigmask,
     .hold = hold,

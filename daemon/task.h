@@ -78,6 +78,10 @@ struct driver {
 	 * a2) next, and its result comes to the step's exit op. */
 	int (*run_syscall)(struct task *t, const struct user_regs_struct *r, long nr,
 	                   unsigned long long a0, unsigned long long a1, unsigned long long a2);
+	/* Whether the task's own seccomp filters let nr(args) through, made
+	 * from registers r (a call nsdd would have it make). */
+	enum filter_verdict (*allows)(struct task *t, const struct user_regs_struct *r, long nr,
+	                              const uint64_t args[6]);
 	/* The task's blocked signals: *old gets them, then set (if not NULL) is. */
 	int (*set_sigmask)(struct task *t, const uint64_t *set, uint64_t *old);
 	/* Keeps the task at its syscall entry until a namespace lock is freed;
