@@ -45,6 +45,18 @@
 #include "task.h"
 #include "listeners.h"
 
+/* Linux 6.6: the task a notification's answer wakes runs on the answering
+ * CPU at once, as does nsdd when a notification comes (seccomp_unotify(2)). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/* Notifications taken at one wake-up, at most: then other events run. */
+#define RECV_BURST 64
+
 struct listener {
 	TAILQ_ENTRY(listener) entry;
 	int fd;
@@ -89,10 +101,27 @@ answer_continue(struct listener *l)
 		log_warn("SECCOMP_IOCTL_NOTIF_SEND");
 }
 
+/* A notification is pending on fd. */
+static bool
+pending(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/*
+ * Notifications are taken as soon as they come, all of those pending at a
+ * wake-up: a task waits in its call until then, and a signal that comes
+ * before nsdd takes its notification cuts the call short (-ERESTARTSYS:
+ * EINTR for a handler without SA_RESTART, even for a fork, which natively
+ * is always made again).
+ */
 static void
 notify_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
+	int n = 0;
 
 	(void)what;
 	if (hung_up(fd)) {
@@ -103,16 +132,18 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 			gone(plan);
 		return;
 	}
-	memset(l->req, 0, l->req_size);
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, l->req) < 0) {
-		if (errno != ENOENT && errno != EINTR)
-			log_warn("SECCOMP_IOCTL_NOTIF_RECV");
-		return; /* the task went away before nsdd took the notification */
-	}
-	if (l->plan != NULL)
-		plan_count_notification(l->plan);
-	if (l->plan == NULL || !l->notified(l->plan, l->req, l->fd))
-		answer_continue(l);
+	do {
+		memset(l->req, 0, l->req_size);
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, l->req) < 0) {
+			if (errno != ENOENT && errno != EINTR)
+				log_warn("SECCOMP_IOCTL_NOTIF_RECV");
+			continue; /* the task went away before nsdd took it */
+		}
+		if (l->plan != NULL)
+			plan_count_notification(l->plan);
+		if (l->plan == NULL || !l->notified(l->plan, l->req, l->fd))
+			answer_continue(l);
+	} while (++n < RECV_BURST && pending(fd));
 }
 
 /* The listener is the filter's: its /proc/self/fd link says so. */
@@ -154,7 +185,12 @@ listen_on(int lfd, struct plan *plan, seccomp_notified_fn notified, seccomp_gone
           const struct seccomp_notif_sizes *sizes)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
+	uint64_t sync = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 
+	/* Older kernels lack it (EINVAL, ENOTTY): their wake-ups are as before. */
+	if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, sync) < 0)
+		log_debug("listener %d: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: %s", lfd,
+		          strerror(errno));
 	l->fd = lfd;
 	l->plan = plan;
 	l->notified = notified;
