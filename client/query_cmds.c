@@ -36,6 +36,8 @@ ctl_print_event(json_t *ev)
 		printf(" got %lld", I(ev, "got"));
 	if (S(ev, "mechanism") != NULL)
 		printf(" by %s", S(ev, "mechanism"));
+	if (S(ev, "route") != NULL && strcmp(S(ev, "route"), "notify") == 0)
+		printf(", no stop");
 	if (err != NULL)
 		printf(": %s", err);
 	putchar('\n');
@@ -115,6 +117,9 @@ print_status(json_t *st)
 	       S(st, "id"), S(st, "name") ? " (" : "", S(st, "name") ?: "",
 	       S(st, "name") ? ")" : "", S(st, "state"), I(st, "steps_applied"),
 	       I(st, "steps_total"), S(st, "mode"), S(st, "backend"), I(st, "ptrace_stops"));
+	if (json_object_get(st, "steps_no_stop") != NULL)
+		printf("  %lld notifications; %lld steps applied with no ptrace stop\n",
+		       I(st, "notifications"), I(st, "steps_no_stop"));
 	if (S(st, "container") != NULL)
 		printf("  container %s\n", container_of(st));
 	if (S(st, "error") != NULL)

@@ -195,9 +195,11 @@ start_release(struct start *s)
 pid_t
 start_spawn(struct start *s, pid_t *target, int *listener)
 {
+	int own = -1;
 	pid_t pid;
 
-	if (s->newns && unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0) {
+	if (s->newns && ((own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0 ||
+	                 unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0)) {
 		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
 		return -1;
 	}
@@ -206,6 +208,14 @@ start_spawn(struct start *s, pid_t *target, int *listener)
 	    (pid = fork()) < 0) {
 		ctl_err("cannot start %s: %s", s->cmd[0], strerror(errno));
 		return -1;
+	}
+	/* nsdctl makes nothing more in the new namespace: CMD's tree is all that
+	 * can fork in it (nsdd serves such a namespace's forks with no stop). */
+	if (own >= 0 && pid > 0) {
+		if (setns(own, CLONE_NEWPID) < 0)
+			ctl_err("--new-ns: cannot leave the new pid namespace: %s",
+			        strerror(errno));
+		close(own);
 	}
 	if (pid == 0) {
 		close(s->go[1]);

@@ -137,3 +137,33 @@ tracer_attach(struct plan *plan, pid_t pid, bool one_thread, struct task **leade
 		return nsdd_error_set(e, ERR_NO_SUCH_TASK, pid, "no process with pid %d", pid);
 	return 0;
 }
+
+/*
+ * Seizes the task of plan task pt (tracing.h). A tracee's struct task is its
+ * first member.
+ */
+struct task *
+tracer_seize(struct plan *plan, struct ptask *pt, pid_t pid, const char *why, bool interrupt)
+{
+	struct tracee *t;
+
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
+		log_warn("cannot seize task %d for its %s", pid, why);
+		return NULL;
+	}
+	t = tracee_new(pid, plan, OPT_BASE);
+	t->seized = true;
+	t->armed = interrupt;
+	t->initial = interrupt; /* at rest it runs on: its next stop is an event's */
+	plan_up->tracee_added(plan);
+	plan_up->seized(pt, &t->task);
+	if (interrupt && ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0) {
+		/* Not interrupted, the call would wait on the unanswered notification
+		 * for ever: it goes on unplanned, and the task's next one is taken. */
+		log_warn("PTRACE_INTERRUPT %d", pid);
+		t->armed = false;
+		return NULL;
+	}
+	log_debug("task %d: seized for its %s%s", pid, why, interrupt ? "" : ", at rest");
+	return &t->task;
+}

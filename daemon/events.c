@@ -92,6 +92,9 @@ events_json(const struct plan *plan, const struct event *e)
 		if (e->mechanism != MECH_NONE)
 			json_object_set_new(ev, "mechanism",
 			                    json_string(mechanism_names[e->mechanism]));
+		if (e->kind == EV_APPLIED && !e->next_data)
+			json_object_set_new(ev, "route",
+			                    json_string(e->no_stop ? "notify" : "ptrace"));
 	}
 	if (e->error != NULL)
 		json_object_set_new(ev, "error", json_string(e->error));

@@ -30,6 +30,10 @@ void seccomp_plan_ended(struct plan *plan);
 /* The notification id of listener fd is still pending (SECCOMP_IOCTL_NOTIF_ID_VALID):
  * what was read of its task's memory since it came is what the call uses. */
 bool seccomp_id_valid(int fd, uint64_t id);
+/* Answers notification id of listener fd: CONTINUE (error 0), or the call
+ * fails with error; false if it is gone (a signal ended the task's wait: its
+ * call is made again, or the task died). */
+bool seccomp_answer(int fd, uint64_t id, int error);
 /* The BPF filter for calls, to install in a running target; NULL and e. */
 struct filter_job *seccomp_filter_new(unsigned calls, struct nsdd_error *e);
 void seccomp_filter_free(struct filter_job *job);

@@ -31,6 +31,7 @@
 #include "task.h"
 #include "listeners.h"
 #include "tracing.h"
+#include "unotify.h"
 #include "ns.h"
 
 #define SHUTDOWN_GRACE_SEC 10
@@ -144,6 +145,9 @@ usage(FILE *f)
 	           "                           listenerMetadata (default /etc/nsdd/oci)\n"
 	           "      --container-wait S   how long a plan submitted for a container\n"
 	           "                           waits for it (default 600 seconds)\n"
+	           "      --no-notify-route    mode seccomp: every planned fork stops under\n"
+	           "                           ptrace, none is answered from its\n"
+	           "                           notification alone\n"
 	           "  -v, --verbose            debug logging\n"
 	           "  -h, --help               this help\n"
 	           "  -V, --version            the version\n"
@@ -201,26 +205,28 @@ backend(const char *arg)
 	return true;
 }
 
+static const struct option opts[] = {
+    {"socket", required_argument, NULL, 's'},
+    {"max-connections", required_argument, NULL, 'm'},
+    {"backend", required_argument, NULL, 'b'},
+    {"proc-root", required_argument, NULL, 'p'},
+    {"group", required_argument, NULL, 'g'},
+    {"max-plans-per-user", required_argument, NULL, 'P'},
+    {"max-steps-per-user", required_argument, NULL, 'S'},
+    {"oci-listener", required_argument, NULL, 'O'},
+    {"oci-plans", required_argument, NULL, 'D'},
+    {"container-wait", required_argument, NULL, 'W'},
+    {"no-notify-route", no_argument, NULL, 'N'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
 /* The command line into o; -1 to go on, else the status to exit with. */
 static int
 parse(int argc, char **argv, struct options *o)
 {
-	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 's'},
-	    {"max-connections", required_argument, NULL, 'm'},
-	    {"backend", required_argument, NULL, 'b'},
-	    {"proc-root", required_argument, NULL, 'p'},
-	    {"group", required_argument, NULL, 'g'},
-	    {"max-plans-per-user", required_argument, NULL, 'P'},
-	    {"max-steps-per-user", required_argument, NULL, 'S'},
-	    {"oci-listener", required_argument, NULL, 'O'},
-	    {"oci-plans", required_argument, NULL, 'D'},
-	    {"container-wait", required_argument, NULL, 'W'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "s:m:b:p:g:vhV", opts, NULL)) != -1) {
@@ -245,6 +251,9 @@ parse(int argc, char **argv, struct options *o)
 		case 'W':
 			if (!number("--container-wait", optarg, 86400, &o->container_wait))
 				return 2;
+			break;
+		case 'N':
+			nsdd_notify_route = false;
 			break;
 		case 'b':
 			if (!backend(optarg)) {

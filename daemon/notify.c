@@ -13,6 +13,8 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "tracing.h"
+#include "unotify.h"
 
 /*
  * An open step that names its path: a notified open of another path is not
@@ -58,7 +60,18 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	if (req->data.arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
 	    !nsd_syscall_targeted(sc, plan_calls(plan)))
 		return false;
-	if ((t = tracee_find(pid)) != NULL) {
+	t = tracee_find(pid);
+	if (sc->call == NSD_CALL_FORK && nsdd_notify_route &&
+	    (t == NULL || (t->task.step == NULL && !t->armed && !t->to_exit && !t->stopped))) {
+		/* The notify route: a task with steps rests seized, so that a signal
+		 * that cuts its notified fork short is seen (tracee_signalled()). */
+		pt = plan_ptask_by_pid(plan, pid);
+		if (t == NULL && plan_pending(pt))
+			t = (struct tracee *)tracer_seize(plan, pt, pid, sc->name, false);
+		if (unotify_notified(plan, req, fd, sc, tracee_notified))
+			return true; /* answered with no stop, or held until a fork has its pid */
+	}
+	if (t != NULL) {
 		/* Its own call, made again under ptrace: let through. A task
 		 * resting between its steps is interrupted for this one. */
 		if (t->task.step != NULL || t->armed || t->to_exit ||
@@ -73,23 +86,7 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	pt = plan_ptask_by_pid(plan, pid);
 	if (!plan_pending(pt) || other_path(plan, pt, sc, req, fd))
 		return false;
-	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)OPT_BASE) < 0) {
-		log_warn("cannot seize task %d for its %s", pid, sc->name);
-		return false;
-	}
-	t = tracee_new(pid, plan, OPT_BASE);
-	t->seized = t->armed = true;
-	plan_up->tracee_added(plan);
-	plan_up->seized(pt, &t->task);
-	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0) {
-		/* Not interrupted, the call would wait on the unanswered notification
-		 * for ever: it goes on unplanned, and the task's next one is taken. */
-		log_warn("PTRACE_INTERRUPT %d", pid);
-		t->armed = false;
-		return false;
-	}
-	log_debug("task %d: seized for its %s", pid, sc->name);
-	return true;
+	return tracer_seize(plan, pt, pid, sc->name, true) != NULL;
 }
 
 /*
@@ -106,9 +103,15 @@ tracee_signalled(struct tracee *t)
 	struct user_regs_struct r;
 	const struct nsd_syscall *sc;
 
-	if (arch_get_regs(t->task.tid, &r) < 0 || !arch_restart_always(&r))
+	if (arch_get_regs(t->task.tid, &r) < 0)
 		return;
 	sc = nsd_syscall_find(arch_nr(&r));
+	/* -ERESTARTNOINTR: copy_process() saw the signal, perhaps after it took a
+	 * pid (and gave it back). A wait for nsdd's answer ends -ERESTARTSYS. */
+	if (sc != NULL && sc->call == NSD_CALL_FORK && (long long)r.rax == -513)
+		unotify_cut(t->task.plan, t->task.tid);
+	if (!arch_restart_always(&r))
+		return;
 	if (sc != NULL && sc->restarts && nsd_syscall_targeted(sc, plan_calls(t->task.plan)))
 		arch_set_regs(t->task.tid, &r);
 }

@@ -25,6 +25,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
@@ -36,13 +37,16 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "nsdd.h"
 #include "leaves.h"
 #include "ns.h"
+#include "pidhelper.h"
 
 #define IDLE_PER_OWNER 16
 
@@ -66,21 +70,6 @@ static int own_pid_fd = -1, own_ipc_fd = -1;
 static struct stat own_pid_st;
 static struct event *wake;
 static void (*on_release)(void);
-
-/* SET: ns_last_pid = want - 1, answering the value it had. PUT_BACK: if
- * ns_last_pid is still want - 1 (no fork took it), it gets old again. */
-enum helper_op { HELPER_SET, HELPER_PUT_BACK };
-
-struct helper_req {
-	int32_t op;
-	int32_t want;
-	int32_t old;
-};
-
-struct helper_rep {
-	int32_t rc;
-	int32_t old;
-};
 
 static void
 wake_cb(evutil_socket_t fd, short what, void *arg)
@@ -108,6 +97,13 @@ void
 ns_on_release(void (*fn)(void))
 {
 	on_release = fn;
+}
+
+void
+ns_key(const struct ns *ns, dev_t *dev, ino_t *ino)
+{
+	*dev = ns->dev;
+	*ino = ns->ino;
 }
 
 unsigned long
@@ -323,48 +319,6 @@ ns_unlock(struct ns *const *ns, size_t n, const void *owner)
 		event_active(wake, 0, 0);
 }
 
-/* The helper: writes ns_last_pid on request, from inside the namespace. */
-__attribute__((noreturn)) static void
-pid_helper_main(int sock)
-{
-	struct helper_req req;
-	char buf[16];
-	int fd;
-
-	helper_begin(sock, "nsdd-pidns");
-	fd = open("/proc/sys/kernel/ns_last_pid", O_RDWR | O_CLOEXEC);
-	for (;;) {
-		struct helper_rep rep = {0, -1};
-		ssize_t n = recv(3, &req, sizeof(req), 0), got;
-		int32_t cur = -1;
-		if (n <= 0)
-			_exit(0);
-		if (fd >= 0 && (got = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
-			buf[got] = '\0';
-			cur = (int32_t)strtol(buf, NULL, 10);
-		}
-		rep.old = cur;
-		if (n != sizeof(req))
-			rep.rc = EINVAL;
-		else if (req.want < 1 || (req.op != HELPER_SET && req.op != HELPER_PUT_BACK))
-			rep.rc = EINVAL;
-		else if (fd < 0)
-			rep.rc = ENOENT;
-		else if (req.op == HELPER_PUT_BACK && cur != req.want - 1)
-			rep.rc = 0; /* a fork took it: the namespace moved on */
-		else if (req.op == HELPER_SET && (kill(req.want, 0) == 0 || errno == EPERM))
-			rep.rc = EEXIST; /* the planned pid is taken in this namespace */
-		else {
-			int32_t v = req.op == HELPER_SET ? req.want - 1 : req.old;
-			int len = snprintf(buf, sizeof(buf), "%d", v);
-			if (pwrite(fd, buf, (size_t)len, 0) != len)
-				rep.rc = errno;
-		}
-		if (send(3, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
-			_exit(0);
-	}
-}
-
 /* Levels from ns up to nsdd's own pid namespace, inclusive; 0 if not below it. */
 static size_t
 levels_to_own(int fd)
@@ -460,24 +414,33 @@ helper_call(struct ns *ns, const struct helper_req *req, struct helper_rep *rep)
 /* One request to the namespace's helper, which is made on first use: 0, or
  * -1 with errno (the helper's answer, or why it could not be asked). */
 static int
-helper_ask(struct ns *ns, struct helper_req *req, int32_t *old)
+helper_ask_rep(struct ns *ns, struct helper_req *req, struct helper_rep *rep)
 {
-	struct helper_rep rep;
 	int err;
 
 	if (ns->helper == 0 && pid_helper_spawn(ns) < 0)
 		return -1;
-	if (helper_call(ns, req, &rep) < 0) {
+	if (helper_call(ns, req, rep) < 0) {
 		err = errno ? errno : EIO;
 		log_warn("pid namespace helper %d", ns->helper);
 		kill(ns->helper, SIGKILL);
 		errno = err;
 		return -1;
 	}
+	errno = rep->rc;
+	return rep->rc == 0 ? 0 : -1;
+}
+
+static int
+helper_ask(struct ns *ns, struct helper_req *req, int32_t *old)
+{
+	struct helper_rep rep;
+
+	if (helper_ask_rep(ns, req, &rep) < 0)
+		return -1;
 	if (old != NULL)
 		*old = rep.old;
-	errno = rep.rc;
-	return rep.rc == 0 ? 0 : -1;
+	return 0;
 }
 
 /* Returns 0, or -1 with errno: EEXIST when want is taken in that namespace.
@@ -485,9 +448,21 @@ helper_ask(struct ns *ns, struct helper_req *req, int32_t *old)
 int
 ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old)
 {
-	struct helper_req req = {HELPER_SET, want, 0};
+	struct helper_req req = {HELPER_SET, want, 0, 0};
 
 	return helper_ask(ns, &req, old);
+}
+
+int
+ns_find_pid(struct ns *ns, int32_t nr, pid_t waiter, long call, pid_t *pid, int32_t *last)
+{
+	struct helper_req req = {HELPER_FIND, nr, waiter, (int32_t)call};
+	struct helper_rep rep = {0, -1, 0};
+	int rc = helper_ask_rep(ns, &req, &rep);
+
+	*pid = rep.pid;
+	*last = rep.old;
+	return rc;
 }
 
 /* The fork that ns_set_last_pid() prepared failed: ns_last_pid gets old
@@ -495,7 +470,7 @@ ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old)
 void
 ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
 {
-	struct helper_req req = {HELPER_PUT_BACK, want, old};
+	struct helper_req req = {HELPER_PUT_BACK, want, old, 0};
 
 	if (old < 0 || ns == NULL)
 		return;
@@ -529,6 +504,73 @@ ns_helper_reaped(pid_t pid)
 		return true;
 	}
 	return false;
+}
+
+/* Whether the pid namespace of path is (dev, ino) or below it. */
+static bool
+at_or_below(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), up;
+	size_t n = 0;
+
+	while (fd >= 0 && fstat(fd, &st) == 0 && n++ <= NSD_MAX_LEVELS + 1) {
+		if (st.st_dev == dev && st.st_ino == ino) {
+			close(fd);
+			return true;
+		}
+		up = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		fd = up;
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/* pid is target or one of its descendants, by its parents. */
+static bool
+descends(pid_t pid, pid_t target)
+{
+	size_t n;
+
+	for (n = 0; n < 4096 && pid > 1; n++) {
+		if (pid == target)
+			return true;
+		pid = (pid_t)nsdd_proc_status_long(pid, "PPid");
+	}
+	return pid == target;
+}
+
+bool
+ns_tree_only(const struct ns *ns, pid_t target)
+{
+	dev_t dev = ns->dev;
+	ino_t ino = ns->ino;
+	char path[64];
+	struct dirent *d;
+	DIR *proc = opendir("/proc");
+	bool ok = proc != NULL;
+	pid_t pid;
+
+	while (ok && (d = readdir(proc)) != NULL) {
+		if ((pid = (pid_t)strtol(d->d_name, NULL, 10)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		if (!at_or_below(path, dev, ino)) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", pid);
+			if (!at_or_below(path, dev, ino))
+				continue;
+		}
+		ok = descends(pid, target);
+		if (!ok)
+			log_debug("pid %d can fork into pid namespace %lu and is not under the "
+			          "plan's filter: the ptrace route",
+			          pid, (unsigned long)ino);
+	}
+	if (proc != NULL)
+		closedir(proc);
+	return ok;
 }
 
 /* No plan is running: let every helper and idle namespace go. */

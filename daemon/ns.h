@@ -12,6 +12,7 @@ void ns_on_release(void (*fn)(void));
 /* Held tasks try again soon: what they waited for is done (not a lock). */
 void ns_wake(void);
 unsigned long ns_ino(const struct ns *ns);
+void ns_key(const struct ns *ns, dev_t *dev, ino_t *ino); /* its nsfs file's */
 /* Failures: -1 (NULL) with errno. */
 /* tid's IPC namespace, held for a step of user (owner's plan) until ns_put(). */
 struct ns *ns_ipc_of(pid_t tid, const void *user, uid_t owner);
@@ -30,8 +31,18 @@ void ns_unlock(struct ns *const *ns, size_t n, const void *owner);
 /* EEXIST: want is taken. */
 int ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old);
 void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
+/* Pid nr of pid namespace ns exists, as *pid in nsdd's; ESRCH: it does not,
+ * EBUSY: it is taken, its task not yet made. *last: the namespace's
+ * ns_last_pid (-1: unknown). With waiter (nsdd's pid of a task let make a
+ * fork, syscall call, for nr), it is looked for once ns_last_pid moves on,
+ * the task's call is over, or 2 ms have passed. */
+int ns_find_pid(struct ns *ns, int32_t nr, pid_t waiter, long call, pid_t *pid, int32_t *last);
 bool ns_helper_reaped(pid_t pid);
 bool ns_is_helper(pid_t pid);
+/* Every task that can fork into pid namespace ns (or one below it) is target
+ * or a descendant of it, by their parents: the tasks in it, and those
+ * outside that have it as pid_for_children. A scan of /proc. */
+bool ns_tree_only(const struct ns *ns, pid_t target);
 void ns_gc(void);
 
 #endif

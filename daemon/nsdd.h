@@ -100,6 +100,11 @@ const char *nsdd_errno_text(int err, char *buf, size_t len);
 
 /* fd of thread tid, from its own file table (pidfd_getfd); -1 with errno. */
 int nsdd_take_fd(pid_t tid, int fd);
+/* The syscall thread tid is blocked in (/proc/TID/syscall; -1: blocked, not in
+ * a syscall); NSDD_RUNNING if it is not blocked (nsdd cannot tell); NSDD_GONE. */
+#define NSDD_RUNNING (-2L)
+#define NSDD_GONE    (-3L)
+long nsdd_proc_syscall(pid_t tid);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never

@@ -2,7 +2,7 @@
 /*
  * The plan room's own header: the structs of a plan, its tasks, its events
  * and its Watches. Only the room's files (plans.c, supervisor.c, start.c,
- * status.c, setnext.c, events.c, record.c, limits.c) include it; every
+ * status.c, setnext.c, events.c, record.c, limits.c, kept.c) include it; every
  * other file goes through the functions supervisor.h declares for the room.
  */
 #ifndef NSDD_PLANS_H
@@ -11,7 +11,7 @@
 #include "nsdd.h"
 #include "task.h"
 
-struct kept; /* plans.c */
+struct kept; /* kept.c */
 
 enum plan_state { PLAN_RUNNING, PLAN_COMPLETED, PLAN_FAILED, PLAN_CANCELLED };
 
@@ -53,6 +53,7 @@ struct event {
 	int8_t call;         /* the step's enum nsd_call; -1: no step */
 	uint8_t mechanism;   /* enum mechanism, of an applied step */
 	bool next_data;      /* a use of the emulated next_syscall_data, not a step */
+	bool no_stop;        /* applied on the notify route (enum route) */
 	char syscall[16];    /* "": none */
 	char *error;
 };
@@ -100,6 +101,7 @@ struct plan {
 	size_t applied;
 	uint64_t stops;         /* ptrace stops of its tasks: the cost of the plan */
 	uint64_t notifications; /* mode seccomp: notifications of its filter */
+	size_t applied_no_stop; /* steps applied on the notify route */
 	unsigned stalls;        /* reads of its tasks' memory that missed their deadline */
 	bool stall_reported;    /* PLAN_MAX_STALLS of them: the plan is being given up */
 	unsigned calls;         /* 1 << enum nsd_call for each call its steps make */

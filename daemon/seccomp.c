@@ -282,6 +282,22 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 }
 
 bool
+seccomp_answer(int fd, uint64_t id, int error)
+{
+	struct seccomp_notif_resp resp = {.id = id};
+
+	if (error != 0)
+		resp.error = -error;
+	else
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0)
+		return true;
+	if (errno != ENOENT)
+		log_warn("SECCOMP_IOCTL_NOTIF_SEND");
+	return false;
+}
+
+bool
 seccomp_id_valid(int fd, uint64_t id)
 {
 	return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;

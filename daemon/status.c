@@ -48,9 +48,12 @@ plan_status(const struct plan *plan)
 	if (plan->container_name != NULL)
 		json_object_set_new(st, "container_name", json_string(plan->container_name));
 	json_object_set_new(st, "ptrace_stops", json_integer((json_int_t)plan->stops));
-	if (plan->model->mode == NSD_MODE_SECCOMP)
+	if (plan->model->mode == NSD_MODE_SECCOMP) {
 		json_object_set_new(st, "notifications",
 		                    json_integer((json_int_t)plan->notifications));
+		json_object_set_new(st, "steps_no_stop",
+		                    json_integer((json_int_t)plan->applied_no_stop));
+	}
 	if (plan->error != NULL && plan->state != PLAN_RUNNING)
 		json_object_set_new(st, "error", json_string(plan->error));
 	if (plan->state != PLAN_RUNNING)

@@ -186,7 +186,7 @@ step_applied(struct task *t, const struct nsd_step *s, const char *syscall, enum
 		plan_up->next_data(t->plan, t->tid, OUTCOME_APPLIED, s, syscall, how, want, got,
 		                   NULL);
 	else
-		plan_up->applied(t->ptask, syscall, how, want, got);
+		plan_up->applied(t->ptask, syscall, how, ROUTE_PTRACE, want, got);
 }
 
 void

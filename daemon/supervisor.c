@@ -104,15 +104,29 @@ supervisor_seized(struct ptask *pt, struct task *t)
 static void
 supervisor_tree_gone(struct plan *plan)
 {
-	size_t left = plan->model->nsteps - plan->applied;
+	size_t left = plan->model->nsteps - plan->applied, i, n;
 
 	if (plan->state != PLAN_RUNNING || plan->ending)
 		return;
-	if (left == 0)
+	if (left == 0) {
 		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
-	else
-		supervisor_fail(plan, "the tree exited with %zu step%s not applied", left,
-		                left == 1 ? "" : "s");
+		return;
+	}
+	/* A task that was served with no stop: its exit was not seen, only the
+	 * tree's; the first with steps left is named. */
+	for (i = 0; i < plan->model->ntasks; i++) {
+		struct ptask *pt = &plan->ptasks[i];
+		if (pt->state != PT_TRACED || (n = pt->model->nsteps - pt->next) == 0)
+			continue;
+		pt->state = PT_EXITED;
+		free(pt->error);
+		pt->error = xasprintf("exited with %zu step%s pending", n, n == 1 ? "" : "s");
+		supervisor_fail(plan, "task %s exited with %zu step%s pending", pt->model->key, n,
+		                n == 1 ? "" : "s");
+		return;
+	}
+	supervisor_fail(plan, "the tree exited with %zu step%s not applied", left,
+	                left == 1 ? "" : "s");
 }
 
 static void
@@ -242,28 +256,38 @@ supervisor_shutdown(void)
 		supervisor_cancel(plan, false, "nsdd is shutting down");
 }
 
-bool
-supervisor_bind(struct ptask *pt, struct task *t)
+static bool
+supervisor_born(struct ptask *pt, pid_t pid)
 {
 	if (pt == NULL || pt->state != PT_WAITING)
 		return false;
-	pt->task = t;
-	pt->pid = t->tid;
-	t->ptask = pt;
+	pt->pid = pid;
 	pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
 	events_plan(pt->plan, EV_ATTACHED, pt);
 	plan_emit(pt->plan);
 	return true;
 }
 
+bool
+supervisor_bind(struct ptask *pt, struct task *t)
+{
+	if (!supervisor_born(pt, t->tid))
+		return false;
+	pt->task = t;
+	t->ptask = pt;
+	return true;
+}
+
 static void
-supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
-                   long long got)
+supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, enum route route,
+                   long long want, long long got)
 {
 	struct plan *plan = pt->plan;
 	struct event *e = events_step(pt, EV_APPLIED, syscall, want, got);
 
 	e->mechanism = (uint8_t)how;
+	e->no_stop = route == ROUTE_NOTIFY;
+	plan->applied_no_stop += route == ROUTE_NOTIFY;
 	plan_emit(plan);
 	pt->next++;
 	plan->applied++;
@@ -434,6 +458,7 @@ static const struct plan_reports reports = {
     .bind = supervisor_bind,
     .seized = supervisor_seized,
     .applied = supervisor_applied,
+    .born = supervisor_born,
     .step_failed = supervisor_step_failed,
     .unsupported = supervisor_unsupported,
     .diverged = supervisor_diverged,

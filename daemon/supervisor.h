@@ -20,6 +20,11 @@ json_t *check_plan(const struct nsd_plan *m, pid_t target);
 /* Per user but root: running plans, and the steps in them (LimitExceeded). */
 extern unsigned long nsdd_max_plans_per_owner, nsdd_max_steps_per_owner;
 
+/* How nsdd reached the task for a step: its event's "route". PTRACE: the task
+ * stopped at the call (ptrace mode, and mode seccomp's seized task); NOTIFY:
+ * mode seccomp, answered from its notification alone (unotify.c). */
+enum route { ROUTE_PTRACE, ROUTE_NOTIFY };
+
 /* How an applied step got its id: its event's "mechanism". */
 enum mechanism {
 	MECH_NONE,
@@ -125,6 +130,7 @@ struct ptask *plan_ptask_by_pid(struct plan *plan, pid_t pid); /* nsdd's pid */
 /* The ptask has steps left, and its plan is not ending. */
 bool plan_pending(const struct ptask *pt);
 const struct nsd_step *plan_head(const struct ptask *pt);
+size_t plan_steps_left(const struct ptask *pt); /* whatever its state; 0: none */
 /* The head step for a syscall of kind call: the step itself, or an `any`
  * step seen as a step of that kind with its value as the id or pid. */
 const struct nsd_step *plan_head_as(struct ptask *pt, enum nsd_call call);
@@ -143,8 +149,11 @@ struct plan_reports {
 	bool (*bind)(struct ptask *pt, struct task *t);
 	/* Mode seccomp: the task of a plan task, seized for a notification. */
 	void (*seized)(struct ptask *pt, struct task *t);
-	void (*applied)(struct ptask *pt, const char *syscall, enum mechanism how, long long want,
-	                long long got);
+	void (*applied)(struct ptask *pt, const char *syscall, enum mechanism how, enum route route,
+	                long long want, long long got);
+	/* The plan task pt now exists as pid (nsdd's namespace), made with no
+	 * ptrace stop: it is not traced; false if pt is NULL or bound already. */
+	bool (*born)(struct ptask *pt, pid_t pid);
 	void (*step_failed)(struct ptask *pt, const char *syscall, long long want, long long got,
 	                    const char *error);
 	/* A field of an IPC_SET step the running kernel cannot set. */

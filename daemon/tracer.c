@@ -30,6 +30,7 @@
 #include "tracer.h"
 #include "tracing.h"
 #include "ns.h"
+#include "unotify.h"
 
 static void handle_stop(struct tracee *t, int status);
 static void tracer_resume(struct tracee *t);
@@ -121,6 +122,7 @@ tracer_unhold_all(void)
 		if (!t->held)
 			tracer_resume(t);
 	}
+	unotify_unhold_all(); /* notifications held for that lock */
 }
 
 /* A held task gives up its wait for a lock, and its step in the making. */
@@ -268,6 +270,8 @@ tracee_gone(struct tracee *t, int status)
 	t->stopped = false;
 	if (t->task.step != NULL && !TAILQ_EMPTY(&orphans))
 		release_orphans_of(t);
+	if (t->task.plan != NULL)
+		unotify_task_gone(t->task.plan, t->task.tid); /* before its exit is told */
 	if (t->task.plan != NULL && plan_kind(t->task.plan)->gone != NULL)
 		plan_kind(t->task.plan)->gone(&t->task); /* killed in a call, say */
 	plan_up->exited(t->task.ptask, &t->task, status);
@@ -497,6 +501,7 @@ tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e)
 void
 tracer_plan_ended(struct plan *plan)
 {
+	unotify_plan_ended(plan);
 	seccomp_plan_ended(plan);
 }
 

@@ -87,6 +87,13 @@ int tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e);
 int tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e);
 void tracer_plan_ended(struct plan *plan);
 
+/* attach.c, mode seccomp: seizes the task pid of plan task pt, for why (its
+ * call): with interrupt it stops, which cancels its pending notification, and
+ * the call is made again under ptrace; without, it rests seized (its signals
+ * and exec are seen). NULL if it cannot be. */
+struct task *tracer_seize(struct plan *plan, struct ptask *pt, pid_t pid, const char *why,
+                          bool interrupt);
+
 #define OPT_BASE (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define OPT_FORK (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE)
 

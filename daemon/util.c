@@ -236,3 +236,21 @@ nsdd_take_fd(pid_t tid, int fd)
 	errno = err;
 	return got;
 }
+
+long
+nsdd_proc_syscall(pid_t tid)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", tid, tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NSDD_GONE;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NSDD_GONE;
+	buf[n] = '\0';
+	return strncmp(buf, "running", 7) == 0 ? NSDD_RUNNING : strtol(buf, NULL, 10);
+}

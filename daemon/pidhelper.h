@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pidhelper.c: the program of a pid namespace's helper, a process nsdd
+ * places inside the namespace (ns.c) to read and write its ns_last_pid and
+ * look for its pids, which only a task inside it can. Requests and replies
+ * go over a SOCK_SEQPACKET pair, one message each.
+ */
+#ifndef NSDD_PIDHELPER_H
+#define NSDD_PIDHELPER_H
+
+#include <stdint.h>
+
+/* SET: ns_last_pid = want - 1, answering the value it had. PUT_BACK: if
+ * ns_last_pid is still want - 1 (no fork took it), it gets old again. FIND:
+ * whether pid want exists in the namespace (EBUSY: taken, its task not yet
+ * attached), and its pid in nsdd's; first,
+ * with old a task's pid in nsdd's, for up to WAIT_USEC while ns_last_pid is
+ * want - 1 and that task is in syscall nr (or running). */
+enum helper_op { HELPER_SET, HELPER_PUT_BACK, HELPER_FIND };
+#define WAIT_USEC 2000
+
+struct helper_req {
+	int32_t op;
+	int32_t want;
+	int32_t old;
+	int32_t nr; /* FIND with a task: the syscall it was let make */
+};
+
+struct helper_rep {
+	int32_t rc;
+	int32_t old;
+	int32_t pid; /* FIND: want's pid in nsdd's namespace */
+};
+
+/* The helper's main: serves requests on sock until nsdd closes it. */
+__attribute__((noreturn)) void pid_helper_main(int sock);
+
+#endif

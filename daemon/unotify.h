@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * unotify.c: the notify route, planned forks answered from their
+ * notification alone (mode seccomp). notify.c, tracer.c and main.c use it.
+ */
+#ifndef NSDD_UNOTIFY_H
+#define NSDD_UNOTIFY_H
+
+#include "nsdd.h"
+#include "task.h"
+
+struct seccomp_notif;
+
+/* --no-notify-route clears it: every planned fork takes the ptrace route. */
+extern bool nsdd_notify_route;
+
+/* How a held notification is decided again (notify.c's tracee_notified):
+ * true if it was taken, false to answer it CONTINUE. */
+typedef bool (*unotify_redo_fn)(struct plan *plan, const struct seccomp_notif *req, int fd);
+/* A fork-family notification of plan's listener fd: true if the route took
+ * it (answered it, or holds it until a planned fork in flight has its pid);
+ * false: the ptrace route's, or CONTINUE. */
+bool unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
+                      const struct nsd_syscall *sc, unotify_redo_fn redo);
+/* Held notifications are decided again: a fork landed, or a namespace lock
+ * was freed. */
+void unotify_unhold_all(void);
+/* A signal cut the notified fork of task tid short: it will be made again
+ * (what it may have taken of its pid was given back). */
+void unotify_cut(struct plan *plan, pid_t tid);
+/* Task tid is gone (exited, or let go): its fork in flight, if any, is
+ * looked at first. */
+void unotify_task_gone(struct plan *plan, pid_t tid);
+/* The plan is over: what it holds is answered CONTINUE, a fork in flight
+ * given up. */
+void unotify_plan_ended(struct plan *plan);
+
+#endif
