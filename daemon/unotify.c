@@ -473,10 +473,17 @@ unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
 	/* Not waiting for the fork in flight if the notifier is its task: it
 	 * waits for nsdd. */
 	if (r->busy && !settle(r, (pid_t)req->pid != r->tid)) {
-		if ((pid_t)req->pid == r->tid && again(r, req, fd))
+		if ((pid_t)req->pid != r->tid) {
+			hold(r, req, fd);
 			return true;
-		hold(r, req, fd);
-		return true;
+		}
+		/* Its fork again: made again after a signal (cut), or a new call
+		 * after it came back to the task without its pid: it failed. */
+		if (r->cut && again(r, req, fd))
+			return true;
+		land(r, true);
+		failed(r, -1, "its fork failed, without taking pid %d (this route does not see its error)",
+		       r->pids[0]);
 	}
 	if (!r->serving && !TAILQ_EMPTY(&r->held)) {
 		/* Those held came first. */

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The notify route of mode seccomp: planned forks answered from their
+# notifications, with no ptrace stop, and exact.
+# 1. Two workers of one namespace fork at once, 60 planned forks each: every
+#    pid is the plan's (the route holds one worker's fork until the other's
+#    has its pid; without that hold they take each other's).
+# 2. Nested pid namespaces: a grandchild gets its pid at two levels.
+# 3. A fork that fails (RLIMIT_NPROC): the step fails, and ns_last_pid is
+#    given back (the next, unplanned, fork does not get the planned pid).
+# 4. A namespace that a task outside the plan's filter can fork into: the
+#    ptrace route is taken, and the pid is still exact.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+start_nsdd
+field() { ctl --json status "$1" | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"; }
+last_id() { ctl --json list | grep -o '"id": *"[0-9a-f]*"' | tail -1 | grep -o '[0-9a-f]\{16\}'; }
+
+# 1. Concurrent workers.
+n=60
+python3 - "$n" >"$T/two.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+print(json.dumps({"version": 1, "mode": "seccomp", "tasks": {
+    "target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}],
+    "10": [{"call": "fork", "pid": 1000 + i} for i in range(n)],
+    "20": [{"call": "fork", "pid": 2000 + i} for i in range(n)]}}))
+PY
+for run in 1 2 3; do
+	ctl run --new-ns "$T/two.json" -- /bin/sh -c '
+		(i=0; while [ $i -lt '$n' ]; do sh -c "echo a=\$\$"; i=$((i + 1)); done) &
+		(i=0; while [ $i -lt '$n' ]; do sh -c "echo b=\$\$"; i=$((i + 1)); done) &
+		wait' >"$T/out" 2>&1 || fail "workers, run $run: $(grep -v '^applied' "$T/out" | tail -5)"
+	got=$(grep -o '^[ab]=[0-9]*' "$T/out" | sort | tr '\n' ' ')
+	want=$(for i in $(seq 0 $((n - 1))); do printf 'a=%d\n' $((1000 + i)); done
+	       for i in $(seq 0 $((n - 1))); do printf 'b=%d\n' $((2000 + i)); done)
+	want=$(echo "$want" | sort | tr '\n' ' ')
+	[ "$got" = "$want" ] || fail "workers, run $run: wrong pids: $(diff <(echo "$want" | tr ' ' '\n') <(echo "$got" | tr ' ' '\n') | head -5)"
+	id=$(last_id)
+	[ "$(field "$id" steps_no_stop)" = $((2 * n + 2)) ] ||
+		fail "workers: $(field "$id" steps_no_stop) of $((2 * n + 2)) steps with no stop"
+done
+pass "two workers, $n planned forks each at once, three runs: every pid exact, no step stopped"
+
+# 2. Nested namespaces: [1, 300] is made with CLONE_NEWPID (the ptrace route:
+#    a new namespace has no helper yet); [5, 301] by the new init, at two levels.
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": [1, 300]}], "1": [{"call": "fork", "pid": [5, 301]}]}}' >"$T/nested.json"
+ctl run --new-ns "$T/nested.json" -- "$PROGS/nested" 1 300 5 301 >"$T/out" 2>&1 ||
+	fail "nested: $(cat "$T/out")"
+grep -qx 'N=1,300' "$T/out" && grep -qx 'G=5,301' "$T/out" || fail "nested pids: $(cat "$T/out")"
+grep -q '^applied .* want 5 got 5 by ns_last_pid, no stop$' "$T/out" ||
+	fail "nested: the grandchild's fork did not take the notify route: $(cat "$T/out")"
+pass "nested pid namespaces: the grandchild's two levels on the notify route"
+
+# 3. RLIMIT_NPROC: nobody, with one process allowed, cannot fork; then, its
+#    soft limit raised, it forks unplanned and gets the namespace's next pid.
+[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 700}]}}' >"$T/nproc.json"
+py='import os, resource
+try:
+    os.fork()
+except OSError as e:
+    os.write(1, b"failed %d\n" % e.errno)
+soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+resource.setrlimit(resource.RLIMIT_NPROC, (hard, hard))
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+os.write(1, b"next=%d\n" % pid)'
+ctl run --new-ns "$T/nproc.json" -- prlimit --nproc=1: $NOBODY /usr/bin/python3 -c "$py" >"$T/out" 2>&1 &&
+	fail "nproc: the plan completed: $(cat "$T/out")"
+grep -q '^failed 11$' "$T/out" || fail "nproc: the fork did not fail: $(cat "$T/out")"
+grep -q 'its fork failed, without taking pid 700' "$T/out" || fail "nproc: the step: $(cat "$T/out")"
+next=$(sed -n 's/^next=//p' "$T/out")
+[ -n "$next" ] && [ "$next" -lt 700 ] || fail "nproc: ns_last_pid was not given back: next=$next"
+pass "a fork that RLIMIT_NPROC fails: its step fails, ns_last_pid is given back (next pid $next)"
+
+# 4. A task outside the filter in the namespace (it entered with nsenter):
+#    the ptrace route, exact all the same.
+command -v nsenter >/dev/null || skip "no nsenter"
+rm -f "$T/go"
+mkfifo "$T/go"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 50}]}}' >"$T/outsider.json"
+ctl run --new-ns "$T/outsider.json" -- /bin/sh -c 'read x <'"$T/go"'; sh -c "echo child=\$\$"' \
+	>"$T/out" 2>&1 &
+run=$!
+wait_for "$T/out" 'started /bin/sh as pid [0-9]+'
+target=$(sed -n 's/.*started \/bin\/sh as pid \([0-9]*\).*/\1/p' "$T/out")
+nsenter -t "$target" -p --preserve-credentials -- sleep 30 &
+outsider=$!
+sleep 0.3
+echo go >"$T/go"
+wait $run || fail "outsider: $(cat "$T/out")"
+kill $outsider 2>/dev/null
+wait $outsider 2>/dev/null
+grep -qx 'child=50' "$T/out" || fail "outsider: $(cat "$T/out")"
+grep -q '^applied .* want 50 got 50 by clone3$' "$T/out" ||
+	fail "outsider: not the ptrace route: $(cat "$T/out")"
+pass "a namespace a task outside the filter can fork into: the ptrace route, the pid exact"
