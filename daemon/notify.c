@@ -61,6 +61,8 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	    !nsd_syscall_targeted(sc, plan_calls(plan)))
 		return false;
 	t = tracee_find(pid);
+	if (sc->call != NSD_CALL_FORK && unotify_notified(plan, req, fd, sc, tracee_notified))
+		return true; /* held until the fork in flight has its pid */
 	if (sc->call == NSD_CALL_FORK && nsdd_notify_route &&
 	    (t == NULL || (t->task.step == NULL && !t->armed && !t->to_exit && !t->stopped))) {
 		/* The notify route: a task with steps rests seized, so that a signal

@@ -259,15 +259,15 @@ settle(struct froute *r, bool wait)
 		failed(r, -1, "the task was gone before its fork took pid %d", r->pids[0]);
 		return true;
 	}
-	/* Running, in its fork, or stopped outside a syscall (a signal's stop:
-	 * the fork may be made again): not over yet. */
-	if ((at < 0 || at == r->sc->nr) && now_usec() - r->since < SETTLE_MAX_USEC)
+	/* Not yet: what the task does now does not say that its fork is over
+	 * (the helper may not see a pid just taken; a signal may have it made
+	 * again). A failed fork shows when the task makes its next fork, or
+	 * exits; else after SETTLE_MAX_USEC. */
+	if (now_usec() - r->since < SETTLE_MAX_USEC)
 		return false;
 	land(r, true);
-	failed(r, -1,
-	       "its fork did not take pid %d (it failed, and the task went on to syscall %ld; "
-	       "this route does not see the fork's error)",
-	       r->pids[0], at);
+	failed(r, -1, "its fork did not take pid %d within %d s (the task is in syscall %ld)",
+	       r->pids[0], SETTLE_MAX_USEC / 1000000, at);
 	return true;
 }
 
@@ -329,6 +329,8 @@ flags_of(struct plan *plan, const struct seccomp_notif *req, int fd, const struc
 	*flags = 0;
 	if (sc->sc == NSD_SC_CLONE)
 		*flags = req->data.args[0];
+	if (sc->sc == NSD_SC_CLONE && fork_clone_refused(*flags & 0xffffffffULL))
+		return false; /* the kernel's EINVAL, which takes no step */
 	if (sc->sc != NSD_SC_CLONE3)
 		return true;
 	if (req->data.args[1] < sizeof(ca) || !plan_may_read(plan))
@@ -418,7 +420,8 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 	          sc->name);
 	r->since = now_usec();
 	r->wait = SETTLE_FIRST_USEC;
-	seccomp_answer(fd, req->id, 0);
+	/* A signal that ended its wait first: the call is made again. */
+	r->cut = !seccomp_answer(fd, req->id, 0);
 	look(r);
 	return true;
 }
@@ -436,8 +439,7 @@ again(struct froute *r, const struct seccomp_notif *req, int fd)
 			return false;
 	r->fd = fd;
 	r->id = req->id;
-	r->cut = false;
-	seccomp_answer(fd, req->id, 0);
+	r->cut = !seccomp_answer(fd, req->id, 0);
 	look(r);
 	return true;
 }
@@ -466,14 +468,16 @@ unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
 {
 	struct froute *r;
 
+	bool fork = sc->call == NSD_CALL_FORK;
+
 	if (!nsdd_notify_route || !plan_seccomp(plan) || plan_backend(plan) != BACKEND_KERNEL ||
-	    sc->call != NSD_CALL_FORK)
+	    (r = route_of(plan, fork ? redo : NULL)) == NULL)
 		return false;
-	r = route_of(plan, redo);
 	/* Not waiting for the fork in flight if the notifier is its task: it
-	 * waits for nsdd. */
+	 * waits for nsdd. Any other call is held too: it may be the new
+	 * child's, which its plan task is not bound to yet. */
 	if (r->busy && !settle(r, (pid_t)req->pid != r->tid)) {
-		if ((pid_t)req->pid != r->tid) {
+		if ((pid_t)req->pid != r->tid || !fork) {
 			hold(r, req, fd);
 			return true;
 		}
@@ -482,9 +486,12 @@ unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
 		if (r->cut && again(r, req, fd))
 			return true;
 		land(r, true);
-		failed(r, -1, "its fork failed, without taking pid %d (this route does not see its error)",
+		failed(r, -1,
+		       "its fork failed, without taking pid %d (this route does not see its error)",
 		       r->pids[0]);
 	}
+	if (!fork)
+		return false;
 	if (!r->serving && !TAILQ_EMPTY(&r->held)) {
 		/* Those held came first. */
 		hold(r, req, fd);
