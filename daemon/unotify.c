@@ -185,6 +185,47 @@ failed(struct froute *r, long long got, const char *fmt, ...)
 	plan_up->step_failed(r->pt, r->sc->name, r->pids[0], got, msg);
 }
 
+/* The child's parent (a thread: its thread group) and its pids, innermost
+ * first, from one read of its /proc status; false if it is gone. */
+static bool
+child_of(pid_t child, bool thread, long *rel, int32_t *pids, size_t *n)
+{
+	char path[64], buf[4096], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", child);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	if ((p = strstr(buf, thread ? "\nTgid:" : "\nPPid:")) == NULL)
+		return false;
+	*rel = strtol(p + 6, NULL, 10);
+	if ((p = strstr(buf, "\nNSpid:")) == NULL)
+		return false;
+	for (p += 7, *n = 0; *n <= NSD_MAX_LEVELS && *p != '\n' && *p != '\0'; (*n)++) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		pids[*n] = (int32_t)v;
+		p = end;
+	}
+	if (*n == 0 || pids[*n - 1] <= 0)
+		return false; /* exiting: its pid is detached already */
+	/* NSpid is outermost first: the levels are read innermost first. */
+	for (size_t i = 0; i < *n / 2; i++) {
+		int32_t t = pids[i];
+		pids[i] = pids[*n - 1 - i];
+		pids[*n - 1 - i] = t;
+	}
+	return true;
+}
+
 /* The planned pid is taken, as child (0: taken, and reaped already): the
  * step is applied if the child is the notifier's, with the planned pid at
  * every level. */
@@ -195,11 +236,11 @@ taken(struct froute *r, pid_t child)
 	size_t n = 0, i;
 	long rel = -1;
 
-	if (child > 0 && (nsdd_nspids(child, got, NSD_MAX_LEVELS + 1, &n) < 0 ||
-	                  (rel = nsdd_proc_status_long(child, r->thread ? "Tgid" : "PPid")) < 0))
+	if (child > 0 && !child_of(child, r->thread, &rel, got, &n))
 		child = 0; /* reaped meanwhile */
 	land(r, false);
-	if (child > 0 && rel != r->tgid) {
+	if (child > 0 && rel != r->tid &&
+	    rel != (r->tgid = r->tgid ? r->tgid : (pid_t)nsdd_proc_status_long(r->tid, "Tgid"))) {
 		failed(r, -1, "pid %d was taken by task %d, not by the task's fork", r->pids[0],
 		       child);
 		return;
@@ -391,7 +432,7 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 	r->id = req->id;
 	r->tid = tid;
 	r->cut = false;
-	r->tgid = (pid_t)nsdd_proc_status_long(tid, "Tgid");
+	r->tgid = 0; /* read if the child's parent is not tid itself */
 	r->pt = pt;
 	r->sc = sc;
 	r->thread = thread;
