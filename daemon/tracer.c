@@ -297,8 +297,6 @@ tracee_exiting(struct tracee *t)
 	unsigned long status = 0;
 
 	ptrace(PTRACE_GETEVENTMSG, t->task.tid, NULL, &status);
-	if (t->task.plan != NULL) /* while its namespace still has its helper */
-		unotify_task_gone(t->task.plan, t->task.tid);
 	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, NULL) < 0 && errno != ESRCH)
 		log_warn("PTRACE_DETACH %d", t->task.tid);
 	tracee_exited(t, (int)status);

@@ -55,7 +55,7 @@
 /* How long a fork in flight may keep the plan's other forks held, at most. */
 #define SETTLE_MAX_USEC (5 * 1000 * 1000)
 /* Checks of a fork in flight with no other notification: 0, then doubling. */
-#define SETTLE_FIRST_USEC 1000
+#define SETTLE_FIRST_USEC 200
 #define SETTLE_LAST_USEC  50000
 
 /* A notification held while a planned fork is in flight. */
@@ -322,7 +322,7 @@ settle_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!r->busy)
 		return;
-	if (settle(r, false)) {
+	if (settle(r, true)) {
 		unotify_unhold_all();
 		return;
 	}
@@ -331,16 +331,20 @@ settle_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(r->timer, &tv);
 }
 
-/* Just answered: its pid is looked for when the plan's next notification
- * comes, when its task exits (its exit stop: the namespace's helper is still
- * there), or from a timer. */
+/* Just answered: its pid is looked for at once (the helper waits for it a
+ * little), as the tree may exit soon after, and the namespace's helper with
+ * it; if it is not taken yet, from a timer too. */
 static void
 look(struct froute *r)
 {
 	struct timeval tv = {0, SETTLE_FIRST_USEC};
 
-	r->wait = SETTLE_FIRST_USEC;
-	evtimer_add(r->timer, &tv);
+	if (!settle(r, true)) {
+		r->wait = SETTLE_FIRST_USEC;
+		evtimer_add(r->timer, &tv);
+	} else if (!r->serving) {
+		unotify_unhold_all();
+	}
 }
 
 static void
