@@ -8,9 +8,9 @@
  * inside each namespace, by its helper) and answers CONTINUE: the kernel
  * gives the child the next pid. That is exact only if no other fork takes a
  * pid at those levels in between, so until nsdd has seen the planned pid
- * taken, every other fork notification of the plan is held (not answered),
- * and then served in turn. The route is taken only where every task that
- * can fork into the step's namespaces is under the plan's filter (its
+ * taken, every other notification of the plan is held (not answered), and
+ * then served in turn. The route is taken only where every task that can
+ * fork into the step's namespaces is under the plan's filter (its
  * notifications come to nsdd): the outermost level's pid namespace holds no
  * task, and no task outside it has it as pid_for_children, that is not the
  * plan's target or a descendant of it (the target is the namespace's init:
@@ -21,15 +21,17 @@
  * another, and the step fails (nsdd checks every pid, and never reports a
  * wrong one applied).
  *
- * The fork's result is not seen: the child is looked for (ns_find_pid) when
- * the next fork notification of the plan comes, or from a timer. It exists
- * and is the notifier's child (or thread): the step is applied, and the
- * child's plan task is bound to it. It does not exist and the notifier is no
- * longer in its fork (it failed: RLIMIT_NPROC, ENOMEM, a signal; or the task
- * died): ns_last_pid is put back, and the step failed, as a failed fork's
- * step fails on the ptrace route. The same task's next fork notification
- * while its step is in flight is that fork made again (cut short by a
- * signal): it is answered the same way.
+ * The fork's result is not seen: right after the answer, the namespace's
+ * helper looks for the child (ns_find_pid, which waits a little for it);
+ * then the plan's next notification, the notifier's exit, or a timer look
+ * again. The child exists and is the notifier's child (or thread), with the
+ * planned pid at every level: the step is applied, and the child's plan
+ * task is bound to it. The notifier makes its next fork without the pid
+ * taken, exits, or 5 s pass: the fork failed (RLIMIT_NPROC, ENOMEM; the
+ * route does not see the error), ns_last_pid is put back, and the step
+ * fails, as a failed fork's step fails on the ptrace route. A fork that a
+ * signal cut short (tracee_signalled() saw -ERESTARTNOINTR, or the answer
+ * found the notification gone) is answered again when it is made again.
  */
 #include "config.h"
 
