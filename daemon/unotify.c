@@ -275,8 +275,6 @@ settle(struct froute *r, bool wait)
 	rc = ns_find_pid(r->ns[0], r->pids[0], wait ? r->tid : 0, r->sc->nr, &child, &last);
 	err = errno;
 
-	log_debug("task %d: pid %d %s (ns_last_pid %d)", r->tid, r->pids[0],
-	          rc == 0 ? "taken" : strerror(err), last);
 	if (rc == 0) {
 		taken(r, child);
 		return true;
@@ -352,8 +350,15 @@ look(struct froute *r)
 static void
 hold(struct froute *r, const struct seccomp_notif *req, int fd)
 {
-	struct held *h = xcalloc(1, sizeof(*h));
+	struct held *h;
 
+	/* One a thread: an older one of its was ended by a signal. */
+	TAILQ_FOREACH(h, &r->held, entry)
+	if (h->req.pid == req->pid && h->fd == fd) {
+		h->req = *req;
+		return;
+	}
+	h = xcalloc(1, sizeof(*h));
 	h->fd = fd;
 	h->req = *req;
 	TAILQ_INSERT_TAIL(&r->held, h, entry);

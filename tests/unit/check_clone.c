@@ -79,7 +79,8 @@ START_TEST(test_pidfd)
 	ck_assert(as_clone3(NSD_SC_CLONE, CLONE_PIDFD | SIGCHLD, 0, 0x5000, 0, 0));
 	ck_assert_uint_eq(ca.pidfd, 0x5000);
 	/* clone() itself refuses CLONE_PIDFD with CLONE_PARENT_SETTID. */
-	ck_assert(!as_clone3(NSD_SC_CLONE, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, 1, 0, 0));
+	ck_assert(
+	    !as_clone3(NSD_SC_CLONE, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, 1, 0, 0));
 }
 END_TEST
 
