@@ -448,20 +448,19 @@ helper_ask(struct ns *ns, struct helper_req *req, int32_t *old)
 int
 ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old)
 {
-	struct helper_req req = {HELPER_SET, want, 0, 0};
+	struct helper_req req = {HELPER_SET, want, 0};
 
 	return helper_ask(ns, &req, old);
 }
 
 int
-ns_find_pid(struct ns *ns, int32_t nr, pid_t waiter, long call, pid_t *pid, int32_t *last)
+ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid)
 {
-	struct helper_req req = {HELPER_FIND, nr, waiter, (int32_t)call};
+	struct helper_req req = {HELPER_FIND, nr, 0};
 	struct helper_rep rep = {0, -1, 0};
 	int rc = helper_ask_rep(ns, &req, &rep);
 
 	*pid = rep.pid;
-	*last = rep.old;
 	return rc;
 }
 
@@ -470,7 +469,7 @@ ns_find_pid(struct ns *ns, int32_t nr, pid_t waiter, long call, pid_t *pid, int3
 void
 ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
 {
-	struct helper_req req = {HELPER_PUT_BACK, want, old, 0};
+	struct helper_req req = {HELPER_PUT_BACK, want, old};
 
 	if (old < 0 || ns == NULL)
 		return;

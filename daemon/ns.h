@@ -32,11 +32,8 @@ void ns_unlock(struct ns *const *ns, size_t n, const void *owner);
 int ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old);
 void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
 /* Pid nr of pid namespace ns exists, as *pid in nsdd's; ESRCH: it does not,
- * EBUSY: it is taken, its task not yet made. *last: the namespace's
- * ns_last_pid (-1: unknown). With waiter (nsdd's pid of a task let make a
- * fork, syscall call, for nr), it is looked for once ns_last_pid moves on,
- * the task's call is over, or 2 ms have passed. */
-int ns_find_pid(struct ns *ns, int32_t nr, pid_t waiter, long call, pid_t *pid, int32_t *last);
+ * EBUSY: it is taken, its task not yet made. */
+int ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid);
 bool ns_helper_reaped(pid_t pid);
 bool ns_is_helper(pid_t pid);
 /* Every task that can fork into pid namespace ns (or one below it) is target

@@ -7,14 +7,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "leaves.h"
@@ -45,75 +43,6 @@ find_here(pid_t nr, int32_t *pid)
 	return *pid > 0 ? 0 : ESRCH;
 }
 
-/* In the helper: task tid is past its syscall nr (gone, or blocked in
- * another); not if it runs, or is stopped outside a syscall (a signal's
- * stop: the call may be made again). */
-static bool
-over(pid_t tid, long nr)
-{
-	long now = nsdd_proc_syscall(tid);
-
-	return now == NSDD_GONE || (now >= 0 && now != nr);
-}
-
-/* In the helper: the namespace's ns_last_pid, or -1. */
-static int32_t
-last_pid(int fd)
-{
-	char buf[16];
-	ssize_t got = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (got <= 0)
-		return -1;
-	buf[got] = '\0';
-	return (int32_t)strtol(buf, NULL, 10);
-}
-
-static long
-usec_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000000 + (t.tv_nsec - t0->tv_nsec) / 1000;
-}
-
-/*
- * In the helper, for FIND with a task (old): first, until want - 1 is no
- * longer ns_last_pid, the task's call (nr) is over, or WAIT_USEC have
- * passed; then, while want is taken but not found and the task is still in
- * its call (a pid is taken before it can be found, and its task attached
- * after), for WAIT_USEC more at most. *rep gets ns_last_pid and the find.
- */
-static void
-find_waiting(int fd, const struct helper_req *req, struct helper_rep *rep)
-{
-	long nr = req->nr;
-	struct timespec t0;
-	unsigned n;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (n = 1; (rep->old = last_pid(fd)) == req->want - 1; n++) {
-		if (n % 16 == 0 && over(req->old, nr))
-			break;
-		if (usec_since(&t0) > WAIT_USEC)
-			break;
-		sched_yield();
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (n = 1;; n++) {
-		rep->rc = find_here(req->want, &rep->pid);
-		if (rep->rc != EBUSY && (rep->rc != ESRCH || rep->old < req->want))
-			return;
-		if (n % 16 == 0 && over(req->old, nr))
-			return;
-		if (usec_since(&t0) > WAIT_USEC)
-			return;
-		sched_yield();
-		rep->old = last_pid(fd);
-	}
-}
-
 /* The helper: writes ns_last_pid on request, from inside the namespace. */
 __attribute__((noreturn)) void
 pid_helper_main(int sock)
@@ -139,13 +68,12 @@ pid_helper_main(int sock)
 			rep.rc = EINVAL;
 		else if (req.want < 1 || req.op < HELPER_SET || req.op > HELPER_FIND)
 			rep.rc = EINVAL;
-		else if (req.op == HELPER_FIND && req.old > 0 && fd >= 0)
-			find_waiting(fd, &req, &rep);
 		else if (req.op == HELPER_FIND)
 			rep.rc = find_here(req.want, &rep.pid);
 		else if (fd < 0)
 			rep.rc = ENOENT;
-		else if (req.op == HELPER_PUT_BACK && cur != req.want - 1)
+		else if (req.op == HELPER_PUT_BACK && cur != req.want - 1 &&
+		         (cur != req.want || kill(req.want, 0) == 0 || errno != ESRCH))
 			rep.rc = 0; /* a fork took it: the namespace moved on */
 		else if (req.op == HELPER_SET && (kill(req.want, 0) == 0 || errno == EPERM))
 			rep.rc = EEXIST; /* the planned pid is taken in this namespace */

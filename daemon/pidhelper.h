@@ -10,20 +10,17 @@
 
 #include <stdint.h>
 
-/* SET: ns_last_pid = want - 1, answering the value it had. PUT_BACK: if
- * ns_last_pid is still want - 1 (no fork took it), it gets old again. FIND:
- * whether pid want exists in the namespace (EBUSY: taken, its task not yet
- * attached), and its pid in nsdd's; first,
- * with old a task's pid in nsdd's, for up to WAIT_USEC while ns_last_pid is
- * want - 1 and that task is in syscall nr (or running). */
+/* SET: ns_last_pid = want - 1, answering the value it had (EEXIST: want is
+ * taken). PUT_BACK: ns_last_pid gets old again if it is still want - 1 (no
+ * fork took it), or want with pid want free (a fork took it and failed).
+ * FIND: whether pid want exists in the namespace (EBUSY: taken, its task
+ * not yet attached), and its pid in nsdd's. */
 enum helper_op { HELPER_SET, HELPER_PUT_BACK, HELPER_FIND };
-#define WAIT_USEC 2000
 
 struct helper_req {
 	int32_t op;
 	int32_t want;
 	int32_t old;
-	int32_t nr; /* FIND with a task: the syscall it was let make */
 };
 
 struct helper_rep {

@@ -297,6 +297,11 @@ tracee_exiting(struct tracee *t)
 	unsigned long status = 0;
 
 	ptrace(PTRACE_GETEVENTMSG, t->task.tid, NULL, &status);
+	/* Its fork in flight on the notify route is looked for while it is held
+	 * here: its pid namespace, and the helper that looks in it, live at
+	 * least as long (the namespace's init may be the task, or wait for it). */
+	if (t->task.plan != NULL)
+		unotify_task_gone(t->task.plan, t->task.tid);
 	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, NULL) < 0 && errno != ESRCH)
 		log_warn("PTRACE_DETACH %d", t->task.tid);
 	tracee_exited(t, (int)status);

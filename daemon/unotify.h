@@ -28,8 +28,8 @@ void unotify_unhold_all(void);
 /* A signal cut the notified fork of task tid short: it will be made again
  * (what it may have taken of its pid was given back). */
 void unotify_cut(struct plan *plan, pid_t tid);
-/* Task tid is gone (exited, or let go): its fork in flight, if any, is
- * looked at first. */
+/* Task tid makes no more calls (it is at its exit, or gone): its fork in
+ * flight, if any, is decided now, from what its namespace shows. */
 void unotify_task_gone(struct plan *plan, pid_t tid);
 /* The plan is over: what it holds is answered CONTINUE, a fork in flight
  * given up. */

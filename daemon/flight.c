@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A planned fork in flight on the notify route (flight.h).
+ *
+ * The fork's result is seen without a stop, in the kernel's fork events
+ * (forkev.c), which come for a fork that made a child, before the fork
+ * returns: an event with the notifier as parent (a thread: of its process)
+ * after the answer names the child, whose /proc status must show the
+ * notifier as parent and the planned pid at every level (a child reaped by
+ * then is the one the kernel made after pid - 1, every other fork of the
+ * namespace held). No event once the notifier is seen out of its call (its
+ * next notification, its exit, blocked in another syscall), or 5 s while
+ * it runs: the fork failed (RLIMIT_NPROC, ENOMEM, the pids controller's
+ * EAGAIN after the pid was taken), ns_last_pid is put back, and the step
+ * fails, as a failed fork's step fails on the ptrace route. A fork that a
+ * signal cut short (tracee_signalled() saw -ERESTARTNOINTR, or the answer
+ * found the notification gone) is answered again when it is made again.
+ * Where the kernel sends nsdd no fork events, the route is off.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flight.h"
+#include "forkev.h"
+#include "listeners.h"
+#include "log.h"
+#include "ns.h"
+#include "tracing.h"
+
+/* How long a fork in flight whose task runs may go without its event. */
+#define SETTLE_MAX_USEC (5 * 1000 * 1000)
+/* Checks of whether the task of a fork in flight left its call: doubling. */
+#define SETTLE_FIRST_USEC 2000
+#define SETTLE_LAST_USEC  50000
+
+static TAILQ_HEAD(, flight) flights = TAILQ_HEAD_INITIALIZER(flights);
+static struct event *noted_ev; /* fork events were noted: settle them */
+static bool forkev_off;        /* the kernel sends nsdd none */
+
+static uint64_t
+now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Its namespaces are let go; with put_back, ns_last_pid gets its old values
+ * back where no fork took the planned pid. */
+static void
+land(struct flight *f, bool put_back)
+{
+	size_t i;
+
+	for (i = 0; put_back && i < f->levels; i++)
+		ns_put_back_last_pid(f->ns[i], f->pids[i], f->old[i]);
+	ns_unlock(f->ns, f->levels, f);
+	for (i = 0; i < f->levels; i++)
+		ns_put(f->ns[i]);
+	f->busy = false;
+	evtimer_del(f->timer);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+failed(struct flight *f, long long got, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	plan_up->step_failed(f->pt, f->sc->name, f->pids[0], got, msg);
+}
+
+/* The child's parent (a thread: its thread group) and its pids, innermost
+ * first, from one read of its /proc status; false if it is gone. */
+static bool
+child_of(pid_t child, bool thread, long *rel, int32_t *pids, size_t *n)
+{
+	char path[64], buf[4096], *p;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", child);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	if ((p = strstr(buf, thread ? "\nTgid:" : "\nPPid:")) == NULL)
+		return false;
+	*rel = strtol(p + 6, NULL, 10);
+	if ((p = strstr(buf, "\nNSpid:")) == NULL)
+		return false;
+	for (p += 7, *n = 0; *n <= NSD_MAX_LEVELS && *p != '\n' && *p != '\0'; (*n)++) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		pids[*n] = (int32_t)v;
+		p = end;
+	}
+	if (*n == 0 || pids[*n - 1] <= 0)
+		return false; /* exiting: its pid is detached already */
+	/* NSpid is outermost first: the levels are read innermost first. */
+	for (size_t i = 0; i < *n / 2; i++) {
+		int32_t t = pids[i];
+		pids[i] = pids[*n - 1 - i];
+		pids[*n - 1 - i] = t;
+	}
+	return true;
+}
+
+/* The planned pid is taken, as child (0: taken, and reaped already): the
+ * step is applied if the child is the notifier's, with the planned pid at
+ * every level. */
+static void
+taken(struct flight *f, pid_t child)
+{
+	int32_t got[NSD_MAX_LEVELS + 1];
+	size_t n = 0, i;
+	long rel = -1;
+
+	if (child > 0 && !child_of(child, f->thread, &rel, got, &n))
+		child = 0; /* reaped meanwhile */
+	land(f, false);
+	if (child > 0 && rel != (f->thread ? f->tgid : f->tid)) {
+		failed(f, -1, "pid %d was taken by task %d, not by the task's fork", f->pids[0],
+		       child);
+		return;
+	}
+	for (i = 0; child > 0 && i < f->levels; i++)
+		if (i >= n || got[i] != f->pids[i]) {
+			failed(f, i < n ? got[i] : -1, "level %zu: pid %d, not %d", i,
+			       i < n ? got[i] : -1, f->pids[i]);
+			return;
+		}
+	plan_up->applied(f->pt, f->sc->name, MECH_NS_LAST_PID, ROUTE_NOTIFY, f->pids[0],
+	                 f->pids[0]);
+	if (child > 0)
+		plan_up->born(plan_ptask(f->plan, f->pids[0]), child);
+}
+
+/*
+ * Whether the fork in flight is over (reported and let go): its child is
+ * seen, or the notifier is out of its call without one, or it took too
+ * long. false: it is still to come (or, cut, to be made again).
+ */
+bool
+flight_settle(struct flight *f, enum look how)
+{
+	long at = NSDD_RUNNING;
+	bool gone, over;
+
+	/* What the task does is seen before the events are read: a fork it
+	 * has left by then has sent its event, if it made a child. */
+	if (f->child == 0) {
+		if (how == LOOK_NOW)
+			at = nsdd_proc_syscall(f->tid);
+		forkev_read();
+	}
+	if (f->child == 0 && f->lost && ns_find_pid(f->ns[0], f->pids[0], &f->child) < 0)
+		f->child = 0;
+	if (f->child != 0) {
+		taken(f, f->child);
+		return true;
+	}
+	gone = how == LOOK_LAST || at == NSDD_GONE;
+	over = gone || how == LOOK_CALLED || (at >= 0 && at != f->sc->nr);
+	if (!over && now_usec() - f->since < SETTLE_MAX_USEC)
+		return false; /* in its call, or running */
+	if (f->cut && !gone && (how == LOOK_CALLED || now_usec() - f->since < SETTLE_MAX_USEC))
+		return false; /* a signal cut it short: it is made again */
+	land(f, true);
+	if (f->lost)
+		failed(f, -1,
+		       "nsdd lost the kernel's fork events: it cannot tell whether the "
+		       "fork made pid %d",
+		       f->pids[0]);
+	else if (gone)
+		failed(f, -1, "the task ended before its fork made pid %d", f->pids[0]);
+	else if (over)
+		failed(f, -1,
+		       "its fork failed, without making pid %d (this route does not see "
+		       "its error)",
+		       f->pids[0]);
+	else
+		failed(f, -1, "its fork made no child within %d s (the task is in syscall %ld)",
+		       SETTLE_MAX_USEC / 1000000, at);
+	return true;
+}
+
+static void
+settle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct flight *f = arg;
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	if (!f->busy)
+		return;
+	if (flight_settle(f, LOOK_NOW)) {
+		f->landed();
+		return;
+	}
+	f->wait = f->wait * 2 > SETTLE_LAST_USEC ? SETTLE_LAST_USEC : f->wait * 2;
+	tv = (struct timeval){0, (suseconds_t)f->wait};
+	evtimer_add(f->timer, &tv);
+}
+
+/* Just answered: its event is waited for, and a timer looks whether the
+ * task left its call without one. */
+static void
+look(struct flight *f)
+{
+	struct timeval tv = {0, SETTLE_FIRST_USEC};
+
+	f->child = 0;
+	f->lost = false;
+	f->since = now_usec();
+	f->wait = SETTLE_FIRST_USEC;
+	evtimer_add(f->timer, &tv);
+}
+
+/* Fork events were read: the forks in flight they name are settled. */
+static void
+noted_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct flight *f;
+	void (*landed)(void) = NULL;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	TAILQ_FOREACH(f, &flights, entry)
+	if (f->busy && f->child != 0 && flight_settle(f, LOOK_NOW))
+		landed = f->landed;
+	if (landed != NULL)
+		landed();
+}
+
+/* A fork event: the fork in flight it is of, if any, has its child. */
+static void
+noted(const struct fork_event *fe)
+{
+	struct flight *f;
+
+	TAILQ_FOREACH(f, &flights, entry)
+	if (f->busy && f->child == 0 && fe->when >= f->since * 1000 &&
+	    (f->thread ? fe->child_tgid == f->tgid && fe->child != fe->child_tgid
+	               : fe->parent == f->tid && fe->child == fe->child_tgid)) {
+		f->child = fe->child;
+		event_active(noted_ev, 0, 0);
+	}
+}
+
+static void
+lost(void)
+{
+	struct flight *f;
+
+	TAILQ_FOREACH(f, &flights, entry)
+	if (f->busy)
+		f->lost = true;
+}
+
+static const struct forkev_ops forkev_ops = {noted, lost};
+
+bool
+flight_events_on(void)
+{
+	if (forkev_off)
+		return false;
+	if (forkev_start(&forkev_ops) < 0) {
+		log_warn("the kernel does not send nsdd its fork events (the proc connector): "
+		         "planned forks take the ptrace route");
+		forkev_off = true;
+		return false;
+	}
+	if (noted_ev == NULL && (noted_ev = event_new(nsdd_base, -1, 0, noted_cb, NULL)) == NULL)
+		fatalx("out of memory");
+	return true;
+}
+
+void
+flight_init(struct flight *f, struct plan *plan, void (*landed)(void))
+{
+	memset(f, 0, sizeof(*f));
+	f->plan = plan;
+	f->landed = landed;
+	if ((f->timer = evtimer_new(nsdd_base, settle_cb, f)) == NULL)
+		fatalx("out of memory");
+	TAILQ_INSERT_TAIL(&flights, f, entry);
+}
+
+void
+flight_free(struct flight *f)
+{
+	if (f->busy)
+		land(f, true);
+	event_free(f->timer);
+	TAILQ_REMOVE(&flights, f, entry);
+	if (TAILQ_EMPTY(&flights))
+		forkev_stop(); /* the host's forks are not read for nothing */
+}
+
+bool
+flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
+             const struct nsd_syscall *sc, struct ptask *pt, const struct nsd_step *s,
+             struct ns **ns, pid_t tgid, bool *refused)
+{
+	char ebuf[64];
+	size_t i;
+
+	*refused = false;
+	f->busy = true;
+	f->fd = fd;
+	f->id = req->id;
+	f->tid = (pid_t)req->pid;
+	f->cut = false;
+	f->pt = pt;
+	f->sc = sc;
+	f->thread = tgid != 0;
+	f->tgid = tgid;
+	f->levels = s->npids;
+	for (i = 0; i < f->levels; i++) {
+		f->ns[i] = ns[i];
+		f->pids[i] = s->pids[i];
+		f->old[i] = -1;
+	}
+	for (i = 0; i < f->levels; i++)
+		if (ns_set_last_pid(ns[i], f->pids[i], &f->old[i]) < 0) {
+			int err = errno;
+			land(f, true);
+			if (err != EEXIST)
+				return false;
+			/* As on the ptrace route: the fork fails, and its step (its
+			 * failure first: with on_failure kill the task dies before it
+			 * can see its fork fail). A call that a signal ended meanwhile
+			 * is made again, and decided again. */
+			*refused = true;
+			if (seccomp_id_valid(fd, req->id))
+				failed(f, -1, "%s", nsdd_errno_text(EEXIST, ebuf, sizeof(ebuf)));
+			seccomp_answer(fd, req->id, EEXIST);
+			return false;
+		}
+	log_debug("task %d: ns_last_pid set for pid %d, its %s let through", f->tid, f->pids[0],
+	          sc->name);
+	look(f);
+	/* A signal that ended its wait first: the call is made again. */
+	f->cut = !seccomp_answer(fd, req->id, 0);
+	return true;
+}
+
+bool
+flight_again(struct flight *f, const struct seccomp_notif *req, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < f->levels; i++)
+		if (ns_set_last_pid(f->ns[i], f->pids[i], &(int32_t){0}) < 0) {
+			land(f, true);
+			failed(f, -1, "cannot write ns_last_pid again for pid %d: %s", f->pids[0],
+			       strerror(errno));
+			return false;
+		}
+	f->fd = fd;
+	f->id = req->id;
+	look(f);
+	f->cut = !seccomp_answer(fd, req->id, 0);
+	return true;
+}

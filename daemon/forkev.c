@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The kernel's fork events, from the proc connector (cn_proc, a netlink
+ * multicast group for root in the initial namespaces).
+ *
+ * The kernel sends PROC_EVENT_FORK from copy_process() once the child
+ * exists, before the fork returns to its caller, and for a successful fork
+ * only: a fork that fails after it has taken its pid (the pids controller's
+ * EAGAIN, a signal's restart) sends none. So once the forking task is seen
+ * out of its call, a read of this socket tells whether its fork made a
+ * child. Events are asked for by type where the kernel can filter them
+ * (Linux 6.6), else every process event comes and the others are skipped.
+ * If the socket overflows, the kernel drops events and says ENOBUFS: ops->lost.
+ * Only messages from the kernel (netlink port 0) are read.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "forkev.h"
+#include "leaves.h"
+#include "log.h"
+#include "nsdd.h"
+
+/* The socket's buffer: a burst of forks on the host must not overflow it. */
+#define RCVBUF (8 << 20)
+
+static int sock = -1;
+static struct event *ev;
+static const struct forkev_ops *ops;
+static bool by_type; /* listening by event type (Linux 6.6) */
+
+/* The listen request: cn_proc's op, and (Linux 6.6) the event type wanted;
+ * struct proc_input is not in every libc's headers. */
+struct listen_req {
+	struct nlmsghdr nl;
+	struct cn_msg cn;
+	uint32_t op;
+	uint32_t type;
+} __attribute__((packed));
+
+static int
+ask(uint32_t op, bool typed)
+{
+	struct listen_req req;
+	size_t len = typed ? sizeof(req) : sizeof(req) - sizeof(req.type);
+
+	memset(&req, 0, sizeof(req));
+	req.nl.nlmsg_len = (uint32_t)len;
+	req.nl.nlmsg_type = NLMSG_DONE;
+	req.cn.id.idx = CN_IDX_PROC;
+	req.cn.id.val = CN_VAL_PROC;
+	req.cn.len = (uint16_t)(len - sizeof(req.nl) - sizeof(req.cn));
+	req.op = op;
+	req.type = PROC_EVENT_FORK;
+	return send(sock, &req, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* One datagram's fork event, if it is one from the kernel. */
+static bool
+parse(const char *buf, size_t len, struct fork_event *fe)
+{
+	const struct nlmsghdr *nl = (const void *)buf;
+	const struct cn_msg *cn;
+	const struct proc_event *pe;
+
+	if (len < NLMSG_LENGTH(sizeof(*cn)) || nl->nlmsg_len > len ||
+	    nl->nlmsg_len < NLMSG_LENGTH(sizeof(*cn)))
+		return false;
+	cn = NLMSG_DATA(nl);
+	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
+	    cn->len < offsetof(struct proc_event, event_data) + sizeof(pe->event_data.fork) ||
+	    NLMSG_LENGTH(sizeof(*cn) + cn->len) > nl->nlmsg_len)
+		return false;
+	pe = (const void *)cn->data;
+	if (pe->what != PROC_EVENT_FORK)
+		return false;
+	fe->parent = pe->event_data.fork.parent_pid;
+	fe->parent_tgid = pe->event_data.fork.parent_tgid;
+	fe->child = pe->event_data.fork.child_pid;
+	fe->child_tgid = pe->event_data.fork.child_tgid;
+	fe->when = pe->timestamp_ns;
+	return true;
+}
+
+/* Reads what is queued; each fork event to fn. */
+static void
+drain(void (*fn)(const struct fork_event *))
+{
+	char buf[1024] __attribute__((aligned(8)));
+	struct sockaddr_nl from;
+	socklen_t flen;
+	struct fork_event fe;
+	ssize_t n;
+
+	for (;;) {
+		flen = sizeof(from);
+		n = recvfrom(sock, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			log_warnx("the kernel dropped fork events: nsdd's socket was full");
+			if (ops != NULL)
+				ops->lost();
+			continue;
+		}
+		if (n <= 0)
+			return;
+		if (flen == sizeof(from) && from.nl_pid == 0 && parse(buf, (size_t)n, &fe))
+			fn(&fe);
+	}
+}
+
+void
+forkev_read(void)
+{
+	if (sock >= 0)
+		drain(ops->event);
+}
+
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	forkev_read();
+}
+
+static void
+gone(int s)
+{
+	(void)s;
+	_exit(0);
+}
+
+static pid_t probe_child;
+static bool probe_seen;
+
+static void
+probe_event(const struct fork_event *fe)
+{
+	probe_seen |= fe->child == probe_child;
+}
+
+/* Whether the kernel tells nsdd of a fork: one of its own, made to see. */
+static bool
+probe(void)
+{
+	struct pollfd pfd = {sock, POLLIN, 0};
+	int s, i;
+
+	probe_seen = false;
+	if ((probe_child = helper_spawn(gone, &s)) < 0)
+		return false;
+	close(s);
+	for (i = 0; i < 20 && !probe_seen; i++) {
+		drain(probe_event);
+		if (!probe_seen)
+			poll(&pfd, 1, 50);
+	}
+	while (waitpid(probe_child, NULL, __WALL) < 0 && errno == EINTR)
+		;
+	return probe_seen;
+}
+
+static int
+listen_fail(int err)
+{
+	close(sock);
+	sock = -1;
+	errno = err;
+	return -1;
+}
+
+int
+forkev_start(const struct forkev_ops *o)
+{
+	struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
+	int size = RCVBUF;
+
+	if (sock >= 0)
+		return 0;
+	ops = o;
+	sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (sock < 0)
+		return listen_fail(errno == EPROTONOSUPPORT ? ENOTSUP : errno);
+	if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return listen_fail(errno == EPERM ? ENOTSUP : errno);
+	/* Fork events only, where the kernel filters (else it ignores the
+	 * request); then every event, and nsdd skips the rest. */
+	if (ask(PROC_CN_MCAST_LISTEN, by_type = true) < 0)
+		return listen_fail(errno);
+	if (!probe()) {
+		ask(PROC_CN_MCAST_IGNORE, true);
+		if (ask(PROC_CN_MCAST_LISTEN, by_type = false) < 0 || !probe()) {
+			ask(PROC_CN_MCAST_IGNORE, false);
+			return listen_fail(ENOTSUP);
+		}
+	}
+	if ((ev = event_new(nsdd_base, sock, EV_READ | EV_PERSIST, read_cb, NULL)) == NULL ||
+	    event_add(ev, NULL) < 0)
+		fatalx("out of memory");
+	log_debug("listening to the kernel's fork events");
+	return 0;
+}
+
+void
+forkev_stop(void)
+{
+	if (sock < 0)
+		return;
+	ask(PROC_CN_MCAST_IGNORE, by_type);
+	event_free(ev);
+	ev = NULL;
+	close(sock);
+	sock = -1;
+	log_debug("no longer listening to fork events");
+}

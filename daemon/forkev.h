@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * forkev.c: the kernel's fork events (the proc connector), which tell the
+ * notify route (unotify.c) whether a fork it let through made a child.
+ */
+#ifndef NSDD_FORKEV_H
+#define NSDD_FORKEV_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One successful fork, clone or clone3, in nsdd's pid namespace's numbers:
+ * parent is the creator's real parent (for a thread, its process's parent). */
+struct fork_event {
+	pid_t parent, parent_tgid;
+	pid_t child, child_tgid;
+	uint64_t when; /* CLOCK_MONOTONIC, ns */
+};
+
+struct forkev_ops {
+	void (*event)(const struct fork_event *ev); /* one fork */
+	void (*lost)(void);                         /* events were dropped */
+};
+
+/* Listens, if it does not yet (ops are kept from the first call): 0, or -1
+ * with errno (ENOTSUP: the kernel sends no fork events to nsdd). */
+int forkev_start(const struct forkev_ops *ops);
+/* Listens no more. */
+void forkev_stop(void);
+/* Reads the events the kernel has sent so far, each to ops->event: after it
+ * returns, every fork that ended before the call has been told. */
+void forkev_read(void);
+
+#endif
