@@ -36,7 +36,8 @@
 #include "ns.h"
 #include "tracing.h"
 
-/* How long a fork in flight whose task runs may go without its event. */
+/* How long a fork in flight whose task runs may go without its event (one
+ * whose task is blocked in the call waits for it). */
 #define SETTLE_MAX_USEC (5 * 1000 * 1000)
 /* Checks of whether the task of a fork in flight left its call: doubling. */
 #define SETTLE_FIRST_USEC 2000
@@ -180,8 +181,10 @@ flight_settle(struct flight *f, enum look how)
 	}
 	gone = how == LOOK_LAST || at == NSDD_GONE;
 	over = gone || how == LOOK_CALLED || (at >= 0 && at != f->sc->nr);
-	if (!over && now_usec() - f->since < SETTLE_MAX_USEC)
-		return false; /* in its call, or running */
+	/* Blocked in its fork (a userfaultfd, memory), it waits as long as
+	 * that takes; running, it may be past it, so not for ever. */
+	if (!over && (at == f->sc->nr || now_usec() - f->since < SETTLE_MAX_USEC))
+		return false;
 	if (f->cut && !gone && (how == LOOK_CALLED || now_usec() - f->since < SETTLE_MAX_USEC))
 		return false; /* a signal cut it short: it is made again */
 	land(f, true);

@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -66,30 +67,33 @@ ask(uint32_t op, bool typed)
 	return send(sock, &req, len, 0) == (ssize_t)len ? 0 : -1;
 }
 
-/* One datagram's fork event, if it is one from the kernel. */
+/* One datagram's fork event, if it is one from the kernel. The event sits
+ * at offset 36 of the datagram, not aligned for its u64: it is copied. */
 static bool
 parse(const char *buf, size_t len, struct fork_event *fe)
 {
-	const struct nlmsghdr *nl = (const void *)buf;
-	const struct cn_msg *cn;
-	const struct proc_event *pe;
+	struct nlmsghdr nl;
+	struct cn_msg cn;
+	struct proc_event pe;
+	const size_t head = NLMSG_LENGTH(sizeof(cn));
+	const size_t need = offsetof(struct proc_event, event_data) + sizeof(pe.event_data.fork);
 
-	if (len < NLMSG_LENGTH(sizeof(*cn)) || nl->nlmsg_len > len ||
-	    nl->nlmsg_len < NLMSG_LENGTH(sizeof(*cn)))
+	if (len < head)
 		return false;
-	cn = NLMSG_DATA(nl);
-	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
-	    cn->len < offsetof(struct proc_event, event_data) + sizeof(pe->event_data.fork) ||
-	    NLMSG_LENGTH(sizeof(*cn) + cn->len) > nl->nlmsg_len)
+	memcpy(&nl, buf, sizeof(nl));
+	memcpy(&cn, buf + NLMSG_HDRLEN, sizeof(cn));
+	if (nl.nlmsg_len > len || nl.nlmsg_len < head || cn.id.idx != CN_IDX_PROC ||
+	    cn.id.val != CN_VAL_PROC || cn.len < need || head + cn.len > nl.nlmsg_len)
 		return false;
-	pe = (const void *)cn->data;
-	if (pe->what != PROC_EVENT_FORK)
+	memset(&pe, 0, sizeof(pe));
+	memcpy(&pe, buf + head, need);
+	if (pe.what != PROC_EVENT_FORK)
 		return false;
-	fe->parent = pe->event_data.fork.parent_pid;
-	fe->parent_tgid = pe->event_data.fork.parent_tgid;
-	fe->child = pe->event_data.fork.child_pid;
-	fe->child_tgid = pe->event_data.fork.child_tgid;
-	fe->when = pe->timestamp_ns;
+	fe->parent = pe.event_data.fork.parent_pid;
+	fe->parent_tgid = pe.event_data.fork.parent_tgid;
+	fe->child = pe.event_data.fork.child_pid;
+	fe->child_tgid = pe.event_data.fork.child_tgid;
+	fe->when = pe.timestamp_ns;
 	return true;
 }
 

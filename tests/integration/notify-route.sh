@@ -11,7 +11,8 @@
 # 4. A namespace that a task outside the plan's filter can fork into: the
 #    ptrace route is taken, and the pid is still exact.
 # 5. A fork that takes its pid late, in a tree that exits right after it.
-# 6. A fork that the pids controller fails after it took its pid.
+# 6. The notifier killed while its fork is in flight, another fork held.
+# 7. A fork that the pids controller fails after it took its pid.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 start_nsdd
@@ -116,7 +117,29 @@ for run in 1 2 3; do
 done
 pass "a fork that takes its pid 300 ms late, the tree exiting at once: exact, three runs"
 
-# 6. A fork that the pids controller refuses (EAGAIN): the kernel fails it
+# 6. The notifier killed while its fork is in flight and another task's
+#    fork is held: the step fails, ns_last_pid is put back (the pid the
+#    killed fork took and freed is not the next one given), and the held
+#    fork is answered, not left waiting.
+rm -f "$T/go"
+mkfifo "$T/go"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}], "10": [{"call": "thread", "pid": 11}, {"call": "fork", "pid": 100}], "20": [{"call": "fork", "pid": 300}]}}' >"$T/killed.json"
+ctl run --new-ns "$T/killed.json" -- /bin/sh -c \
+	'"$0" 20000 & /bin/sh -c "read x <$1; sh -c '\''echo b=\$\$'\''; exit 0" & wait' \
+	"$PROGS/slowfork" "$T/go" >"$T/out" 2>&1 &
+run=$!
+wait_for "$T/out" 'step 0 thread .* got 11 '
+sleep 0.3 # its fork is in the kernel, held by the userfaultfd
+echo go >"$T/go"
+sleep 0.5 # b's fork is held
+pkill -KILL -x slowfork
+wait $run && fail "killed: the plan completed: $(cat "$T/out")"
+grep -q 'the task ended before its fork made pid 100' "$T/out" || fail "killed: the step: $(cat "$T/out")"
+b=$(sed -n 's/^b=//p' "$T/out")
+[ -n "$b" ] && [ "$b" -lt 100 ] || fail "killed: the held fork: b=$b: $(cat "$T/out")"
+pass "the notifier killed in flight: its step fails, the held fork goes on (pid $b, not 100)"
+
+# 7. A fork that the pids controller refuses (EAGAIN): the kernel fails it
 #    after it has taken its pid, so that ns_last_pid moves though no child
 #    is made. The step fails (it is not "applied" to a child that never
 #    was), and the task's next fork does not get the planned pid.
