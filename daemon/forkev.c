@@ -157,7 +157,9 @@ probe_event(const struct fork_event *fe)
 	probe_seen |= fe->child == probe_child;
 }
 
-/* Whether the kernel tells nsdd of a fork: one of its own, made to see. */
+/* Whether the kernel tells nsdd of a fork, in nsdd's pid numbers: one of
+ * its own, made to see (in a pid namespace below the initial one, the
+ * events would name other pids). */
 static bool
 probe(void)
 {
@@ -168,10 +170,11 @@ probe(void)
 	if ((probe_child = helper_spawn(gone, &s)) < 0)
 		return false;
 	close(s);
-	for (i = 0; i < 20 && !probe_seen; i++) {
+	/* The event is queued before the clone returns; a little slack. */
+	for (i = 0; i < 4 && !probe_seen; i++) {
 		drain(probe_event);
 		if (!probe_seen)
-			poll(&pfd, 1, 50);
+			poll(&pfd, 1, 25);
 	}
 	while (waitpid(probe_child, NULL, __WALL) < 0 && errno == EINTR)
 		;
