@@ -39,8 +39,10 @@ need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root: nsdd ptraces tasks and --new-ns makes namespaces"
 }
 
+# NSDD_WRAP: a command that execs nsdd (unshare -n, say).
 start_nsdd() {
-	ASAN_OPTIONS=detect_leaks=1 "$NSDD" -v --socket "$NSDD_SOCKET" "$@" 2>>"$T/nsdd.log" &
+	ASAN_OPTIONS=detect_leaks=1 ${NSDD_WRAP-} "$NSDD" -v --socket "$NSDD_SOCKET" "$@" \
+		2>>"$T/nsdd.log" &
 	NSDD_PID=$!
 	# Ready once it says so: a stale socket file may exist before it binds.
 	for _ in $(seq 200); do

@@ -12,7 +12,8 @@
 #    ptrace route is taken, and the pid is still exact.
 # 5. A fork that takes its pid late, in a tree that exits right after it.
 # 6. The notifier killed while its fork is in flight, another fork held.
-# 7. A fork that the pids controller fails after it took its pid.
+# 7. No fork events for nsdd: the ptrace route, exact.
+# 8. A fork that the pids controller fails after it took its pid.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 start_nsdd
@@ -139,7 +140,21 @@ b=$(sed -n 's/^b=//p' "$T/out")
 [ -n "$b" ] && [ "$b" -lt 100 ] || fail "killed: the held fork: b=$b: $(cat "$T/out")"
 pass "the notifier killed in flight: its step fails, the held fork goes on (pid $b, not 100)"
 
-# 7. A fork that the pids controller refuses (EAGAIN): the kernel fails it
+# 7. Where the kernel sends nsdd no fork events (here nsdd has a network
+#    namespace of its own: the kernel sends them in the initial one only),
+#    the route is off and says so, and the ptrace route keeps the pid exact.
+stop_nsdd || fail "nsdd did not stop"
+NSDD_WRAP="unshare -n" start_nsdd
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 60}]}}' >"$T/noev.json"
+ctl run --new-ns "$T/noev.json" -- /bin/sh -c 'sh -c "echo child=\$\$"; :' >"$T/out" 2>&1 ||
+	fail "no events: $(cat "$T/out")"
+grep -qx 'child=60' "$T/out" || fail "no events: $(cat "$T/out")"
+grep -q '^applied .* want 60 got 60 by clone3$' "$T/out" ||
+	fail "no events: not the ptrace route: $(cat "$T/out")"
+grep -q 'does not send nsdd its fork events' "$T/nsdd.log" || fail "no events: nsdd did not say so"
+pass "no fork events for nsdd: the route is off, said once, and the pid is exact on the ptrace route"
+
+# 8. A fork that the pids controller refuses (EAGAIN): the kernel fails it
 #    after it has taken its pid, so that ns_last_pid moves though no child
 #    is made. The step fails (it is not "applied" to a child that never
 #    was), and the task's next fork does not get the planned pid.
