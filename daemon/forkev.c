@@ -97,7 +97,9 @@ parse(const char *buf, size_t len, struct fork_event *fe)
 	return true;
 }
 
-/* Reads what is queued; each fork event to fn. */
+/* Reads what is queued, each fork event to fn; at most about what the socket's
+ * buffer holds, so that a host forking faster than nsdd reads cannot keep
+ * it here: past that, the rest is as good as dropped. */
 static void
 drain(void (*fn)(const struct fork_event *))
 {
@@ -106,8 +108,15 @@ drain(void (*fn)(const struct fork_event *))
 	socklen_t flen;
 	struct fork_event fe;
 	ssize_t n;
+	size_t count;
 
-	for (;;) {
+	for (count = 0;; count++) {
+		if (count == RCVBUF / 512) {
+			log_warnx("more fork events than nsdd's socket holds, at once");
+			if (ops != NULL)
+				ops->lost();
+			return;
+		}
 		flen = sizeof(from);
 		n = recvfrom(sock, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
 		if (n < 0 && errno == EINTR)
