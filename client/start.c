@@ -195,10 +195,11 @@ start_release(struct start *s)
 pid_t
 start_spawn(struct start *s, pid_t *target, int *listener)
 {
-	int own = -1;
+	int own = -1, own_ipc = -1;
 	pid_t pid;
 
 	if (s->newns && ((own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0 ||
+	                 (own_ipc = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC)) < 0 ||
 	                 unshare(CLONE_NEWPID | CLONE_NEWIPC) < 0)) {
 		ctl_err("--new-ns: cannot create pid and IPC namespaces: %s", strerror(errno));
 		return -1;
@@ -209,14 +210,17 @@ start_spawn(struct start *s, pid_t *target, int *listener)
 		ctl_err("cannot start %s: %s", s->cmd[0], strerror(errno));
 		return -1;
 	}
-	/* nsdctl makes nothing more in the new namespace: CMD's tree is all that
-	 * can fork in it (nsdd serves such a namespace's forks with no stop). */
+	/* nsdctl makes nothing more in the new namespaces: CMD's tree is all
+	 * that can fork or make IPC objects in them (nsdd serves such a
+	 * namespace's forks and IPC gets with no stop). */
 	if (own >= 0 && pid > 0) {
-		if (setns(own, CLONE_NEWPID) < 0)
-			ctl_err("--new-ns: cannot leave the new pid namespace: %s",
-			        strerror(errno));
-		close(own);
+		if (setns(own, CLONE_NEWPID) < 0 || setns(own_ipc, CLONE_NEWIPC) < 0)
+			ctl_err("--new-ns: cannot leave the new namespaces: %s", strerror(errno));
 	}
+	if (own >= 0)
+		close(own);
+	if (own_ipc >= 0)
+		close(own_ipc);
 	if (pid == 0) {
 		close(s->go[1]);
 		if (s->ready[0] >= 0)

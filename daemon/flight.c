@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "flight.h"
@@ -46,15 +45,6 @@
 static TAILQ_HEAD(, flight) flights = TAILQ_HEAD_INITIALIZER(flights);
 static struct event *noted_ev; /* fork events were noted: settle them */
 static bool forkev_off;        /* the kernel sends nsdd none */
-
-static uint64_t
-now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* Its namespaces are let go; with put_back, ns_last_pid gets its old values
  * back where no fork took the planned pid. */
@@ -183,9 +173,10 @@ flight_settle(struct flight *f, enum look how)
 	over = gone || how == LOOK_CALLED || (at >= 0 && at != f->sc->nr);
 	/* Blocked in its fork (a userfaultfd, memory), it waits as long as
 	 * that takes; running, it may be past it, so not for ever. */
-	if (!over && (at == f->sc->nr || now_usec() - f->since < SETTLE_MAX_USEC))
+	if (!over && (at == f->sc->nr || nsdd_mono_usec() - f->since < SETTLE_MAX_USEC))
 		return false;
-	if (f->cut && !gone && (how == LOOK_CALLED || now_usec() - f->since < SETTLE_MAX_USEC))
+	if (f->cut && !gone &&
+	    (how == LOOK_CALLED || nsdd_mono_usec() - f->since < SETTLE_MAX_USEC))
 		return false; /* a signal cut it short: it is made again */
 	land(f, true);
 	if (f->lost)
@@ -220,8 +211,7 @@ settle_cb(evutil_socket_t fd, short what, void *arg)
 		f->landed();
 		return;
 	}
-	f->wait = f->wait * 2 > SETTLE_LAST_USEC ? SETTLE_LAST_USEC : f->wait * 2;
-	tv = (struct timeval){0, (suseconds_t)f->wait};
+	tv = nsdd_backoff(&f->wait, SETTLE_LAST_USEC);
 	evtimer_add(f->timer, &tv);
 }
 
@@ -234,7 +224,7 @@ look(struct flight *f)
 
 	f->child = 0;
 	f->lost = false;
-	f->since = now_usec();
+	f->since = nsdd_mono_usec();
 	f->wait = SETTLE_FIRST_USEC;
 	evtimer_add(f->timer, &tv);
 }

@@ -61,17 +61,18 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	    !nsd_syscall_targeted(sc, plan_calls(plan)))
 		return false;
 	t = tracee_find(pid);
-	if (sc->call != NSD_CALL_FORK && unotify_notified(plan, req, fd, sc, tracee_notified))
-		return true; /* held until the fork in flight has its pid */
-	if (sc->call == NSD_CALL_FORK && nsdd_notify_route &&
+	if (!unotify_takes(sc->call) && unotify_notified(plan, req, fd, sc, tracee_notified))
+		return true; /* held until the call in flight is over */
+	if (unotify_takes(sc->call) && nsdd_notify_route &&
 	    (t == NULL || (t->task.step == NULL && !t->armed && !t->to_exit && !t->stopped))) {
 		/* The notify route: a task with steps rests seized, so that a signal
-		 * that cuts its notified fork short is seen (tracee_signalled()). */
+		 * that cuts its notified call short is seen (tracee_signalled()). */
 		pt = plan_ptask_by_pid(plan, pid);
 		if (t == NULL && plan_pending(pt))
 			t = (struct tracee *)tracer_seize(plan, pt, pid, sc->name, false);
 		if (unotify_notified(plan, req, fd, sc, tracee_notified))
-			return true; /* answered with no stop, or held until a fork has its pid */
+			return true; /* answered with no stop, or held until the one in flight lands
+			              */
 	}
 	if (t != NULL) {
 		/* Its own call, made again under ptrace: let through. A task

@@ -546,6 +546,7 @@ ns_tree_only(const struct ns *ns, pid_t target)
 {
 	dev_t dev = ns->dev;
 	ino_t ino = ns->ino;
+	bool ipc = ns->type == CLONE_NEWIPC; /* no hierarchy, no for_children */
 	char path[64];
 	struct dirent *d;
 	DIR *proc = opendir("/proc");
@@ -555,17 +556,17 @@ ns_tree_only(const struct ns *ns, pid_t target)
 	while (ok && (d = readdir(proc)) != NULL) {
 		if ((pid = (pid_t)strtol(d->d_name, NULL, 10)) <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ipc ? "ipc" : "pid");
 		if (!at_or_below(path, dev, ino)) {
 			snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", pid);
-			if (!at_or_below(path, dev, ino))
+			if (ipc || !at_or_below(path, dev, ino))
 				continue;
 		}
 		ok = descends(pid, target);
 		if (!ok)
-			log_debug("pid %d can fork into pid namespace %lu and is not under the "
+			log_debug("pid %d can make %s in namespace %lu and is not under the "
 			          "plan's filter: the ptrace route",
-			          pid, (unsigned long)ino);
+			          pid, ipc ? "IPC objects" : "pids", (unsigned long)ino);
 	}
 	if (proc != NULL)
 		closedir(proc);

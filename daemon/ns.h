@@ -38,7 +38,8 @@ bool ns_helper_reaped(pid_t pid);
 bool ns_is_helper(pid_t pid);
 /* Every task that can fork into pid namespace ns (or one below it) is target
  * or a descendant of it, by their parents: the tasks in it, and those
- * outside that have it as pid_for_children. A scan of /proc. */
+ * outside that have it as pid_for_children; for an IPC namespace, the tasks
+ * in it. A scan of /proc. */
 bool ns_tree_only(const struct ns *ns, pid_t target);
 void ns_gc(void);
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
@@ -85,7 +86,10 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-uint64_t nsdd_now_usec(void); /* CLOCK_REALTIME, as varlink events carry it */
+uint64_t nsdd_now_usec(void);  /* CLOCK_REALTIME, as varlink events carry it */
+uint64_t nsdd_mono_usec(void); /* CLOCK_MONOTONIC */
+/* *wait doubled, at most max (us): the next look of a timer that backs off. */
+struct timeval nsdd_backoff(uint64_t *wait, uint64_t max);
 /* "Key:" of /proc/PID/status, leading blanks skipped; -1: no such task or key. */
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */

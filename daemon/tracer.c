@@ -491,16 +491,25 @@ handle_stop(struct tracee *t, int status)
 	tracer_resume(t);
 }
 
+/* The filter's last task is gone: a call on the notify route whose task
+ * rested unseized is decided first, then the plan hears of it. */
+static void
+tree_gone(struct plan *plan)
+{
+	unotify_task_gone(plan, 0);
+	plan_up->tree_gone(plan);
+}
+
 int
 tracer_listen(struct plan *plan, pid_t pid, int fd, struct nsdd_error *e)
 {
-	return seccomp_take(plan, pid, fd, tracee_notified, plan_up->tree_gone, e);
+	return seccomp_take(plan, pid, fd, tracee_notified, tree_gone, e);
 }
 
 int
 tracer_listen_fd(struct plan *plan, int lfd, struct nsdd_error *e)
 {
-	return seccomp_listen(plan, lfd, tracee_notified, plan_up->tree_gone, e);
+	return seccomp_listen(plan, lfd, tracee_notified, tree_gone, e);
 }
 
 void

@@ -31,10 +31,13 @@
 #include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/stat.h>
 
 #include "clone3.h"
 #include "flight.h"
+#include "iflight.h"
+#include "ipcns.h"
 #include "listeners.h"
 #include "ns.h"
 #include "tracing.h"
@@ -62,8 +65,9 @@ struct froute {
 	struct checked *checked;
 	size_t nchecked;
 	TAILQ_HEAD(, held) held;
-	bool serving; /* its held notifications are being decided again */
-	struct flight flight;
+	bool serving;         /* its held notifications are being decided again */
+	struct flight flight; /* a fork in flight */
+	struct iflight ipc;   /* or an IPC get in flight */
 };
 
 static TAILQ_HEAD(, froute) routes = TAILQ_HEAD_INITIALIZER(routes);
@@ -85,8 +89,34 @@ route_of(struct plan *plan, unotify_redo_fn redo)
 	r->redo = redo;
 	TAILQ_INIT(&r->held);
 	flight_init(&r->flight, plan, unotify_unhold_all);
+	iflight_init(&r->ipc, unotify_unhold_all);
 	TAILQ_INSERT_TAIL(&routes, r, entry);
 	return r;
+}
+
+static bool
+busy(const struct froute *r)
+{
+	return r->flight.busy || r->ipc.busy;
+}
+
+/* The notifier of the call in flight. */
+static pid_t
+in_flight(const struct froute *r)
+{
+	return r->flight.busy ? r->flight.tid : r->ipc.tid;
+}
+
+/* Whether the call in flight, if any, is over, looked at for a notification
+ * of task tid. */
+static bool
+settle(struct froute *r, pid_t tid)
+{
+	enum look how = tid == in_flight(r) ? LOOK_CALLED : LOOK_NOW;
+
+	if (r->flight.busy)
+		return flight_settle(&r->flight, how);
+	return !r->ipc.busy || iflight_settle(&r->ipc, how);
 }
 
 /* --- which namespaces the route may serve -------------------------------- */
@@ -204,13 +234,54 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 	return refused;
 }
 
+/* An IPC get of a task whose head step is of its kind (and key): served
+ * here if its namespace holds only the plan's tree; false: the ptrace
+ * route's. */
+static bool
+start_ipc(struct froute *r, const struct seccomp_notif *req, int fd, const struct nsd_syscall *sc)
+{
+	pid_t tid = (pid_t)req->pid;
+	struct ptask *pt = plan_ptask_by_pid(r->plan, tid);
+	const struct nsd_step *s = plan_head(pt);
+	struct ns *ns;
+	int32_t key;
+	bool wait;
+
+	if (s != NULL && s->call == NSD_CALL_ANY)
+		s = plan_head_as(pt, sc->call);
+	/* key_t is an int: the low 32 bits of the first argument. */
+	if (s == NULL || s->call != sc->call ||
+	    (s->has_key && (int32_t)(uint32_t)req->data.args[0] != s->key))
+		return false;
+	if ((ns = ns_ipc_of(tid, r->plan, plan_owner(r->plan))) == NULL)
+		return false;
+	/* A key with an object makes none: the ptrace route sees what the call
+	 * returns (the object, or EEXIST, or EACCES). */
+	key = (int32_t)(uint32_t)req->data.args[sc->key_arg];
+	if (key != IPC_PRIVATE && may_serve(r, ns) && ipcns_id_of_key(ns, sc->call, key) >= 0) {
+		ns_put(ns);
+		return false;
+	}
+	if (!may_serve(r, ns) || !ns_lock(&ns, 1, &r->ipc)) {
+		wait = may_serve(r, ns);
+		ns_put(ns);
+		if (wait) /* a step of the ptrace route holds it */
+			hold(r, req, fd);
+		return wait;
+	}
+	return iflight_start(&r->ipc, req, fd, sc, pt, s, ns);
+}
+
 void
 unotify_task_gone(struct plan *plan, pid_t tid)
 {
 	struct froute *r = route_of(plan, NULL);
 
-	if (r != NULL && r->flight.busy && r->flight.tid == tid &&
-	    flight_settle(&r->flight, LOOK_LAST) && !r->serving)
+	if (r == NULL || !busy(r) || (tid != 0 && in_flight(r) != tid))
+		return;
+	if ((r->flight.busy ? flight_settle(&r->flight, LOOK_LAST)
+	                    : iflight_settle(&r->ipc, LOOK_LAST)) &&
+	    !r->serving)
 		unotify_unhold_all();
 }
 
@@ -227,31 +298,33 @@ bool
 unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
                  const struct nsd_syscall *sc, unotify_redo_fn redo)
 {
-	bool fork = sc->call == NSD_CALL_FORK;
+	bool fork = sc->call == NSD_CALL_FORK, taken = unotify_takes(sc->call);
 	struct froute *r;
-	bool self;
 
 	if (!nsdd_notify_route || !plan_seccomp(plan) || plan_backend(plan) != BACKEND_KERNEL ||
-	    (r = route_of(plan, fork ? redo : NULL)) == NULL)
+	    (r = route_of(plan, taken ? redo : NULL)) == NULL)
 		return false;
-	/* A call of another task is held while a fork is in flight: it may be
-	 * a fork, or the new child's, whose plan task is not bound to it yet.
-	 * A call of the notifier says it is out of its fork. */
-	self = (pid_t)req->pid == r->flight.tid;
-	if (r->flight.busy && !flight_settle(&r->flight, self ? LOOK_CALLED : LOOK_NOW)) {
-		if (!self) {
+	/* A call of another task is held while a call is in flight: it may be
+	 * a fork or an IPC get, or the new child's, whose plan task is not
+	 * bound to it yet. A call of the notifier says it is out of its own. */
+	if (busy(r) && !settle(r, (pid_t)req->pid)) {
+		if ((pid_t)req->pid != in_flight(r)) {
 			hold(r, req, fd);
 			return true;
 		}
-		/* A signal cut its fork short: a call of its handler goes its
-		 * way, and the fork, made again, is answered again. */
-		if (!fork)
+		/* A signal cut its call short: a call of its handler goes its
+		 * way, and the call, made again, is answered again. */
+		if (r->ipc.busy && sc->call == r->ipc.call) {
+			iflight_again(&r->ipc, req, fd);
+			return true;
+		}
+		if (!fork || r->ipc.busy)
 			return false;
 		if (flight_again(&r->flight, req, fd))
 			return true;
 		/* It could not be: its step failed, and the call goes its way. */
 	}
-	if (!fork)
+	if (!taken)
 		return false;
 	if (!r->serving && !TAILQ_EMPTY(&r->held)) {
 		/* Those held came first. */
@@ -259,7 +332,14 @@ unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
 		unotify_unhold_all();
 		return true;
 	}
-	return start(r, req, fd, sc);
+	return fork ? start(r, req, fd, sc) : start_ipc(r, req, fd, sc);
+}
+
+bool
+unotify_takes(enum nsd_call call)
+{
+	return call == NSD_CALL_FORK || call == NSD_CALL_MSGGET || call == NSD_CALL_SEMGET ||
+	       call == NSD_CALL_SHMGET;
 }
 
 /* The held notifications of every route not in flight are served, each
@@ -279,7 +359,7 @@ unotify_unhold_all(void)
 		TAILQ_FOREACH(h, &r->held, entry)
 		n++;
 		r->serving = true;
-		while (n-- > 0 && !r->flight.busy && (h = TAILQ_FIRST(&r->held)) != NULL) {
+		while (n-- > 0 && !busy(r) && (h = TAILQ_FIRST(&r->held)) != NULL) {
 			TAILQ_REMOVE(&r->held, h, entry);
 			if (seccomp_id_valid(h->fd, h->req.id) &&
 			    (plan_ending(r->plan) || !r->redo(r->plan, &h->req, h->fd)))
@@ -299,6 +379,7 @@ unotify_plan_ended(struct plan *plan)
 	if (r == NULL)
 		return;
 	flight_free(&r->flight);
+	iflight_free(&r->ipc);
 	while ((h = TAILQ_FIRST(&r->held)) != NULL) {
 		TAILQ_REMOVE(&r->held, h, entry);
 		if (seccomp_id_valid(h->fd, h->req.id))

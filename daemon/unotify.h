@@ -22,14 +22,17 @@ typedef bool (*unotify_redo_fn)(struct plan *plan, const struct seccomp_notif *r
  * false: the ptrace route's, or CONTINUE. */
 bool unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
                       const struct nsd_syscall *sc, unotify_redo_fn redo);
+/* The calls the route may take: forks and IPC gets. */
+bool unotify_takes(enum nsd_call call);
 /* Held notifications are decided again: a fork landed, or a namespace lock
  * was freed. */
 void unotify_unhold_all(void);
 /* A signal cut the notified fork of task tid short: it will be made again
  * (what it may have taken of its pid was given back). */
 void unotify_cut(struct plan *plan, pid_t tid);
-/* Task tid makes no more calls (it is at its exit, or gone): its fork in
- * flight, if any, is decided now, from what its namespace shows. */
+/* Task tid makes no more calls (it is at its exit, or gone; 0: every task
+ * of the plan, whose tree is gone): its call in flight, if any, is decided
+ * now, from what the kernel has told and its namespace shows. */
 void unotify_task_gone(struct plan *plan, pid_t tid);
 /* The plan is over: what it holds is answered CONTINUE, a fork in flight
  * given up. */

@@ -119,6 +119,22 @@ nsdd_now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+uint64_t
+nsdd_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+struct timeval
+nsdd_backoff(uint64_t *wait, uint64_t max)
+{
+	*wait = *wait * 2 > max ? max : *wait * 2;
+	return (struct timeval){(time_t)(*wait / 1000000), (suseconds_t)(*wait % 1000000)};
+}
+
 const char *
 nsdd_errno_text(int err, char *buf, size_t len)
 {

@@ -12,8 +12,9 @@
 #    ptrace route is taken, and the pid is still exact.
 # 5. A fork that takes its pid late, in a tree that exits right after it.
 # 6. The notifier killed while its fork is in flight, another fork held.
-# 7. No fork events for nsdd: the ptrace route, exact.
-# 8. A fork that the pids controller fails after it took its pid.
+# 7. IPC gets on the route: ipcmk from two workers at once; one that fails.
+# 8. No fork events for nsdd: the ptrace route, exact.
+# 9. A fork that the pids controller fails after it took its pid.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 start_nsdd
@@ -140,7 +141,55 @@ b=$(sed -n 's/^b=//p' "$T/out")
 [ -n "$b" ] && [ "$b" -lt 100 ] || fail "killed: the held fork: b=$b: $(cat "$T/out")"
 pass "the notifier killed in flight: its step fails, the held fork goes on (pid $b, not 100)"
 
-# 7. Where the kernel sends nsdd no fork events (here nsdd has a network
+# 7. IPC gets on the route: two workers of one namespace run ipcmk (util-linux)
+#    30 times each at once, every fork and every msgget planned: each queue
+#    has its planned id, no step stopped (the hold keeps one worker's
+#    msg_next_id from the other's msgget). Then a msgget that fails (msgmni
+#    0: ENOSPC, before any id is used): its step fails and the id is taken
+#    back, so the next, unplanned msgget does not get it.
+if command -v ipcmk >/dev/null; then
+	n=30
+	python3 - "$n" >"$T/ipc.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+tasks = {"target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}],
+         "10": [{"call": "fork", "pid": 1000 + i} for i in range(n)],
+         "20": [{"call": "fork", "pid": 2000 + i} for i in range(n)]}
+for i in range(n):
+    tasks[str(1000 + i)] = [{"call": "msgget", "id": 100 + i}]
+    tasks[str(2000 + i)] = [{"call": "msgget", "id": 200 + i}]
+print(json.dumps({"version": 1, "mode": "seccomp", "tasks": tasks}))
+PY
+	ctl run --new-ns "$T/ipc.json" -- /bin/sh -c '
+		(i=0; while [ $i -lt '$n' ]; do ipcmk -Q; i=$((i + 1)); done) &
+		(i=0; while [ $i -lt '$n' ]; do ipcmk -Q; i=$((i + 1)); done) &
+		wait' >"$T/out" 2>&1 || fail "ipcmk workers: $(grep -v '^applied' "$T/out" | tail -5)"
+	got=$(sed -n 's/^Message queue id: //p' "$T/out" | sort -n | tr '\n' ' ')
+	want=$( (seq 100 $((100 + n - 1)); seq 200 $((200 + n - 1))) | sort -n | tr '\n' ' ')
+	[ "$got" = "$want" ] || fail "ipcmk workers: ids $got"
+	[ "$(grep -c '^applied .* msgget .* by next_id, no stop$' "$T/out")" = $((2 * n)) ] ||
+		fail "ipcmk workers: not every msgget on the route: $(grep msgget "$T/out" | head -3)"
+	pass "two workers' $((2 * n)) planned msggets (ipcmk) at once: every id exact, no stop"
+fi
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "msgget", "id": 5}]}}' >"$T/enospc.json"
+py='import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def mni(v):
+    open("/proc/sys/kernel/msgmni", "w").write(str(v))
+mni(0)
+if libc.msgget(0, 0o1600) < 0:
+    os.write(1, b"failed %d\n" % ctypes.get_errno())
+mni(32000)
+os.write(1, b"next=%d\n" % libc.msgget(0, 0o1600))'
+ctl run --new-ns "$T/enospc.json" -- /usr/bin/python3 -c "$py" >"$T/out" 2>&1 &&
+	fail "enospc: the plan completed: $(cat "$T/out")"
+grep -q '^failed 28$' "$T/out" || fail "enospc: the msgget did not fail: $(cat "$T/out")"
+grep -q 'its msgget made no object with IPC id 5' "$T/out" || fail "enospc: the step: $(cat "$T/out")"
+next=$(sed -n 's/^next=//p' "$T/out")
+[ -n "$next" ] && [ "$next" != 5 ] || fail "enospc: msg_next_id was not taken back: next=$next"
+pass "a msgget that fails (ENOSPC) on the route: its step fails, the id is taken back (next $next)"
+
+# 8. Where the kernel sends nsdd no fork events (here nsdd has a network
 #    namespace of its own: the kernel sends them in the initial one only),
 #    the route is off and says so, and the ptrace route keeps the pid exact.
 stop_nsdd || fail "nsdd did not stop"
@@ -154,7 +203,7 @@ grep -q '^applied .* want 60 got 60 by clone3$' "$T/out" ||
 grep -q 'does not send nsdd its fork events' "$T/nsdd.log" || fail "no events: nsdd did not say so"
 pass "no fork events for nsdd: the route is off, said once, and the pid is exact on the ptrace route"
 
-# 8. A fork that the pids controller refuses (EAGAIN): the kernel fails it
+# 9. A fork that the pids controller refuses (EAGAIN): the kernel fails it
 #    after it has taken its pid, so that ns_last_pid moves though no child
 #    is made. The step fails (it is not "applied" to a child that never
 #    was), and the task's next fork does not get the planned pid.
