@@ -41,30 +41,26 @@ static struct event *ev;
 static const struct forkev_ops *ops;
 static bool by_type; /* listening by event type (Linux 6.6) */
 
-/* The listen request: cn_proc's op, and (Linux 6.6) the event type wanted;
- * struct proc_input is not in every libc's headers. */
-struct listen_req {
-	struct nlmsghdr nl;
-	struct cn_msg cn;
-	uint32_t op;
-	uint32_t type;
-} __attribute__((packed));
-
+/* Asks cn_proc for op, with (Linux 6.6, typed) the event type wanted: a
+ * struct proc_input, which not every libc's headers have, two u32s. */
 static int
 ask(uint32_t op, bool typed)
 {
-	struct listen_req req;
-	size_t len = typed ? sizeof(req) : sizeof(req) - sizeof(req.type);
+	char buf[NLMSG_LENGTH(sizeof(struct cn_msg) + 2 * sizeof(uint32_t))]
+	    __attribute__((aligned(8)));
+	struct nlmsghdr *nl = (struct nlmsghdr *)buf;
+	struct cn_msg *cn = NLMSG_DATA(nl);
+	uint32_t in[2] = {op, PROC_EVENT_FORK};
+	size_t len = NLMSG_LENGTH(sizeof(*cn) + (typed ? 2 : 1) * sizeof(uint32_t));
 
-	memset(&req, 0, sizeof(req));
-	req.nl.nlmsg_len = (uint32_t)len;
-	req.nl.nlmsg_type = NLMSG_DONE;
-	req.cn.id.idx = CN_IDX_PROC;
-	req.cn.id.val = CN_VAL_PROC;
-	req.cn.len = (uint16_t)(len - sizeof(req.nl) - sizeof(req.cn));
-	req.op = op;
-	req.type = PROC_EVENT_FORK;
-	return send(sock, &req, len, 0) == (ssize_t)len ? 0 : -1;
+	memset(buf, 0, sizeof(buf));
+	nl->nlmsg_len = (uint32_t)len;
+	nl->nlmsg_type = NLMSG_DONE;
+	cn->id.idx = CN_IDX_PROC;
+	cn->id.val = CN_VAL_PROC;
+	cn->len = (uint16_t)((typed ? 2 : 1) * sizeof(uint32_t));
+	memcpy(cn->data, in, cn->len);
+	return send(sock, buf, len, 0) == (ssize_t)len ? 0 : -1;
 }
 
 /* One datagram's fork event, if it is one from the kernel. The event sits
