@@ -40,13 +40,17 @@ need_root() {
 }
 
 # NSDD_WRAP: a command that execs nsdd (unshare -n, say).
+readies() { local n; n=$(grep -c ' ready$' "$T/nsdd.log" 2>/dev/null); echo "${n:-0}"; }
 start_nsdd() {
+	local ready
+	ready=$(readies)
 	ASAN_OPTIONS=detect_leaks=1 ${NSDD_WRAP-} "$NSDD" -v --socket "$NSDD_SOCKET" "$@" \
 		2>>"$T/nsdd.log" &
 	NSDD_PID=$!
-	# Ready once it says so: a stale socket file may exist before it binds.
+	# Ready once it says so: a stale socket file may exist before it binds,
+	# and an nsdd started before it may have said so in the same log.
 	for _ in $(seq 200); do
-		grep -q ' ready$' "$T/nsdd.log" 2>/dev/null && return 0
+		[ "$(readies)" -gt "$ready" ] && return 0
 		kill -0 "$NSDD_PID" 2>/dev/null || fail "nsdd did not start: $(cat "$T/nsdd.log")"
 		sleep 0.05
 	done
