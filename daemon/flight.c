@@ -208,7 +208,7 @@ settle_cb(evutil_socket_t fd, short what, void *arg)
 	if (!f->busy)
 		return;
 	if (flight_settle(f, LOOK_NOW)) {
-		f->landed();
+		f->landed(f->tid);
 		return;
 	}
 	tv = nsdd_backoff(&f->wait, SETTLE_LAST_USEC);
@@ -234,16 +234,17 @@ static void
 noted_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct flight *f;
-	void (*landed)(void) = NULL;
+	pid_t tid;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
 	TAILQ_FOREACH(f, &flights, entry)
-	if (f->busy && f->child != 0 && flight_settle(f, LOOK_NOW))
-		landed = f->landed;
-	if (landed != NULL)
-		landed();
+	{
+		tid = f->tid;
+		if (f->busy && f->child != 0 && flight_settle(f, LOOK_NOW))
+			f->landed(tid);
+	}
 }
 
 /* A fork event: the fork in flight it is of, if any, has its child. */
@@ -290,7 +291,7 @@ flight_events_on(void)
 }
 
 void
-flight_init(struct flight *f, struct plan *plan, void (*landed)(void))
+flight_init(struct flight *f, struct plan *plan, void (*landed)(pid_t tid))
 {
 	memset(f, 0, sizeof(*f));
 	f->plan = plan;

@@ -23,7 +23,7 @@ enum look { LOOK_NOW, LOOK_CALLED, LOOK_LAST };
 
 struct flight {
 	TAILQ_ENTRY(flight) entry;
-	void (*landed)(void); /* settled from the loop: what it held may go */
+	void (*landed)(pid_t tid); /* settled from the loop: what it held may go */
 	struct event *timer;
 	bool busy;
 	int fd;
@@ -45,7 +45,7 @@ struct flight {
 	uint64_t wait;                 /* the next check, after this many us */
 };
 
-void flight_init(struct flight *f, struct plan *plan, void (*landed)(void));
+void flight_init(struct flight *f, struct plan *plan, void (*landed)(pid_t tid));
 /* A fork in flight is given up, ns_last_pid put back. */
 void flight_free(struct flight *f);
 /* Whether the kernel sends nsdd fork events (asked once, said once). */

@@ -98,7 +98,7 @@ settle_cb(evutil_socket_t fd, short what, void *arg)
 	if (!f->busy)
 		return;
 	if (iflight_settle(f, LOOK_NOW)) {
-		f->landed();
+		f->landed(f->tid);
 		return;
 	}
 	tv = nsdd_backoff(&f->wait, SETTLE_LAST_USEC);
@@ -118,7 +118,7 @@ answer(struct iflight *f, const struct seccomp_notif *req, int fd)
 }
 
 void
-iflight_init(struct iflight *f, void (*landed)(void))
+iflight_init(struct iflight *f, void (*landed)(pid_t tid))
 {
 	memset(f, 0, sizeof(*f));
 	f->landed = landed;

@@ -10,7 +10,7 @@
 #include "flight.h"
 
 struct iflight {
-	void (*landed)(void); /* settled from a timer: what it held may go */
+	void (*landed)(pid_t tid); /* settled from a timer: what it held may go */
 	struct event *timer;
 	bool busy;
 	bool cut;                     /* the answer found the call gone: made again */
@@ -27,7 +27,7 @@ struct iflight {
 	uint64_t wait;            /* the next look, after this many us */
 };
 
-void iflight_init(struct iflight *f, void (*landed)(void));
+void iflight_init(struct iflight *f, void (*landed)(pid_t tid));
 /* A call in flight is given up, its id taken back. */
 void iflight_free(struct iflight *f);
 /* Task req->pid's call sc, its step s, into IPC namespace ns (locked with f

@@ -354,6 +354,7 @@ main(int argc, char **argv)
 		fatal("cannot open nsdd's own pid and IPC namespaces");
 	supervisor_init();
 	ns_on_release(tracer_unhold_all);
+	unotify_on_rest(tracer_rested);
 	api_init();
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(nsdd_base, sigs[i], signal_cb, NULL);

@@ -21,5 +21,8 @@ size_t tracer_count(void);
 void tracer_notify_status(void);
 /* Held tasks try again: a namespace lock was freed (ns_on_release). */
 void tracer_unhold_all(void);
+/* Task tid, resting seized between notify-route steps, had its call
+ * decided: if nsdd needs nothing more of it, it is let go. */
+void tracer_rested(pid_t tid);
 
 #endif

@@ -71,6 +71,23 @@ struct froute {
 };
 
 static TAILQ_HEAD(, froute) routes = TAILQ_HEAD_INITIALIZER(routes);
+static void (*rested)(pid_t tid);
+
+void
+unotify_on_rest(void (*fn)(pid_t tid))
+{
+	rested = fn;
+}
+
+/* A call in flight of task tid was decided from a timer or the kernel's
+ * events: the task may be let go, and what the route held may go. */
+static void
+landed(pid_t tid)
+{
+	if (rested != NULL)
+		rested(tid);
+	unotify_unhold_all();
+}
 
 bool nsdd_notify_route = true;
 
@@ -88,8 +105,8 @@ route_of(struct plan *plan, unotify_redo_fn redo)
 	r->plan = plan;
 	r->redo = redo;
 	TAILQ_INIT(&r->held);
-	flight_init(&r->flight, plan, unotify_unhold_all);
-	iflight_init(&r->ipc, unotify_unhold_all);
+	flight_init(&r->flight, plan, landed);
+	iflight_init(&r->ipc, landed);
 	TAILQ_INSERT_TAIL(&routes, r, entry);
 	return r;
 }
@@ -112,11 +129,16 @@ in_flight(const struct froute *r)
 static bool
 settle(struct froute *r, pid_t tid)
 {
-	enum look how = tid == in_flight(r) ? LOOK_CALLED : LOOK_NOW;
+	pid_t notifier = in_flight(r);
+	enum look how = tid == notifier ? LOOK_CALLED : LOOK_NOW;
+	bool over;
 
-	if (r->flight.busy)
-		return flight_settle(&r->flight, how);
-	return !r->ipc.busy || iflight_settle(&r->ipc, how);
+	if (!busy(r))
+		return true;
+	over = r->flight.busy ? flight_settle(&r->flight, how) : iflight_settle(&r->ipc, how);
+	if (over && rested != NULL)
+		rested(notifier);
+	return over;
 }
 
 /* --- which namespaces the route may serve -------------------------------- */

@@ -22,6 +22,9 @@ typedef bool (*unotify_redo_fn)(struct plan *plan, const struct seccomp_notif *r
  * false: the ptrace route's, or CONTINUE. */
 bool unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
                       const struct nsd_syscall *sc, unotify_redo_fn redo);
+/* fn(tid) when the call in flight of task tid was decided while the task
+ * goes on (not at its exit): the tracer lets it go if it is done. */
+void unotify_on_rest(void (*fn)(pid_t tid));
 /* The calls the route may take: forks and IPC gets. */
 bool unotify_takes(enum nsd_call call);
 /* Held notifications are decided again: a fork landed, or a namespace lock

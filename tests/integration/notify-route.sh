@@ -57,9 +57,15 @@ grep -q '^applied .* want 5 got 5 by ns_last_pid, no stop$' "$T/out" ||
 	fail "nested: the grandchild's fork did not take the notify route: $(cat "$T/out")"
 pass "nested pid namespaces: the grandchild's two levels on the notify route"
 
-# 3. RLIMIT_NPROC: nobody, with one process allowed, cannot fork; then, its
-#    soft limit raised, it forks unplanned and gets the namespace's next pid.
+# 3. RLIMIT_NPROC: a user of its own (any other process of the user's, such
+#    as another test's nobody, counts), with one process allowed, cannot
+#    fork; then, its soft limit raised, it forks unplanned and gets the
+#    namespace's next pid.
 [ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+command -v useradd >/dev/null || skip "useradd is not installed"
+np=nsdnp$$
+useradd -M -N -g users -s /bin/sh "$np" || skip "cannot create test user $np"
+MADE_USERS=$np # lib.sh's cleanup removes it
 echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 700}]}}' >"$T/nproc.json"
 py='import os, resource
 try:
@@ -73,7 +79,9 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)
 os.write(1, b"next=%d\n" % pid)'
-ctl run --new-ns "$T/nproc.json" -- prlimit --nproc=1: $NOBODY /usr/bin/python3 -c "$py" >"$T/out" 2>&1 &&
+ctl run --new-ns "$T/nproc.json" -- prlimit --nproc=1: setpriv --reuid="$(id -u "$np")" \
+	--regid="$(id -g "$np")" --clear-groups --inh-caps=-all --bounding-set=-all \
+	/usr/bin/python3 -c "$py" >"$T/out" 2>&1 &&
 	fail "nproc: the plan completed: $(cat "$T/out")"
 grep -q '^failed 11$' "$T/out" || fail "nproc: the fork did not fail: $(cat "$T/out")"
 grep -q 'its fork failed, without making pid 700' "$T/out" || fail "nproc: the step: $(cat "$T/out")"
@@ -171,6 +179,31 @@ PY
 		fail "ipcmk workers: not every msgget on the route: $(grep msgget "$T/out" | head -3)"
 	pass "two workers' $((2 * n)) planned msggets (ipcmk) at once: every id exact, no stop"
 fi
+# A task whose last step the route applied is let go at once, not at its
+# next stop, while the plan goes on for others: it runs on untraced (a
+# sanitizer's exit refuses to run traced).
+rm -f "$T/go" "$T/go2"
+mkfifo "$T/go" "$T/go2"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}], "10": [{"call": "msgget", "id": 7}]}}' >"$T/last.json"
+py='import ctypes, sys
+print("id=%d" % ctypes.CDLL(None).msgget(0, 0o1600), flush=True)
+sys.stdin.read()'
+ctl run --new-ns "$T/last.json" -- /bin/sh -c '/usr/bin/python3 -c "$0" <"$1" & read x <"$2"; sh -c :; wait' \
+	"$py" "$T/go" "$T/go2" >"$T/out" 2>&1 &
+run=$!
+exec 7>"$T/go"
+wait_for "$T/out" '^id=7$'
+task=$(pgrep -n -f 'msgget\(0, 0o1600\)')
+for _ in $(seq 100); do
+	[ "$(sed -n 's/^TracerPid:\t//p' "/proc/$task/status")" = 0 ] && break
+	sleep 0.01
+done
+tracer=$(sed -n 's/^TracerPid:\t//p' "/proc/$task/status")
+echo go >"$T/go2"
+exec 7>&-
+wait $run || fail "let go: $(cat "$T/out")"
+[ "$tracer" = 0 ] || fail "let go: task $task is still traced by $tracer after its last step"
+pass "a task whose last step the route applied runs on untraced, its plan going on"
 echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "msgget", "id": 5}]}}' >"$T/enospc.json"
 py='import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
