@@ -138,10 +138,10 @@ ctl run --new-ns "$T/killed.json" -- /bin/sh -c \
 	'"$0" 20000 & /bin/sh -c "read x <$1; sh -c '\''echo b=\$\$'\''; exit 0" & wait' \
 	"$PROGS/slowfork" "$T/go" >"$T/out" 2>&1 &
 run=$!
-wait_for "$T/out" 'step 0 thread .* got 11 '
-sleep 0.3 # its fork is in the kernel, held by the userfaultfd
+# Its fork answered (and held in the kernel by the userfaultfd):
+wait_for "$T/nsdd.log" 'ns_last_pid set for pid 100,'
 echo go >"$T/go"
-sleep 0.5 # b's fork is held
+sleep 0.5 # b's fork is held (if not yet, it comes after the plan: unplanned)
 pkill -KILL -x slowfork
 wait $run && fail "killed: the plan completed: $(cat "$T/out")"
 grep -q 'the task ended before its fork made pid 100' "$T/out" || fail "killed: the step: $(cat "$T/out")"
@@ -194,7 +194,7 @@ run=$!
 exec 7>"$T/go"
 wait_for "$T/out" '^id=7$'
 task=$(pgrep -n -f 'msgget\(0, 0o1600\)')
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	[ "$(sed -n 's/^TracerPid:\t//p' "/proc/$task/status")" = 0 ] && break
 	sleep 0.01
 done
