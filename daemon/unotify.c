@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The notify route: a planned fork answered from its notification alone,
- * with no ptrace stop (mode seccomp).
+ * The notify route: a planned fork or IPC get answered from its notification
+ * alone, with no ptrace stop (mode seccomp).
  *
  * At a fork-family notification whose task's head step is a fork or thread
  * step, nsdd writes ns_last_pid = pid - 1 at every level of the step (from
@@ -21,8 +21,13 @@
  * another, and the step fails (nsdd checks every pid, and never reports a
  * wrong one applied).
  *
+ * A planned msgget, semget or shmget is served so too, where every task in
+ * the caller's IPC namespace is the target or a descendant of it, and the
+ * call's key has no object yet: *_next_id written, the plan's other
+ * notifications held, CONTINUE.
+ *
  * The fork in flight, and how nsdd sees whether it made the planned pid:
- * flight.c.
+ * flight.c; the IPC get in flight: iflight.c.
  */
 #include "config.h"
 
