@@ -17,9 +17,10 @@
  * nsdctl run --new-ns, an OCI container). That is checked once per plan and
  * namespace, at its first planned fork; anywhere else the fork takes the
  * ptrace route (notify.c). A task that enters the namespace from outside
- * later is not seen: if its fork takes a planned pid, the planned fork gets
- * another, and the step fails (nsdd checks every pid, and never reports a
- * wrong one applied).
+ * later (with CAP_SYS_ADMIN over it) is not seen: if its fork takes a
+ * planned pid, the planned fork gets another, and the step fails when nsdd
+ * reads the child's pids; a child reaped before that is trusted to have the
+ * pid (doc/security.md).
  *
  * A planned msgget, semget or shmget is served so too, where every task in
  * the caller's IPC namespace is the target or a descendant of it, and the
