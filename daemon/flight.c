@@ -20,13 +20,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "flight.h"
 #include "forkev.h"
@@ -74,47 +71,6 @@ failed(struct flight *f, long long got, const char *fmt, ...)
 	plan_up->step_failed(f->pt, f->sc->name, f->pids[0], got, msg);
 }
 
-/* The child's parent (a thread: its thread group) and its pids, innermost
- * first, from one read of its /proc status; false if it is gone. */
-static bool
-child_of(pid_t child, bool thread, long *rel, int32_t *pids, size_t *n)
-{
-	char path[64], buf[4096], *p;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", child);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = '\0';
-	if ((p = strstr(buf, thread ? "\nTgid:" : "\nPPid:")) == NULL)
-		return false;
-	*rel = strtol(p + 6, NULL, 10);
-	if ((p = strstr(buf, "\nNSpid:")) == NULL)
-		return false;
-	for (p += 7, *n = 0; *n <= NSD_MAX_LEVELS && *p != '\n' && *p != '\0'; (*n)++) {
-		char *end;
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		pids[*n] = (int32_t)v;
-		p = end;
-	}
-	if (*n == 0 || pids[*n - 1] <= 0)
-		return false; /* exiting: its pid is detached already */
-	/* NSpid is outermost first: the levels are read innermost first. */
-	for (size_t i = 0; i < *n / 2; i++) {
-		int32_t t = pids[i];
-		pids[i] = pids[*n - 1 - i];
-		pids[*n - 1 - i] = t;
-	}
-	return true;
-}
-
 /* The planned pid is taken, as child (0: taken, and reaped already): the
  * step is applied if the child is the notifier's, with the planned pid at
  * every level. */
@@ -125,7 +81,11 @@ taken(struct flight *f, pid_t child)
 	size_t n = 0, i;
 	long rel = -1;
 
-	if (child > 0 && !child_of(child, f->thread, &rel, got, &n))
+	/* Its parent (a thread: its thread group) and its pids, innermost
+	 * first; an exiting child's innermost pid reads 0. */
+	if (child > 0 && (nsdd_nspids_and(child, f->thread ? "Tgid" : "PPid", &rel, got,
+	                                  NSD_MAX_LEVELS + 1, &n) < 0 ||
+	                  got[0] <= 0))
 		child = 0; /* reaped meanwhile */
 	land(f, false);
 	if (child > 0 && rel != (f->thread ? f->tgid : f->tid)) {

@@ -111,6 +111,8 @@ int nsdd_take_fd(pid_t tid, int fd);
 long nsdd_proc_syscall(pid_t tid);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
+/* The same, and the number after "key:" in *value, from one read. */
+int nsdd_nspids_and(pid_t pid, const char *key, long *value, int32_t *out, size_t max, size_t *n);
 /* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never
  * sees, because the kernel makes the call again. */
 static inline bool

@@ -195,16 +195,15 @@ nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg)
 	return rc;
 }
 
-int
-nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n)
+/* An NSpid value (outermost first) into out[], innermost first. */
+static int
+parse_nspids(const char *v, int32_t *out, size_t max, size_t *n)
 {
 	int32_t tmp[NSD_MAX_LEVELS + 1];
-	char v[512], *p, *end;
+	const char *p;
+	char *end;
 	size_t k = 0, i;
 
-	*n = 0;
-	if (nsdd_proc_status(pid, "NSpid", v, sizeof(v)) < 0)
-		return -1;
 	for (p = v; k < NSD_MAX_LEVELS + 1; p = end) {
 		long id = strtol(p, &end, 10);
 		if (end == p)
@@ -218,6 +217,45 @@ nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n)
 	for (i = 0; i < k && i < max; i++)
 		out[i] = tmp[k - 1 - i];
 	*n = i;
+	return 0;
+}
+
+int
+nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n)
+{
+	char v[512];
+
+	*n = 0;
+	if (nsdd_proc_status(pid, "NSpid", v, sizeof(v)) < 0)
+		return -1;
+	return parse_nspids(v, out, max, n);
+}
+
+int
+nsdd_nspids_and(pid_t pid, const char *key, long *value, int32_t *out, size_t max, size_t *n)
+{
+	char path[64], line[1024];
+	size_t klen = strlen(key);
+	bool found = false, pids = false;
+	FILE *f;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while ((!found || !pids) && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			*value = strtol(line + klen + 1, NULL, 10);
+			found = true;
+		} else if (strncmp(line, "NSpid:", 6) == 0) {
+			pids = parse_nspids(line + 6, out, max, n) == 0;
+		}
+	}
+	fclose(f);
+	if (!found || !pids) {
+		errno = ENOENT;
+		return -1;
+	}
 	return 0;
 }
 
