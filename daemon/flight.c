@@ -240,6 +240,11 @@ flight_events_on(void)
 	if (forkev_off)
 		return false;
 	if (forkev_start(&forkev_ops) < 0) {
+		if (errno == EAGAIN) {
+			log_warn("cannot check the kernel's fork events now: this fork takes "
+			         "the ptrace route");
+			return false;
+		}
 		log_warn("the kernel does not send nsdd its fork events (the proc connector): "
 		         "planned forks take the ptrace route");
 		forkev_off = true;

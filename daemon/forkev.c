@@ -164,7 +164,7 @@ probe_event(const struct fork_event *fe)
 
 /* Whether the kernel tells nsdd of a fork, in nsdd's pid numbers: one of
  * its own, made to see (in a pid namespace below the initial one, the
- * events would name other pids). */
+ * events would name other pids). false with EAGAIN: no fork was made. */
 static bool
 probe(void)
 {
@@ -172,8 +172,10 @@ probe(void)
 	int s, i;
 
 	probe_seen = false;
-	if ((probe_child = helper_spawn(gone, &s)) < 0)
+	if ((probe_child = helper_spawn(gone, &s)) < 0) {
+		errno = EAGAIN;
 		return false;
+	}
 	close(s);
 	/* The event is queued before the clone returns; a little slack. */
 	for (i = 0; i < 4 && !probe_seen; i++) {
@@ -199,7 +201,7 @@ int
 forkev_start(const struct forkev_ops *o)
 {
 	struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
-	int size = RCVBUF;
+	int size = RCVBUF, err;
 
 	if (sock >= 0)
 		return 0;
@@ -216,10 +218,14 @@ forkev_start(const struct forkev_ops *o)
 	if (ask(PROC_CN_MCAST_LISTEN, by_type = true) < 0)
 		return listen_fail(errno);
 	if (!probe()) {
+		err = errno;
 		ask(PROC_CN_MCAST_IGNORE, true);
+		if (err == EAGAIN)
+			return listen_fail(EAGAIN);
 		if (ask(PROC_CN_MCAST_LISTEN, by_type = false) < 0 || !probe()) {
+			err = errno == EAGAIN ? EAGAIN : ENOTSUP;
 			ask(PROC_CN_MCAST_IGNORE, false);
-			return listen_fail(ENOTSUP);
+			return listen_fail(err);
 		}
 	}
 	if ((ev = event_new(nsdd_base, sock, EV_READ | EV_PERSIST, read_cb, NULL)) == NULL ||

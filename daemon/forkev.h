@@ -23,7 +23,8 @@ struct forkev_ops {
 };
 
 /* Listens, if it does not yet (ops are kept from the first call): 0, or -1
- * with errno (ENOTSUP: the kernel sends no fork events to nsdd). */
+ * with errno (ENOTSUP: the kernel sends no fork events to nsdd; EAGAIN:
+ * nsdd could not make the fork that checks it, try again later). */
 int forkev_start(const struct forkev_ops *ops);
 /* Listens no more. */
 void forkev_stop(void);
