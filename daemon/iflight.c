@@ -50,16 +50,14 @@ land(struct iflight *f, bool take_back)
 	evtimer_del(f->timer);
 }
 
-bool
-iflight_settle(struct iflight *f, enum look how)
+/* Whether *_next_id tells the call's outcome: an id used (applied), or the
+ * file unreadable (failed); false: the id is still set. */
+static bool
+told(struct iflight *f)
 {
-	long at = NSDD_RUNNING, next = 0;
+	long next = 0;
 	char ebuf[64], msg[192];
-	bool gone, over;
 
-	/* What the task does is seen before the namespace is read. */
-	if (how == LOOK_NOW)
-		at = nsdd_proc_syscall(f->tid);
 	if (ipcns_next_id(f->ns, f->call, &next, 0) < 0) {
 		nsdd_errno_text(errno, ebuf, sizeof(ebuf));
 		land(f, false);
@@ -67,10 +65,30 @@ iflight_settle(struct iflight *f, enum look how)
 		plan_up->step_failed(f->pt, f->sc->name, f->id, -1, msg);
 		return true;
 	}
-	if (next == -1) {
-		land(f, false);
-		plan_up->applied(f->pt, f->sc->name, MECH_NEXT_ID, ROUTE_NOTIFY, f->id, f->id);
+	if (next != -1)
+		return false;
+	land(f, false);
+	plan_up->applied(f->pt, f->sc->name, MECH_NEXT_ID, ROUTE_NOTIFY, f->id, f->id);
+	return true;
+}
+
+bool
+iflight_settle(struct iflight *f, enum look how)
+{
+	long at = NSDD_RUNNING;
+	char msg[192];
+	bool gone, over;
+
+	/* Used already, as it mostly is: what the task does need not be seen
+	 * (at its next call or its exit, it is out of this one already). */
+	if (told(f))
 		return true;
+	/* Else, from a timer or another task's call, what it does is seen
+	 * before the namespace is read again. */
+	if (how == LOOK_NOW) {
+		at = nsdd_proc_syscall(f->tid);
+		if (told(f))
+			return true;
 	}
 	gone = how == LOOK_LAST || at == NSDD_GONE;
 	over = gone || how == LOOK_CALLED || (at >= 0 && at != f->sc->nr);
