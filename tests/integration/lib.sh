@@ -73,6 +73,17 @@ stop_nsdd() {
 	fi
 }
 
+# nsdd's open fds; wait_nsdd_fds N: they are N again within 2 s (nsdd reads
+# a client's close in its loop, after the client has gone), or the test fails.
+nsdd_fds() { ls "/proc/$NSDD_PID/fd" | wc -l; }
+wait_nsdd_fds() {
+	for _ in $(seq 40); do
+		[ "$(nsdd_fds)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
+}
+
 # Users and a group made for a test (make_users), removed at its end with
 # every process of theirs.
 MADE_USERS=

@@ -203,7 +203,7 @@ pass "a container that exits with a step left: its plan fails, and says why"
 
 # 4. Hostile clients on the OCI socket: each is logged and dropped, and
 #    nsdd keeps no fd of theirs.
-fds=$(ls "/proc/$NSDD_PID/fd" | wc -l)
+fds=$(nsdd_fds)
 /usr/bin/python3 - "$T/oci.sock" <<'PY' || fail "hostile clients"
 import json, os, socket, sys, time
 path = sys.argv[1]
@@ -246,7 +246,7 @@ try:
 except PermissionError:
     sys.exit(0)
 sys.exit(1)' "$T/oci.sock" || fail "nobody could connect to the OCI socket"
-[ "$(ls "/proc/$NSDD_PID/fd" | wc -l)" = "$fds" ] || fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
+wait_nsdd_fds "$fds"
 pass "hostile clients on the OCI socket are dropped with the reason; only root may connect"
 
 # 5. A forged state (issue 22, story 8): a real seccomp listener, but a pid

@@ -176,7 +176,7 @@ p=$(plan held <<'J'
 {"version": 1, "tasks": {"target": [{"call": "fork", "pid": 300}]}}
 J
 )
-fds=$(ls "/proc/$NSDD_PID/fd" | wc -l)
+fds=$(nsdd_fds)
 for how in signal kill; do
 	start_heldfork
 	target=$(pgrep -nx heldfork)
@@ -204,7 +204,7 @@ for how in signal kill; do
 	exec 7>&-
 done
 ctl info >/dev/null || fail "nsdd stopped answering"
-[ "$(ls "/proc/$NSDD_PID/fd" | wc -l)" = "$fds" ] || fail "nsdd kept fds: $(ls -l "/proc/$NSDD_PID/fd")"
+wait_nsdd_fds "$fds"
 pass "held notifications: a signal's restart is handled once; a task killed while held leaves nothing behind"
 
 # 8. Without systemd's fd store, a killed nsdd takes the listener with it:
