@@ -46,8 +46,11 @@ grep -q 'permission denied: you could not ptrace task' "$T/err" || fail "root's 
 as "$M" "$NSDCTL" set $root_sleep 'LONG1 5' 2>"$T/err" && fail "a member set root's task"
 grep -q 'permission denied' "$T/err" || fail "SetNext on root's task: $(cat "$T/err")"
 as "$M" sleep 60 &
-sleep 0.2
-plain=$(pgrep -u "$M" -x sleep | head -1)
+for _ in $(seq 100); do
+	plain=$(pgrep -u "$M" -x sleep | head -1)
+	[ -n "$plain" ] && break
+	sleep 0.05
+done
 printf '{"version": 1, "target": {"pid": %d}, "tasks": {}}' "$plain" >"$T/plain.json"
 as "$M" "$NSDCTL" submit "$T/plain.json" 2>"$T/err" && fail "a member made ids in namespaces it does not own"
 grep -q "namespace belongs to a user namespace you do not own" "$T/err" || fail "init ns: $(cat "$T/err")"

@@ -102,7 +102,12 @@ wait_for "$T/out" 'started /bin/sh as pid [0-9]+'
 target=$(sed -n 's/.*started \/bin\/sh as pid \([0-9]*\).*/\1/p' "$T/out")
 nsenter -t "$target" -p --preserve-credentials -- sleep 30 &
 outsider=$!
-sleep 0.3
+# The ptrace route is taken only if the outsider is in before the fork.
+for _ in $(seq 200); do
+	c=$(pgrep -P "$outsider" -x sleep) &&
+		[ "$(readlink "/proc/$c/ns/pid")" = "$(readlink "/proc/$target/ns/pid")" ] && break
+	sleep 0.05
+done
 echo go >"$T/go"
 wait $run || fail "outsider: $(cat "$T/out")"
 kill $outsider 2>/dev/null
