@@ -38,9 +38,10 @@ done
 # notified again (the filter lets its size through).
 notes=$(field "$id" notifications)
 [ "$notes" = 5 ] || fail "notifications: '$notes' for 5 steps"
-# No ptrace stop for a step: every one was taken on the notify route. The
-# three tasks that fork rest seized (a signal that cuts a fork short must be
-# seen): each stops at its exit, and at each signal (a child's SIGCHLD).
+# No ptrace stop for a step: every one was taken on the notify route. A
+# task that forks rests seized only if a signal could cut its fork short
+# (here the two with a second thread): each stops at its exit, and at each
+# signal (a child's SIGCHLD).
 # shellcheck disable=SC2154
 [ "$stops_seccomp" -le 9 ] && [ $((stops_seccomp * 10)) -lt "$stops_ptrace" ] &&
 	[ "$(field "$id" steps_no_stop)" = 5 ] ||

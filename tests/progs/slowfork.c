@@ -4,16 +4,19 @@
  * before it allocates the child's pid, and a userfaultfd with fork events
  * holds that copy until its reader has read the event. A thread reads it
  * after MS milliseconds; then the child exits, the parent reaps it, prints
- * "child=PID" and exits at once.
- *   slowfork MS
+ * "child=PID" and exits at once. With -p the reader is a child process
+ * made first (fork 1), so that the slow fork's task has no other thread.
+ *   slowfork [-p] MS
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -43,19 +46,25 @@ main(int argc, char **argv)
 {
 	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_EVENT_FORK};
 	struct uffdio_register reg;
+	bool proc = argc == 3 && strcmp(argv[1], "-p") == 0;
 	pthread_t th;
 	char *page;
 	pid_t pid;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: slowfork MS\n");
+	if (argc != 2 + proc) {
+		fprintf(stderr, "usage: slowfork [-p] MS\n");
 		return 2;
 	}
-	delay_ms = atoi(argv[1]);
+	delay_ms = atoi(argv[1 + proc]);
 	if ((uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC)) < 0 ||
 	    ioctl(uffd, UFFDIO_API, &api) < 0) {
 		perror("slowfork: userfaultfd");
 		return 77;
+	}
+	/* Made before the range is registered: its own fork sends no event. */
+	if (proc && (pid = fork()) == 0) {
+		reader(NULL);
+		_exit(0);
 	}
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	reg.range.start = (unsigned long)page;
@@ -65,7 +74,7 @@ main(int argc, char **argv)
 		perror("slowfork: UFFDIO_REGISTER");
 		return 77;
 	}
-	if (pthread_create(&th, NULL, reader, NULL) != 0)
+	if (!proc && pthread_create(&th, NULL, reader, NULL) != 0)
 		return 2;
 	if ((pid = fork()) == 0)
 		_exit(0);
