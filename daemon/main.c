@@ -329,6 +329,32 @@ systemd_fds(int *sock, int *oci)
 #endif
 }
 
+/*
+ * The event loop waits in poll(2), not epoll: a seccomp listener with
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP wakes its waiter on the notifying
+ * task's CPU, and the answer wakes the task on nsdd's, so that the two run
+ * in turn on one CPU; poll passes that hint on to nsdd, epoll drops it.
+ * Measured side by side (bench/run's floor, each fork a notification
+ * answered CONTINUE): 1.37 times native with epoll, 0.96 with poll. nsdd
+ * waits on a few fds per plan, not per task, so poll's cost per wait is
+ * small.
+ */
+static struct event_base *
+event_loop_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_avoid_method(cfg, "epoll");
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base != NULL)
+		log_debug("event loop: %s", event_base_get_method(base));
+	return base;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -346,7 +372,7 @@ main(int argc, char **argv)
 	authz_set_group(o.group);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	if ((nsdd_base = event_base_new()) == NULL)
+	if ((nsdd_base = event_loop_new()) == NULL)
 		fatalx("cannot create the event loop");
 	mem_init();
 	helper_init();
