@@ -12,7 +12,8 @@
 #    ptrace route is taken, and the pid is still exact.
 # 5. A fork that takes its pid late, in a tree that exits right after it.
 # 6. The notifier killed while its fork is in flight, another fork held;
-#    a notifier that no signal can cut short is never traced.
+#    a notifier that no signal can cut short is never traced; a task
+#    killed while its fork is held.
 # 7. IPC gets on the route: ipcmk from two workers at once; one that fails.
 # 8. No fork events for nsdd: the ptrace route, exact.
 # 9. A fork that the pids controller fails after it took its pid.
@@ -174,6 +175,38 @@ for how in thread -p; do
 	fi
 done
 pass "the notifier killed in flight, seized or not: its step fails, the held fork goes on (pid $b, not 100)"
+
+# 6c. A task killed while its fork is held (another's in flight, held by a
+#    userfaultfd for 1.5 s): the plan fails at once for the task's pending
+#    step, and the fork in flight is let go, not left waiting (the plan
+#    over, it takes an unplanned pid).
+rm -f "$T/go"
+mkfifo "$T/go"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}], "10": [{"call": "fork", "pid": 300}], "20": [{"call": "fork", "pid": 21}, {"call": "fork", "pid": 100}]}}' >"$T/held.json"
+ctl run --new-ns "$T/held.json" -- /bin/sh -c \
+	'/bin/sh -c "read x <$1; sh -c '\''echo b=\$\$'\''; exit 0" & "$0" -p 1500 & wait' \
+	"$PROGS/slowfork" "$T/go" >"$T/out" 2>&1 &
+run=$!
+killed=$((killed + 1))
+for _ in $(seq 200); do
+	[ "$(grep -c 'ns_last_pid set for pid 100,' "$T/nsdd.log")" -ge $killed ] && break
+	sleep 0.05
+done
+target=$(sed -n 's/.*started \/bin\/sh as pid \([0-9]*\).*/\1/p' "$T/out")
+echo go >"$T/go"
+b=
+for _ in $(seq 100); do
+	# Held in its fork, clone, vfork or clone3:
+	b=$(pgrep -P "$target" -x sh) &&
+		case $(cut -d' ' -f1 "/proc/$b/syscall" 2>/dev/null) in 56 | 57 | 58 | 435) break ;; esac
+	sleep 0.05
+done
+[ -n "$b" ] || fail "held: no task forking in the tree: $(cat "$T/out")"
+kill -KILL "$b"
+wait $run && fail "held: the plan completed: $(cat "$T/out")"
+grep -q '^plan_failed: task 10 killed by SIGKILL with 1 step pending' "$T/out" &&
+	grep -q '^child=[0-9]*$' "$T/out" || fail "held: $(cat "$T/out")"
+pass "a task killed while its fork is held: the plan fails, the fork in flight goes on"
 
 # 6b. Which notifier rests seized: one that a signal could cut short (a
 #    handler, here dash's SIGCHLD) does, and stops at each child's SIGCHLD;
