@@ -143,7 +143,7 @@ pass "a fork that takes its pid 300 ms late, the tree exiting at once: exact, th
 #    notifier with a second thread rests seized, and nsdd sees its exit
 #    at its stop; one with no thread and no signal handler (slowfork -p)
 #    is never traced, and nsdd sees that it is gone from /proc.
-killed=0
+killed=0 untraced=
 for how in thread -p; do
 	rm -f "$T/go"
 	mkfifo "$T/go"
@@ -162,6 +162,10 @@ for how in thread -p; do
 	echo go >"$T/go"
 	sleep 0.5 # b's fork is held (if not yet, it comes after the plan: unplanned)
 	seized=$(for p in $(pgrep -x slowfork); do grep "task $p: seized" "$T/nsdd.log"; done)
+	# A sanitizer's runtime catches signals of its own (SIGSEGV, ...): such a
+	# slowfork -p may be cut short by a signal, and is rightly seized.
+	notifier=$(sed -n 's/^nsdd: task \([0-9]*\): ns_last_pid set for pid 100,.*/\1/p' "$T/nsdd.log" | tail -1)
+	caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$notifier/status" 2>/dev/null)
 	pkill -KILL -x slowfork
 	wait $run && fail "killed ($how): the plan completed: $(cat "$T/out")"
 	grep -q 'the task ended before its fork made pid 100' "$T/out" ||
@@ -170,11 +174,14 @@ for how in thread -p; do
 	[ -n "$b" ] && [ "$b" -lt 100 ] || fail "killed ($how): the held fork: b=$b: $(cat "$T/out")"
 	if [ $how = thread ]; then
 		[ -n "$seized" ] || fail "killed: the notifier with a thread was not seized"
-	else
+	elif [ "$caught" = 0000000000000000 ]; then
 		[ -z "$seized" ] || fail "killed (-p): a notifier that no signal can cut was seized: $seized"
+		untraced=" (one untraced)"
+	else
+		[ -n "$seized" ] || fail "killed (-p): a notifier with handlers ($caught) was not seized"
 	fi
 done
-pass "the notifier killed in flight, seized or not: its step fails, the held fork goes on (pid $b, not 100)"
+pass "the notifier killed in flight${untraced:-}: its step fails, the held fork goes on (pid $b, not 100)"
 
 # 6c. A task killed while its fork is held (another's in flight, held by a
 #    userfaultfd for 1.5 s): the plan fails at once for the task's pending
