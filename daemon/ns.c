@@ -25,7 +25,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
@@ -63,6 +62,8 @@ struct ns {
 	const void *holder; /* the step that holds the lock, or NULL */
 	pid_t helper;       /* pid: the ns_last_pid helper, in nsdd's namespace */
 	int sock;
+	int proc; /* a procfs of the pid namespace (its helper's), or -1 */
+	bool proc_asked;
 };
 
 static TAILQ_HEAD(, ns) namespaces = TAILQ_HEAD_INITIALIZER(namespaces);
@@ -110,6 +111,12 @@ unsigned long
 ns_ino(const struct ns *ns)
 {
 	return (unsigned long)ns->ino;
+}
+
+int
+ns_type(const struct ns *ns)
+{
+	return ns->type;
 }
 
 static void
@@ -503,74 +510,6 @@ ns_helper_reaped(pid_t pid)
 		return true;
 	}
 	return false;
-}
-
-/* Whether the pid namespace of path is (dev, ino) or below it. */
-static bool
-at_or_below(const char *path, dev_t dev, ino_t ino)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), up;
-	size_t n = 0;
-
-	while (fd >= 0 && fstat(fd, &st) == 0 && n++ <= NSD_MAX_LEVELS + 1) {
-		if (st.st_dev == dev && st.st_ino == ino) {
-			close(fd);
-			return true;
-		}
-		up = ioctl(fd, NS_GET_PARENT);
-		close(fd);
-		fd = up;
-	}
-	if (fd >= 0)
-		close(fd);
-	return false;
-}
-
-/* pid is target or one of its descendants, by its parents. */
-static bool
-descends(pid_t pid, pid_t target)
-{
-	size_t n;
-
-	for (n = 0; n < 4096 && pid > 1; n++) {
-		if (pid == target)
-			return true;
-		pid = (pid_t)nsdd_proc_status_long(pid, "PPid");
-	}
-	return pid == target;
-}
-
-bool
-ns_tree_only(const struct ns *ns, pid_t target)
-{
-	dev_t dev = ns->dev;
-	ino_t ino = ns->ino;
-	bool ipc = ns->type == CLONE_NEWIPC; /* no hierarchy, no for_children */
-	char path[64];
-	struct dirent *d;
-	DIR *proc = opendir("/proc");
-	bool ok = proc != NULL;
-	pid_t pid;
-
-	while (ok && (d = readdir(proc)) != NULL) {
-		if ((pid = (pid_t)strtol(d->d_name, NULL, 10)) <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ipc ? "ipc" : "pid");
-		if (!at_or_below(path, dev, ino)) {
-			snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", pid);
-			if (ipc || !at_or_below(path, dev, ino))
-				continue;
-		}
-		ok = descends(pid, target);
-		if (!ok)
-			log_debug("pid %d can make %s in namespace %lu and is not under the "
-			          "plan's filter: the ptrace route",
-			          pid, ipc ? "IPC objects" : "pids", (unsigned long)ino);
-	}
-	if (proc != NULL)
-		closedir(proc);
-	return ok;
 }
 
 /* No plan is running: let every helper and idle namespace go. */

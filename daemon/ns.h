@@ -12,6 +12,7 @@ void ns_on_release(void (*fn)(void));
 /* Held tasks try again soon: what they waited for is done (not a lock). */
 void ns_wake(void);
 unsigned long ns_ino(const struct ns *ns);
+int ns_type(const struct ns *ns);                         /* CLONE_NEWPID or CLONE_NEWIPC */
 void ns_key(const struct ns *ns, dev_t *dev, ino_t *ino); /* its nsfs file's */
 /* Failures: -1 (NULL) with errno. */
 /* tid's IPC namespace, held for a step of user (owner's plan) until ns_put(). */
@@ -39,7 +40,7 @@ bool ns_is_helper(pid_t pid);
 /* Every task that can fork into pid namespace ns (or one below it) is target
  * or a descendant of it, by their parents: the tasks in it, and those
  * outside that have it as pid_for_children; for an IPC namespace, the tasks
- * in it. A scan of /proc. */
+ * in it. A scan of /proc (nstree.c). */
 bool ns_tree_only(const struct ns *ns, pid_t target);
 void ns_gc(void);
 
