@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The leaves: arch.c (registers), filter.c (a task's own filters),
- * procfs.c, memio.c (tracee memory), helper.c (helper processes).
+ * procfs.c, memio.c (tracee memory), helper.c (helper processes),
+ * exitwatch.c (the exit of a task nsdd does not trace).
  */
 #ifndef NSDD_LEAVES_H
 #define NSDD_LEAVES_H
@@ -66,6 +67,16 @@ bool mem_helper_reaped(pid_t pid);
 /* tid is no longer a tracee, or has a new mm (0: every task). */
 void mem_forget(pid_t tid);
 bool mem_is_helper(pid_t pid);
+
+/* --- exitwatch.c: the exit of a task nsdd does not trace ----------------- */
+
+struct exitwatch;
+/* fn(arg, status), from the event loop, once process pid has exited (or at
+ * once if it is gone already; status: as wait(2) gives it, or -1 if nsdd
+ * cannot tell), unless exitwatch_del() comes first; NULL with errno if it
+ * cannot be watched. */
+struct exitwatch *exitwatch_add(pid_t pid, void (*fn)(void *arg, int status), void *arg);
+void exitwatch_del(struct exitwatch *w); /* NULL: nothing */
 
 /* --- helper.c: nsdd's helper processes --------------------------------- */
 

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "leaves.h"
 #include "log.h"
 #include "plans.h"
 
@@ -159,6 +160,7 @@ plan_free(struct plan *plan)
 	size_t i;
 
 	for (i = 0; plan->ptasks != NULL && i < plan->model->ntasks; i++) {
+		exitwatch_del(plan->ptasks[i].watch);
 		free(plan->ptasks[i].error);
 		json_decref(plan->ptasks[i].unsupported);
 	}

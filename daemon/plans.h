@@ -29,6 +29,7 @@ struct ptask {
 	struct nsd_step any_as;  /* an `any` head step, as the syscall's kind */
 	int32_t any_pid;         /* its pid, for a one-level fork */
 	const struct task *task; /* bound to it, or NULL */
+	struct exitwatch *watch; /* untraced with steps left: its exit */
 };
 
 enum ev_kind {
@@ -150,6 +151,8 @@ void supervisor_end(struct plan *plan, enum plan_state final, bool kill, char *e
 void supervisor_fail(struct plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The plan task pt is task t's (plan_up->bind). */
 bool supervisor_bind(struct ptask *pt, struct task *t);
+/* pt exists with steps left and is not traced: its exit is watched. */
+void supervisor_untraced(struct ptask *pt);
 /* start.c: a new plan for model, attached to its target (setnext_tid:
  * a SetNext plan's thread; listener: mode seccomp); NULL with e. */
 struct plan *supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int listener,

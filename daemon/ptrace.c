@@ -14,6 +14,7 @@
 #include "log.h"
 #include "tracer.h"
 #include "tracing.h"
+#include "unotify.h"
 
 static struct tracee *
 tracee_of(struct task *t)
@@ -133,6 +134,7 @@ const struct driver ptrace_driver = {
     .listen_own = tracer_listen_fd,
     .let_go_all = tracer_let_go,
     .ended = tracer_plan_ended,
+    .untraced_gone = unotify_task_gone,
     .get_regs = get_regs,
     .set_regs = set_regs,
     .mem = mem,

@@ -44,6 +44,7 @@ listen_to(struct plan *plan, int listener, bool own, struct nsdd_error *e)
 		pt->pid = plan->model->target_pid;
 		pt->state = pt->next < pt->model->nsteps ? PT_TRACED : PT_DONE;
 		events_plan(plan, EV_ATTACHED, pt);
+		supervisor_untraced(pt);
 	}
 	return 0;
 }

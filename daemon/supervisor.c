@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "leaves.h"
 #include "log.h"
 #include "plans.h"
 #include "listeners.h"
@@ -92,6 +93,8 @@ supervisor_seized(struct ptask *pt, struct task *t)
 {
 	struct plan *plan = pt->plan;
 
+	exitwatch_del(pt->watch); /* traced now: its exit is seen */
+	pt->watch = NULL;
 	pt->task = t;
 	t->ptask = pt;
 	/* A container's init, proven by a call of its under the filter. */
@@ -256,8 +259,10 @@ supervisor_shutdown(void)
 		supervisor_cancel(plan, false, "nsdd is shutting down");
 }
 
+static void supervisor_exited(struct ptask *pt, const struct task *t, int status);
+
 static bool
-supervisor_born(struct ptask *pt, pid_t pid)
+born_at(struct ptask *pt, pid_t pid)
 {
 	if (pt == NULL || pt->state != PT_WAITING)
 		return false;
@@ -268,10 +273,38 @@ supervisor_born(struct ptask *pt, pid_t pid)
 	return true;
 }
 
+static void
+untraced_exited(void *arg, int status)
+{
+	struct ptask *pt = arg;
+
+	pt->watch = NULL;
+	pt->plan->drv->untraced_gone(pt->plan, pt->pid); /* its call in flight first */
+	supervisor_exited(pt, NULL, status);
+}
+
+void
+supervisor_untraced(struct ptask *pt)
+{
+	if (pt->state != PT_TRACED || pt->task != NULL || pt->watch != NULL || pt->pid <= 0)
+		return;
+	if ((pt->watch = exitwatch_add(pt->pid, untraced_exited, pt)) == NULL)
+		log_warn("cannot watch task %d's exit", pt->pid);
+}
+
+static bool
+supervisor_born(struct ptask *pt, pid_t pid)
+{
+	if (!born_at(pt, pid))
+		return false;
+	supervisor_untraced(pt);
+	return true;
+}
+
 bool
 supervisor_bind(struct ptask *pt, struct task *t)
 {
-	if (!supervisor_born(pt, t->tid))
+	if (!born_at(pt, t->tid))
 		return false;
 	pt->task = t;
 	t->ptask = pt;
@@ -291,8 +324,11 @@ supervisor_applied(struct ptask *pt, const char *syscall, enum mechanism how, en
 	plan_emit(plan);
 	pt->next++;
 	plan->applied++;
-	if (pt->next == pt->model->nsteps)
+	if (pt->next == pt->model->nsteps) {
 		pt->state = PT_DONE;
+		exitwatch_del(pt->watch); /* as a traced task is let go */
+		pt->watch = NULL;
+	}
 	/* A plan that serves next_syscall_data runs as long as its tree. */
 	if (plan->applied == plan->model->nsteps && !plan->emulate)
 		supervisor_end(plan, PLAN_COMPLETED, false, NULL);
@@ -326,7 +362,9 @@ supervisor_exited(struct ptask *pt, const struct task *t, int status)
 		return;
 	plan = pt->plan;
 	left = pt->model->nsteps - pt->next;
-	if (WIFSIGNALED(status))
+	if (status == -1) /* untraced, and reaped before nsdd could read it */
+		snprintf(how, sizeof(how), "exited");
+	else if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "killed by SIG%s",
 		         sigabbrev_np(WTERMSIG(status)) ?: "?");
 	else

@@ -67,6 +67,9 @@ struct driver {
 	/* Every task of plan is let go (resumed and detached), or with kill, killed. */
 	void (*let_go_all)(struct plan *plan, bool kill);
 	void (*ended)(struct plan *plan); /* its listener only lets calls through */
+	/* A task of plan's that it does not trace exited (tid, in nsdd's pid
+	 * namespace): what it had in flight is decided before the exit is told. */
+	void (*untraced_gone)(struct plan *plan, pid_t tid);
 
 	/* --- the step handlers', for a task stopped at a syscall ------------ */
 	int (*get_regs)(struct task *t, struct user_regs_struct *r);

@@ -13,7 +13,7 @@
 # 5. A fork that takes its pid late, in a tree that exits right after it.
 # 6. The notifier killed while its fork is in flight, another fork held;
 #    a notifier that no signal can cut short is never traced; a task
-#    killed while its fork is held.
+#    killed while its fork is held; an untraced task's early exit.
 # 7. IPC gets on the route: ipcmk from two workers at once; one that fails.
 # 8. No fork events for nsdd: the ptrace route, exact.
 # 9. A fork that the pids controller fails after it took its pid.
@@ -237,6 +237,25 @@ stops=$(field "$id" ptrace_stops)
 [ "$stops" -ge 19 ] && [ "$(field "$id" steps_no_stop)" = 20 ] ||
 	fail "dash: $stops ptrace stops (a SIGCHLD stop per child wanted), $(field "$id" steps_no_stop) with no stop"
 pass "perl's 20 planned forks: no ptrace stop (no handler); dash's: exact, seized ($stops stops at its SIGCHLDs)"
+
+# 6d. An untraced task (no handler, one thread: never seized) that exits
+#    with a step pending while its tree lives on (the target, the
+#    namespace's init, sleeps 4 s): its plan fails at once, as for a
+#    traced task's exit, not when the tree is gone; nsdd watches its exit
+#    with a pidfd.
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 10}], "10": [{"call": "fork", "pid": 100}, {"call": "fork", "pid": 200}]}}' >"$T/early.json"
+ctl run --new-ns "$T/early.json" -- perl -e \
+	'my $a = fork() // die; if (!$a) { my $c = fork() // die; exit 0 if !$c; waitpid($c, 0); exit 3 }
+	 waitpid($a, 0); sleep 4' >"$T/out" 2>&1 &
+run=$!
+for _ in $(seq 40); do
+	grep -q 'failed: task 10 exited.* with 1 step pending' "$T/nsdd.log" && break
+	sleep 0.05
+done
+grep -q 'failed: task 10 exited.* with 1 step pending' "$T/nsdd.log" ||
+	fail "early exit: the plan did not fail within 2 s: $(tail -3 "$T/nsdd.log")"
+wait $run
+pass "an untraced task that exits with a step pending: its plan fails at once"
 
 # 7. IPC gets on the route: two workers of one namespace run ipcmk (util-linux)
 #    30 times each at once, every fork and every msgget planned: each queue
