@@ -13,10 +13,8 @@
  * it runs: the fork failed (RLIMIT_NPROC, ENOMEM, the pids controller's
  * EAGAIN after the pid was taken), ns_last_pid is put back, and the step
  * fails, as a failed fork's step fails on the ptrace route. A fork that a
- * signal cut short (the answer found the notification gone, or, for a task
- * that rests seized, tracee_signalled() saw -ERESTARTNOINTR) is answered
- * again when it is made again; a task that is not traced (notify.c) is
- * seen gone from /proc.
+ * signal cut short (tracee_signalled() saw -ERESTARTNOINTR, or the answer
+ * found the notification gone) is answered again when it is made again.
  * Where the kernel sends nsdd no fork events, the route is off.
  */
 #include "config.h"

@@ -9,8 +9,6 @@
 #include <linux/audit.h>
 #include <errno.h>
 #include <linux/seccomp.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -50,36 +48,6 @@ other_path(struct plan *plan, const struct ptask *pt, const struct nsd_syscall *
 	return strcmp(path, s->path) != 0;
 }
 
-/*
- * Whether a signal could end task pid's wait for nsdd's answer with EINTR
- * (seccomp_unotify(2)): only a handler without SA_RESTART does that, so a
- * task with no handler and no other thread (none to install one while it
- * waits) cannot. Any other signal it is sent is dropped (ignored), kills
- * it, or stops it, and a stopped call is made again, notified again. Read
- * while the call waits; true when nsdd cannot tell.
- */
-static bool
-may_be_cut(pid_t pid, const struct seccomp_notif *req, int fd)
-{
-	char path[64], line[256];
-	long threads = -1;
-	bool caught = true;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return true;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "Threads:", 8) == 0) {
-			threads = strtol(line + 8, NULL, 10);
-		} else if (strncmp(line, "SigCgt:", 7) == 0) {
-			caught = strtoull(line + 7, NULL, 16) != 0;
-			break;
-		}
-	fclose(f);
-	return threads != 1 || caught || !seccomp_id_valid(fd, req->id);
-}
-
 bool
 tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 {
@@ -97,12 +65,10 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 		return true; /* held until the call in flight is over */
 	if (unotify_takes(sc->call) && nsdd_notify_route &&
 	    (t == NULL || (t->task.step == NULL && !t->armed && !t->to_exit && !t->stopped))) {
-		/* The notify route: a task with steps that a signal could cut short
-		 * (may_be_cut()) rests seized, so that the cut is seen at the
-		 * signal's stop (tracee_signalled()); any other is not traced, and
-		 * costs no stop at all. */
+		/* The notify route: a task with steps rests seized, so that a signal
+		 * that cuts its notified call short is seen (tracee_signalled()). */
 		pt = plan_ptask_by_pid(plan, pid);
-		if (t == NULL && plan_pending(pt) && may_be_cut(pid, req, fd))
+		if (t == NULL && plan_pending(pt))
 			t = (struct tracee *)tracer_seize(plan, pt, pid, sc->name, false);
 		if (unotify_notified(plan, req, fd, sc, tracee_notified))
 			return true; /* answered with no stop, or held until the one in flight lands
