@@ -80,6 +80,7 @@ taken(struct flight *f, pid_t child)
 	int32_t got[NSD_MAX_LEVELS + 1];
 	size_t n = 0, i;
 	long rel = -1;
+	pid_t seen = child;
 
 	/* Its parent (a thread: its thread group) and its pids, innermost
 	 * first; an exiting child's innermost pid reads 0. */
@@ -101,8 +102,10 @@ taken(struct flight *f, pid_t child)
 		}
 	plan_up->applied(f->pt, f->sc->name, MECH_NS_LAST_PID, ROUTE_NOTIFY, f->pids[0],
 	                 f->pids[0]);
-	if (child > 0)
-		plan_up->born(plan_ptask(f->plan, f->pids[0]), child);
+	/* A child reaped already is born too: its exit is told at once, so that
+	 * steps of its own fail its plan now, not when the tree is gone. */
+	if (seen > 0)
+		plan_up->born(plan_ptask(f->plan, f->pids[0]), seen);
 }
 
 /*

@@ -19,7 +19,7 @@ print(json.dumps({"version": 1, "tasks": {"target": [{"call": "fork", "pid": 100
 PY
 echo "$T/storm.json")
 ctl run --new-ns "$p" -- dash -c 'i=0; while [ $i -lt '$n' ]; do dash -c "echo child=\$\$" & i=$((i + 1)); done; wait' \
-	>"$T/out" 2>&1 || fail "run failed: $(tail -5 "$T/out")"
+	>"$T/out" 2>&1 || fail "run failed: $(grep -v '^child=' "$T/out" | tail -5)"
 grep -q 'Cannot fork\|EINTR\|Interrupted' "$T/out" && fail "a fork failed: $(grep -m3 'Cannot fork\|EINTR\|Interrupted' "$T/out")"
 got=$(grep -o '^child=[0-9]*' "$T/out" | sort -t= -k2 -n | tr '\n' ' ')
 want=$(for i in $(seq 0 $((n - 1))); do printf 'child=%d ' $((1000 + i)); done)
