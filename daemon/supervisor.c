@@ -279,6 +279,8 @@ untraced_exited(void *arg, int status)
 	struct ptask *pt = arg;
 
 	pt->watch = NULL;
+	if (pt->plan->state != PLAN_RUNNING || pt->plan->ending)
+		return; /* nothing is told after the plan's last event */
 	pt->plan->drv->untraced_gone(pt->plan, pt->pid); /* its call in flight first */
 	supervisor_exited(pt, NULL, status);
 }
