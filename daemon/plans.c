@@ -239,7 +239,13 @@ void
 plan_shrink(struct plan *plan)
 {
 	struct plan_index *ix = index_of(plan);
+	size_t i;
 
+	/* The pidfds of its untraced tasks go now, not when the plan is pruned. */
+	for (i = 0; plan->ptasks != NULL && i < plan->model->ntasks; i++) {
+		exitwatch_del(plan->ptasks[i].watch);
+		plan->ptasks[i].watch = NULL;
+	}
 	nsd_plan_drop_steps(plan->model);
 	free(ix->pids);
 	free(ix->idx);

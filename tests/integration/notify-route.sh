@@ -200,14 +200,22 @@ echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "p
 ctl run --new-ns "$T/early.json" -- perl -e \
 	'my $a = fork() // die; exit 3 if !$a; waitpid($a, 0); sleep 4' >"$T/out" 2>&1 &
 run=$!
-for _ in $(seq 40); do
-	grep -q 'failed: task 10 exited.* with 1 step pending' "$T/nsdd.log" && break
-	sleep 0.05
-done
-grep -q 'failed: task 10 exited.* with 1 step pending' "$T/nsdd.log" ||
-	fail "early exit: the plan did not fail within 2 s: $(tail -3 "$T/nsdd.log")"
+wait_for "$T/nsdd.log" 'failed: task 10 exited.* with 1 step pending' 40 # 2 s, not the tree's 4
 wait $run
 pass "a child not yet traced that exits with a step pending: its plan fails at once"
+# The plan over, the pidfds of its other untraced tasks go with it (task 20
+# lives on for 3 s, watched until then).
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}], "10": [{"call": "fork", "pid": 100}], "20": [{"call": "fork", "pid": 200}]}}' >"$T/early2.json"
+ctl run --new-ns "$T/early2.json" -- perl -e \
+	'my $b = fork() // die; if (!$b) { sleep 3; exit 0 } my $a = fork() // die; exit 3 if !$a; waitpid($a, 0); waitpid($b, 0)' \
+	>"$T/out" 2>&1 &
+run=$!
+wait_for "$T/nsdd.log" 'failed: task 10 exited.* with 1 step pending' 40
+pidfds() { ls -l "/proc/$NSDD_PID/fd" | grep -c 'anon_inode:\[pidfd\]'; }
+for _ in $(seq 20); do [ "$(pidfds)" = 0 ] && break; sleep 0.05; done
+[ "$(pidfds)" = 0 ] || fail "early exit: nsdd holds $(pidfds) pidfds after the plan's end"
+wait $run
+pass "the plan over, nsdd lets go of the pidfds of its untraced tasks"
 
 # 7. IPC gets on the route: two workers of one namespace run ipcmk (util-linux)
 #    30 times each at once, every fork and every msgget planned: each queue
