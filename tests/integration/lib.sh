@@ -171,10 +171,11 @@ check_free() {
 	case $state in t | T) fail "task $pid is left stopped (state $state)" ;; esac
 }
 
-# Waits until FILE has a line matching RE.
+# wait_for FILE ERE [TRIES]: waits until FILE has a line matching ERE,
+# looking TRIES times 0.05 s apart (200: 10 s), then fails.
 wait_for() {
-	local file=$1 re=$2
-	for _ in $(seq 200); do
+	local file=$1 re=$2 tries=${3:-200}
+	for _ in $(seq "$tries"); do
 		grep -qE "$re" "$file" 2>/dev/null && return 0
 		sleep 0.05
 	done
