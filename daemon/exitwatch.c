@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The exit of a plan task that nsdd does not trace (leaves.h): mode
- * seccomp's target before it is seized, a child the notify route made, a
- * task that no signal can cut short, which that route never seizes
- * (nsdd(8)). A pidfd, which the kernel makes readable once the process has
- * exited; its wait status is read from /proc while it is a zombie (the
- * pidfd says whether the pid still names it), else it is not known.
+ * seccomp's target, and a child the notify route made, before either is
+ * seized at its first call (nsdd(8)). A pidfd, which the kernel makes
+ * readable once the process has exited; its wait status is read from /proc
+ * while it is a zombie (the pidfd says whether the pid still names it),
+ * else it is not known.
  */
 #include "config.h"
 
