@@ -203,14 +203,15 @@ run=$!
 wait_for "$T/nsdd.log" 'failed: task 10 exited.* with 1 step pending' 40 # 2 s, not the tree's 4
 wait $run
 pass "a child not yet traced that exits with a step pending: its plan fails at once"
-# The plan over, the pidfds of its other untraced tasks go with it (task 20
+# The plan over, the pidfds of its other untraced tasks go with it (task 40
 # lives on for 3 s, watched until then).
-echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 10}, {"call": "fork", "pid": 20}], "10": [{"call": "fork", "pid": 100}], "20": [{"call": "fork", "pid": 200}]}}' >"$T/early2.json"
+# (Pids of its own: the case above logged a task 10's exit already.)
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 40}, {"call": "fork", "pid": 30}], "30": [{"call": "fork", "pid": 300}], "40": [{"call": "fork", "pid": 400}]}}' >"$T/early2.json"
 ctl run --new-ns "$T/early2.json" -- perl -e \
 	'my $b = fork() // die; if (!$b) { sleep 3; exit 0 } my $a = fork() // die; exit 3 if !$a; waitpid($a, 0); waitpid($b, 0)' \
 	>"$T/out" 2>&1 &
 run=$!
-wait_for "$T/nsdd.log" 'failed: task 10 exited.* with 1 step pending' 40
+wait_for "$T/nsdd.log" 'failed: task 30 exited.* with 1 step pending' 40
 pidfds() { ls -l "/proc/$NSDD_PID/fd" | grep -c 'anon_inode:\[pidfd\]'; }
 for _ in $(seq 20); do [ "$(pidfds)" = 0 ] && break; sleep 0.05; done
 [ "$(pidfds)" = 0 ] || fail "early exit: nsdd holds $(pidfds) pidfds after the plan's end"
