@@ -46,6 +46,13 @@ $py - $(jobs -p | tail -200) <<'PY' || fail "concurrent clients"
 import json, os, socket, sys, threading
 pids = [int(p) for p in sys.argv[1:]]
 results = {}
+# The plans' pid: a free one half the range away from the host's pid counter
+# (which may have wrapped by now), so that no fork takes it meanwhile.
+last = int(open("/proc/sys/kernel/ns_last_pid").read())
+pid_max = int(open("/proc/sys/kernel/pid_max").read())
+want = (last + pid_max // 2) % pid_max
+while want < 300 or os.path.exists("/proc/%d" % want):
+    want = (want + 1) % pid_max
 
 def client(pid):
     s = socket.socket(socket.AF_UNIX); s.settimeout(60); s.connect(os.environ["NSDD_SOCKET"])
@@ -63,7 +70,7 @@ def client(pid):
         m, buf = buf.split(b"\0", 1)
         return json.loads(m)
     call("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "timeout_ms": 300,
-         "target": {"pid": pid}, "tasks": {"target": [{"call": "fork", "pid": 100}]}}})
+         "target": {"pid": pid}, "tasks": {"target": [{"call": "fork", "pid": want}]}}})
     r = read()
     if "error" in r:
         results[pid] = "submit: " + json.dumps(r); return
