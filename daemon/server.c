@@ -33,6 +33,9 @@
 
 #define MAX_QUEUED_CALLS 64
 #define MAX_UNREAD_OUT   (16u << 20)
+/* A plan's events go out at most this often, in batches: each write wakes
+ * the client, and a restore makes thousands of events a second. */
+#define EVENT_PACE_USEC 10000
 struct conn {
 	TAILQ_ENTRY(conn) entry;
 	struct bufferevent *bev;
@@ -45,10 +48,13 @@ struct conn {
 	size_t queued_bytes; /* what they took on the wire: at most one message's worth */
 	json_t *call;        /* the call in hand */
 	bool more, oneway;
-	bool closing;         /* close once the output is flushed */
-	struct watch *watch;  /* a Watch delivering events, or NULL */
-	struct event *kick;   /* runs the queue outside of other callbacks */
-	struct event *linger; /* a closing connection's last chance to flush */
+	bool closing;          /* close once the output is flushed */
+	struct watch *watch;   /* a Watch delivering events, or NULL */
+	struct event *kick;    /* runs the queue outside of other callbacks */
+	struct event *linger;  /* a closing connection's last chance to flush */
+	struct event *pace;    /* sends the events held back for a batch */
+	struct evbuffer *held; /* those events */
+	uint64_t sent_at;      /* when events last went out */
 };
 
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
@@ -60,6 +66,7 @@ static server_dispatch_fn dispatch_fn;
 
 static void conn_free(struct conn *c);
 static void run_queue(struct conn *c);
+static void flush(struct conn *c);
 
 #define LINGER_SEC 5
 
@@ -81,11 +88,32 @@ close_soon(struct conn *c)
 		return;
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
+	flush(c);
 	evtimer_add(c->linger, &tv);
 }
 
+/* The events held back go out now. */
 static void
-send_msg(struct conn *c, json_t *msg)
+flush(struct conn *c)
+{
+	evtimer_del(c->pace);
+	c->sent_at = nsdd_mono_usec();
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), c->held);
+}
+
+static void
+pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush(arg);
+}
+
+/* A message goes out now, after the events held back; or (paced: an event
+ * with more to come) if events went out EVENT_PACE_USEC ago or more, else
+ * with the next batch. */
+static void
+send_msg(struct conn *c, json_t *msg, bool paced)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t len;
@@ -98,11 +126,24 @@ send_msg(struct conn *c, json_t *msg)
 		close_soon(c);
 		return;
 	}
-	evbuffer_add(out, buf, len);
+	paced = paced && !c->closing;
+	if (!paced)
+		flush(c);
+	evbuffer_add(paced ? c->held : out, buf, len);
 	free(buf);
-	if (evbuffer_get_length(out) > MAX_UNREAD_OUT) {
+	if (paced && !evtimer_pending(c->pace, NULL)) {
+		uint64_t since = nsdd_mono_usec() - c->sent_at;
+		struct timeval tv = {0, (suseconds_t)(EVENT_PACE_USEC - since)};
+
+		if (since >= EVENT_PACE_USEC)
+			flush(c);
+		else
+			evtimer_add(c->pace, &tv);
+	}
+	if (evbuffer_get_length(out) + evbuffer_get_length(c->held) > MAX_UNREAD_OUT) {
 		log_warnx("client pid %d does not read its replies: disconnecting", c->cred.pid);
 		evbuffer_drain(out, evbuffer_get_length(out));
+		evbuffer_drain(c->held, evbuffer_get_length(c->held));
 		close_soon(c);
 		event_active(c->kick, EV_TIMEOUT, 0);
 	}
@@ -129,7 +170,8 @@ void
 server_reply(struct conn *c, json_t *params)
 {
 	if (!c->oneway)
-		send_msg(c, json_pack("{s:o}", "parameters", params ? params : json_object()));
+		send_msg(c, json_pack("{s:o}", "parameters", params ? params : json_object()),
+		         false);
 	else
 		json_decref(params);
 	call_done(c);
@@ -139,8 +181,10 @@ void
 server_error(struct conn *c, const char *error, json_t *params)
 {
 	if (!c->oneway)
-		send_msg(c, json_pack("{s:s, s:o}", "error", error, "parameters",
-		                      params ? params : json_object()));
+		send_msg(c,
+		         json_pack("{s:s, s:o}", "error", error, "parameters",
+		                   params ? params : json_object()),
+		         false);
 	else
 		json_decref(params);
 	call_done(c);
@@ -221,7 +265,7 @@ watch_cb(void *arg, json_t *ev, bool last)
 		if (!last && msg != NULL)
 			json_object_set_new(msg, "continues", json_true());
 		if (msg != NULL)
-			send_msg(c, msg);
+			send_msg(c, msg, !last);
 	}
 	if (last) {
 		c->watch = NULL; /* ended by the plan room */
@@ -380,10 +424,12 @@ pump(struct conn *c)
 	while (!c->closing && !queue_full(c)) {
 		rc = nsd_rbuf_next(&c->rb, &msg, &len);
 		if (rc < 0) {
-			send_msg(c, json_pack("{s:s, s:{s:s, s:I}}", "error",
-			                      "io.nsdd.supervisor.LimitExceeded", "parameters",
-			                      "what", "message size", "limit",
-			                      (json_int_t)NSD_VARLINK_MAX_MESSAGE));
+			send_msg(c,
+			         json_pack("{s:s, s:{s:s, s:I}}", "error",
+			                   "io.nsdd.supervisor.LimitExceeded", "parameters", "what",
+			                   "message size", "limit",
+			                   (json_int_t)NSD_VARLINK_MAX_MESSAGE),
+			         false);
 			protocol_error(c, "message too large");
 			return;
 		}
@@ -444,6 +490,8 @@ conn_free(struct conn *c)
 	bufferevent_free(c->bev);
 	event_free(c->kick);
 	event_free(c->linger);
+	event_free(c->pace);
+	evbuffer_free(c->held);
 	nsd_rbuf_free(&c->rb);
 	json_decref(c->queue);
 	json_decref(c->call);
@@ -484,7 +532,10 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	c->bev = bufferevent_socket_new(nsdd_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->kick = event_new(nsdd_base, -1, 0, kick_cb, c);
 	c->linger = evtimer_new(nsdd_base, linger_cb, c);
-	if (c->bev == NULL || c->kick == NULL || c->linger == NULL) {
+	c->pace = evtimer_new(nsdd_base, pace_cb, c);
+	c->held = evbuffer_new();
+	if (c->bev == NULL || c->kick == NULL || c->linger == NULL || c->pace == NULL ||
+	    c->held == NULL) {
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else
@@ -493,6 +544,10 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 			event_free(c->kick);
 		if (c->linger != NULL)
 			event_free(c->linger);
+		if (c->pace != NULL)
+			event_free(c->pace);
+		if (c->held != NULL)
+			evbuffer_free(c->held);
 		json_decref(c->queue);
 		free(c->groups);
 		free(c);
@@ -502,62 +557,6 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	nconns++;
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
-
-/* Creates dir and its missing parents, 0755, as mkdir -p. */
-static void
-mkdir_parents(char *dir)
-{
-	char *p;
-
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			fatal("cannot create socket directory %s", dir);
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		fatal("cannot create socket directory %s", dir);
-}
-
-int
-server_bind(const char *path, mode_t mask)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	char dir[sizeof(sun.sun_path)], *slash;
-	struct stat st;
-	mode_t old;
-	int fd, probe;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		fatalx("socket path %s is too long", path);
-	strcpy(sun.sun_path, path);
-	strcpy(dir, path);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		mkdir_parents(dir);
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			fatalx("%s exists and is not a socket", path);
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			fatalx("another nsdd is serving %s", path);
-		if (probe >= 0)
-			close(probe);
-		unlink(path); /* stale: its server is gone */
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		fatal("socket");
-	old = umask(mask);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		fatal("cannot bind %s", path);
-	umask(old);
-	if (listen(fd, 128) < 0)
-		fatal("listen %s", path);
-	return fd;
 }
 
 int

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A Watch's events come in batches while they come fast: a shell makes 300
+# planned forks as fast as it can while a client reads its plan's Watch as
+# fast as it can; nsdd writes them at most every 10 ms, not one write (and
+# one wake-up of the client) per event. Every event still comes, in order,
+# and the final one with the last step.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+start_nsdd
+
+n=300
+p=$(python3 - "$n" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+print(json.dumps({"version": 1, "name": "batches", "mode": "seccomp",
+                  "tasks": {"target": [{"call": "fork", "pid": 1000 + i} for i in range(n + 1)]}}))
+PY
+)
+echo "$p" >"$T/plan.json"
+mkfifo "$T/go"
+"$NSDCTL" run --new-ns "$T/plan.json" -- /bin/sh -c \
+	"read x <'$T/go'; for i in \$(seq $n); do /bin/true; done" >"$T/run.out" 2>&1 &
+run=$!
+
+python3 - "$T/go" "$n" >"$T/watch.out" 2>&1 <<'PY' || fail "watch: $(cat "$T/watch.out")"
+import json, os, sys, time
+sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests/integration"))
+import vl
+
+go, n = sys.argv[1], int(sys.argv[2])
+c = vl.Conn()
+for _ in range(200):
+    c.send("io.nsdd.supervisor.List", {})
+    plans = [p for p in c.read()["parameters"]["plans"] if p.get("name") == "batches"]
+    if plans:
+        break
+    time.sleep(0.05)
+else:
+    sys.exit("the plan never showed in List")
+c.send("io.nsdd.supervisor.Watch", {"id": plans[0]["id"]}, more=True)
+# The replay of what came before the shell forks: read it first.
+while True:
+    m = c.read()
+    if m["parameters"]["event"]["kind"] == "attached":
+        break
+with open(go, "w") as f:
+    f.write("go\n")
+# From here, count the socket's reads that bring a whole event or more.
+applied, reads, last = 0, 0, None
+while last is None:
+    chunk = c.s.recv(1 << 20)
+    if not chunk:
+        sys.exit("nsdd closed the connection")
+    reads += 1
+    c.buf += chunk
+    while b"\0" in c.buf:
+        msg, c.buf = c.buf.split(b"\0", 1)
+        m = json.loads(msg)
+        ev = m["parameters"]["event"]
+        if ev["kind"] == "applied":
+            if ev["want"] != 1000 + applied:
+                sys.exit("event %d out of order: %s" % (applied, ev))
+            applied += 1
+        if not m.get("continues"):
+            last = ev["kind"]
+print("applied %d, final %s, in %d reads" % (applied, last, reads))
+if applied != n + 1 or last != "completed":
+    sys.exit("not every step came: %d applied, final event %s" % (applied, last))
+if reads > applied // 4:
+    sys.exit("%d events in %d reads: not batched" % (applied, reads))
+PY
+wait $run || fail "run failed: $(tail -5 "$T/run.out")"
+pass "$(cat "$T/watch.out")"
