@@ -119,11 +119,13 @@ flight_settle(struct flight *f, enum look how)
 	long at = NSDD_RUNNING;
 	bool gone, over;
 
-	/* What the task does is seen before the events are read: a fork it
-	 * has left by then has sent its event, if it made a child. */
-	if (f->child == 0) {
-		if (how == LOOK_NOW)
-			at = nsdd_proc_syscall(f->tid);
+	/* The events that came so far may name its child; if not, what the
+	 * task does is seen before they are read again: a fork it has left by
+	 * then has sent its event, if it made a child. */
+	if (f->child == 0)
+		forkev_read();
+	if (f->child == 0 && how == LOOK_NOW) {
+		at = nsdd_proc_syscall(f->tid);
 		forkev_read();
 	}
 	if (f->child == 0 && f->lost && ns_find_pid(f->ns[0], f->pids[0], &f->child) < 0)
