@@ -159,12 +159,36 @@ trim_idle(uid_t owner)
 	}
 }
 
+/* The namespace nsdd knows with st's identity, if any. */
+static struct ns *
+known(const struct stat *st, int type)
+{
+	struct ns *ns;
+
+	TAILQ_FOREACH(ns, &namespaces, entry)
+	if (ns->dev == st->st_dev && ns->ino == st->st_ino && ns->type == type)
+		return ns;
+	return NULL;
+}
+
+/* A reference to ns, for user. */
+static struct ns *
+take(struct ns *ns, const void *user, uid_t owner)
+{
+	static uint64_t uses;
+
+	ns->refs++;
+	ns->user = user;
+	ns->owner = owner;
+	ns->last_used = ++uses;
+	return ns;
+}
+
 /* The cached namespace of fd (of the given type), with a reference for the
  * step of user's (a plan of owner's), or NULL with errno; fd is taken. */
 static struct ns *
 ns_get(int fd, int type, const void *user, uid_t owner)
 {
-	static uint64_t uses;
 	struct ns *ns;
 	struct stat st;
 
@@ -174,12 +198,9 @@ ns_get(int fd, int type, const void *user, uid_t owner)
 		errno = err;
 		return NULL;
 	}
-	TAILQ_FOREACH(ns, &namespaces, entry)
-	if (ns->dev == st.st_dev && ns->ino == st.st_ino) {
+	if ((ns = known(&st, type)) != NULL) {
 		close(fd);
-		break;
-	}
-	if (ns == NULL) {
+	} else {
 		ns = xcalloc(1, sizeof(*ns));
 		ns->type = type;
 		ns->dev = st.st_dev;
@@ -188,11 +209,7 @@ ns_get(int fd, int type, const void *user, uid_t owner)
 		ns->sock = -1;
 		TAILQ_INSERT_TAIL(&namespaces, ns, entry);
 	}
-	ns->refs++;
-	ns->user = user;
-	ns->owner = owner;
-	ns->last_used = ++uses;
-	return ns;
+	return take(ns, user, owner);
 }
 
 void
@@ -256,9 +273,19 @@ ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t ow
                struct ns **out)
 {
 	size_t i = 0;
+	char path[64];
+	struct stat st;
 	int fd, up;
 
-	if ((fd = ns_open(tid, "pid_for_children")) < 0)
+	/* One level nsdd knows already (every fork of a plan, but its first):
+	 * its identity is enough, with no fd opened and closed for it. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);
+	if (levels == 1 && !newpid && stat(path, &st) == 0 &&
+	    (out[0] = known(&st, CLONE_NEWPID)) != NULL) {
+		take(out[0], user, owner);
+		return 0;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
 	if (newpid)
 		out[i++] = NULL;
