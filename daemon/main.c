@@ -74,7 +74,9 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	(void)arg;
-	while (read(fd, &si, sizeof(si)) == sizeof(si))
+	/* SIGCHLD is pending once at most: one read takes it, and one that
+	 * comes after it wakes the loop again. */
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
 		sender = (pid_t)si.ssi_pid;
 	tracer_reap(sender);
 }
