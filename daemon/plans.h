@@ -141,6 +141,8 @@ void plan_prune(uid_t owner);
 /* The plan's newest events go to its Watches: from the event loop while it
  * runs, at once with plan_emit_now() (and for its final event). */
 void plan_emit(struct plan *plan);
+/* Nobody waits for what a finished plan made (a Record's plan): it goes. */
+void plan_drop_made(struct plan *plan);
 void plan_emit_now(struct plan *plan);
 /* SIGKILLs every kept process that is still the one the plan made. */
 void plan_kill_kept(struct plan *plan);

@@ -28,7 +28,7 @@ import glob, os, re, subprocess, sys
 
 objs, src = sys.argv[1], sys.argv[2]
 ROOMS = {"plans.h": {"plans.c", "supervisor.c", "start.c", "status.c", "setnext.c", "events.c",
-                     "record.c", "limits.c", "kept.c"},
+                     "record.c", "limits.c", "kept.c", "watch.c"},
          "tracer.h": {"tracer.c", "tracee.c", "attach.c", "notify.c", "ptrace.c"}}
 fails = []
 
