@@ -63,6 +63,9 @@ int procfs_write(pid_t tid, const int64_t *values, size_t n);
  * fails (ETIMEDOUT: the memory did not answer in time). */
 void mem_init(void);
 int mem_access(pid_t tid, struct mem_op *ops, size_t nops);
+/* The same for a task nsdd may not trace (a notified one): nothing of it is
+ * kept, as nsdd would not see its execve(2) or its end. */
+int mem_access_untraced(pid_t tid, struct mem_op *ops, size_t nops);
 bool mem_helper_reaped(pid_t pid);
 /* tid is no longer a tracee, or has a new mm (0: every task). */
 void mem_forget(pid_t tid);

@@ -396,6 +396,16 @@ mem_access(pid_t tid, struct mem_op *ops, size_t nops)
 	return 0;
 }
 
+int
+mem_access_untraced(pid_t tid, struct mem_op *ops, size_t nops)
+{
+	int rc = mem_access(tid, ops, nops), err = errno;
+
+	mem_forget(tid);
+	errno = err;
+	return rc;
+}
+
 bool
 mem_helper_reaped(pid_t pid)
 {

@@ -227,7 +227,7 @@ flags_of(struct plan *plan, const struct seccomp_notif *req, int fd, const struc
 	if (req->data.args[1] < sizeof(ca) || !plan_may_read(plan))
 		return false;
 	memset(&ca, 0, sizeof(ca));
-	if (mem_access((pid_t)req->pid, &op, 1) < 0) {
+	if (mem_access_untraced((pid_t)req->pid, &op, 1) < 0) {
 		if (errno == ETIMEDOUT) {
 			plan_stalled(plan);
 			plan_up->stalled(plan);
