@@ -70,8 +70,11 @@ ctl_submit(struct nsd_client *c, json_t *doc, int listener, long long *steps)
 	json_t *p = json_pack("{s:O}", "plan", doc);
 	char *id = NULL;
 
-	if (listener >= 0)
+	if (listener >= 0) {
 		json_object_set_new(p, "listener", json_integer(listener));
+		/* nsd_filter_new()'s filter notifies rt_sigaction too. */
+		json_object_set_new(p, "sigaction", json_true());
+	}
 	if (ctl_call(c, NSD_INTERFACE ".Submit", p, &r) == 0) {
 		id = strdup(json_string_value(json_object_get(r.parameters, "id")) ?: "");
 		*steps = (long long)json_integer_value(json_object_get(r.parameters, "steps"));

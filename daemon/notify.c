@@ -9,7 +9,10 @@
 #include <linux/audit.h>
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "log.h"
 #include "tracer.h"
@@ -36,7 +39,7 @@ other_path(struct plan *plan, const struct ptask *pt, const struct nsd_syscall *
 	op.addr = req->data.args[sc->path_arg];
 	if (!plan_may_read(plan))
 		return false;
-	if (mem_access((pid_t)req->pid, &op, 1) < 0) {
+	if (mem_access_untraced((pid_t)req->pid, &op, 1) < 0) {
 		if (errno == ETIMEDOUT) {
 			plan_stalled(plan);
 			plan_up->stalled(plan);
@@ -48,6 +51,56 @@ other_path(struct plan *plan, const struct ptask *pt, const struct nsd_syscall *
 	return strcmp(path, s->path) != 0;
 }
 
+/*
+ * A task whose wait for nsdd's answer no signal can end with EINTR need not
+ * rest seized (seccomp_unotify(2)): only a handler without SA_RESTART does
+ * that. Any other signal is dropped (ignored), kills the task, or stops it,
+ * and a stopped call is made again, notified again. So on the notify route,
+ * with a filter that notifies rt_sigaction (plan_hears_sigaction()), a task
+ * with steps and no handler (SigCgt, read at its first notification while
+ * its call waits) is left untraced, "calm"; an rt_sigaction under the plan's
+ * filter that sets a handler a signal could cut a call with seizes every
+ * calm task of the plan before it is let through. Every task is, since the
+ * handler may be shared (threads, CLONE_SIGHAND).
+ */
+static bool
+calm(pid_t pid, const struct seccomp_notif *req, int fd)
+{
+	char v[64];
+
+	return nsdd_proc_status(pid, "SigCgt", v, sizeof(v)) == 0 && strtoull(v, NULL, 16) == 0 &&
+	       seccomp_id_valid(fd, req->id);
+}
+
+/* The kernel's struct sigaction (x86_64 rt_sigaction). */
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* An rt_sigaction whose act sets a handler without SA_RESTART (or that nsdd
+ * cannot read): the plan's calm tasks are seized before it is let through. */
+static void
+sigaction_notified(struct plan *plan, const struct seccomp_notif *req)
+{
+	struct ksigaction act;
+	struct mem_op op = {MEM_READ, req->data.args[1], &act, sizeof(act)};
+	struct ptask *pt;
+	size_t i;
+
+	if (mem_access_untraced((pid_t)req->pid, &op, 1) == 0 &&
+	    (act.handler == (uintptr_t)SIG_DFL || act.handler == (uintptr_t)SIG_IGN ||
+	     (act.flags & SA_RESTART)))
+		return;
+	for (i = 0; i < plan_ntasks(plan); i++) {
+		pt = plan_ptask_at(plan, i);
+		if (!plan_task_calm(pt))
+			continue;
+		plan_task_set_calm(pt, false);
+		if (plan_pending(pt) && tracee_find(plan_task_pid(pt)) == NULL)
+			tracer_seize(plan, pt, plan_task_pid(pt), "rt_sigaction", false);
+	}
+}
+
 bool
 tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 {
@@ -56,6 +109,11 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	struct ptask *pt;
 	struct tracee *t;
 
+	if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == SYS_rt_sigaction) {
+		if (plan_hears_sigaction(plan) && !plan_ending(plan))
+			sigaction_notified(plan, req);
+		return false;
+	}
 	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */
 	if (req->data.arch != AUDIT_ARCH_X86_64 || sc == NULL || plan_ending(plan) ||
 	    !nsd_syscall_targeted(sc, plan_calls(plan)))
@@ -66,10 +124,15 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	if (unotify_takes(sc->call) && nsdd_notify_route &&
 	    (t == NULL || (t->task.step == NULL && !t->armed && !t->to_exit && !t->stopped))) {
 		/* The notify route: a task with steps rests seized, so that a signal
-		 * that cuts its notified call short is seen (tracee_signalled()). */
+		 * that cuts its notified call short is seen (tracee_signalled()),
+		 * unless it is calm (above). */
 		pt = plan_ptask_by_pid(plan, pid);
-		if (t == NULL && plan_pending(pt))
-			t = (struct tracee *)tracer_seize(plan, pt, pid, sc->name, false);
+		if (t == NULL && plan_pending(pt) && !plan_task_calm(pt)) {
+			if (plan_hears_sigaction(plan) && calm(pid, req, fd))
+				plan_task_set_calm(pt, true);
+			else
+				t = (struct tracee *)tracer_seize(plan, pt, pid, sc->name, false);
+		}
 		if (unotify_notified(plan, req, fd, sc, tracee_notified))
 			return true; /* answered with no stop, or held until the one in flight lands
 			              */

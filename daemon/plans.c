@@ -401,6 +401,42 @@ plan_seccomp(const struct plan *plan)
 	return plan->model->mode == NSD_MODE_SECCOMP && !plan->emulate;
 }
 
+bool
+plan_hears_sigaction(const struct plan *plan)
+{
+	return plan->hears_sigaction;
+}
+
+void
+plan_set_hears_sigaction(struct plan *plan)
+{
+	plan->hears_sigaction = true;
+}
+
+struct ptask *
+plan_ptask_at(struct plan *plan, size_t i)
+{
+	return &plan->ptasks[i];
+}
+
+pid_t
+plan_task_pid(const struct ptask *pt)
+{
+	return pt->pid;
+}
+
+bool
+plan_task_calm(const struct ptask *pt)
+{
+	return pt != NULL && pt->calm;
+}
+
+void
+plan_task_set_calm(struct ptask *pt, bool calm)
+{
+	pt->calm = calm;
+}
+
 struct filter_job *
 plan_filter(const struct plan *plan)
 {

@@ -30,6 +30,7 @@ struct ptask {
 	int32_t any_pid;         /* its pid, for a one-level fork */
 	const struct task *task; /* bound to it, or NULL */
 	struct exitwatch *watch; /* untraced with steps left: its exit */
+	bool calm;               /* no handler: left untraced on the notify route */
 };
 
 enum ev_kind {
@@ -95,6 +96,7 @@ struct plan {
 	char *container_name;  /* a CRI container's: NAMESPACE/POD/CONTAINER */
 	bool waiting;          /* a container's, submitted: its container has not started */
 	bool target_proven;    /* a container's: its init made a call under the filter */
+	bool hears_sigaction;  /* its filter notifies rt_sigaction with an action */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;

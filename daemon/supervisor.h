@@ -72,6 +72,11 @@ bool plan_may_read(const struct plan *plan);
 void plan_stalled(struct plan *plan);
 void plan_count_notification(struct plan *plan);
 bool plan_seccomp(const struct plan *plan);
+/* Mode seccomp: the plan's filter notifies every rt_sigaction that sets an
+ * action (nsd_filter_new()'s: the one nsdd installs, and nsdctl's, which its
+ * Submit says), so a task with no signal handler need not rest seized. */
+bool plan_hears_sigaction(const struct plan *plan);
+void plan_set_hears_sigaction(struct plan *plan);
 /* Mode seccomp, a running target: the filter nsdd installs (install.c); NULL
  * once it is in, or if none. */
 struct filter_job {
@@ -127,10 +132,16 @@ void supervisor_notify_status(void);
  * step handlers read it (plans.c). */
 struct ptask *plan_ptask(struct plan *plan, int32_t planned_pid);
 struct ptask *plan_ptask_by_pid(struct plan *plan, pid_t pid); /* nsdd's pid */
+struct ptask *plan_ptask_at(struct plan *plan, size_t i);      /* i < plan_ntasks() */
 /* The ptask has steps left, and its plan is not ending. */
 bool plan_pending(const struct ptask *pt);
 const struct nsd_step *plan_head(const struct ptask *pt);
 size_t plan_steps_left(const struct ptask *pt); /* whatever its state; 0: none */
+pid_t plan_task_pid(const struct ptask *pt);    /* nsdd's pid, 0 until it exists */
+/* Mode seccomp: the driver's mark of a task it leaves untraced, as no signal
+ * can make its notified calls fail (notify.c). */
+bool plan_task_calm(const struct ptask *pt);
+void plan_task_set_calm(struct ptask *pt, bool calm);
 /* The head step for a syscall of kind call: the step itself, or an `any`
  * step seen as a step of that kind with its value as the id or pid. */
 const struct nsd_step *plan_head_as(struct ptask *pt, enum nsd_call call);

@@ -42,5 +42,11 @@ nsd_filter_new(unsigned calls, uint32_t action)
 			errno = -rc; /* libseccomp's -errno */
 			return NULL;
 		}
+	if (action == SCMP_ACT_NOTIFY && (rc = seccomp_rule_add(ctx, action, SCMP_SYS(rt_sigaction),
+	                                                        1, SCMP_A1(SCMP_CMP_NE, 0))) < 0) {
+		seccomp_release(ctx);
+		errno = -rc;
+		return NULL;
+	}
 	return ctx;
 }

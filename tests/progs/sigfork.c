@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Forks while a signal whose handler has no SA_RESTART keeps arriving:
- *   sigfork N [USEC]
+ *   sigfork N [USEC [LATE]]
  * A second thread sends SIGUSR1 to the main thread (every USEC microseconds;
  * by default without pause) until the
- * main thread has forked N times. fork(2) never fails with EINTR (the kernel
- * makes it again, -ERESTARTNOINTR), so neither may it here. Prints each
- * child's pid, then "forks=N signals=S", or "fork: ERROR" and exits 1.
+ * main thread has forked N times. With LATE, it first forks LATE times with
+ * no handler and no second thread, then installs the handler. fork(2) never fails with EINTR (the
+ * kernel makes it again, -ERESTARTNOINTR), so neither may it here. Prints each child's pid, then
+ * "forks=N signals=S", or "fork: ERROR" and exits 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,9 +50,17 @@ main(int argc, char **argv)
 {
 	struct sigaction sa;
 	pthread_t th;
-	int i, n = argc > 1 ? atoi(argv[1]) : 100;
+	int i, n = argc > 1 ? atoi(argv[1]) : 100, late = argc > 3 ? atoi(argv[3]) : 0;
 
 	usec = argc > 2 ? atol(argv[2]) : 0;
+	for (i = 0; i < late; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+			return 1;
+		printf("%d\n", pid);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART */
 	sigaction(SIGUSR1, &sa, NULL);

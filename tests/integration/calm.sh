@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# On the notify route (mode seccomp, nsdctl's filter, which also notifies
+# rt_sigaction), a task with steps and no signal handler is not traced at
+# all: no signal can make its notified fork fail with EINTR, so it need not
+# rest seized, and its children's SIGCHLD cost it no stop.
+# 1. perl forks 20 planned children: every pid exact, 0 ptrace stops.
+# 2. A task that forks with no handler, then installs one without
+#    SA_RESTART while a second thread keeps signalling it, then forks 60
+#    times more: it is seized at the rt_sigaction, so no fork fails with
+#    EINTR, and every pid is exact.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+need_root
+command -v perl >/dev/null || skip "no perl"
+start_nsdd
+
+last_id() { ctl --json list | sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p' | tail -1; }
+field() { ctl --json status "$1" | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"; }
+pids() { seq "$1" $(($1 + $2 - 1)) | tr '\n' ' '; }
+
+# 1. perl, no handler.
+p=$(python3 -c 'import json; print(json.dumps({"version": 1, "name": "perl", "mode": "seccomp",
+	"tasks": {"target": [{"call": "fork", "pid": 500 + i} for i in range(20)]}}))' | plan perl)
+ctl run --new-ns "$p" -- perl -e '$| = 1; for (1..20) { my $p = fork; exit 0 unless $p;
+	waitpid($p, 0); print "$p\n" }' >"$T/out" 2>&1 || fail "perl: $(tail -5 "$T/out")"
+got=$(grep -E '^[0-9]+$' "$T/out" | tr '\n' ' ')
+[ "$got" = "$(pids 500 20)" ] || fail "perl's pids: $got"
+id=$(last_id)
+[ "$(field "$id" steps_no_stop)" = 20 ] && [ "$(field "$id" ptrace_stops)" = 0 ] ||
+	fail "perl: $(field "$id" ptrace_stops) ptrace stops, $(field "$id" steps_no_stop) steps with no stop"
+pass "perl's 20 planned forks, no handler: every pid exact, 0 ptrace stops"
+
+# 2. A handler without SA_RESTART comes after 5 forks, then the thread
+#    that sends its signal (pid 605), then 60 forks: three runs.
+p=$(python3 - <<'PY' | plan late
+import json
+steps = [{"call": "fork", "pid": 600 + i} for i in range(5)] + [{"call": "thread", "pid": 605}]
+steps += [{"call": "fork", "pid": 606 + i} for i in range(60)]
+print(json.dumps({"version": 1, "name": "late", "mode": "seccomp", "tasks": {"target": steps}}))
+PY
+)
+for run in 1 2 3; do
+	ctl run --new-ns "$p" -- "$PROGS/sigfork" 60 0 5 >"$T/out" 2>&1 ||
+		fail "late handler, run $run: $(tail -5 "$T/out")"
+	grep -q "forks=60 signals=[1-9]" "$T/out" || fail "late handler, run $run: $(tail -3 "$T/out")"
+	got=$(grep -E '^[0-9]+$' "$T/out" | tr '\n' ' ')
+	[ "$got" = "$(pids 600 5)$(pids 606 60)" ] || fail "late handler, run $run: pids $got"
+	id=$(last_id)
+	[ "$(field "$id" ptrace_stops)" -gt 0 ] ||
+		fail "late handler, run $run: never seized (0 ptrace stops)"
+done
+pass "a handler without SA_RESTART after 5 forks, under a storm of its signal: seized at its rt_sigaction, 60 more forks exact, three runs"
