@@ -103,9 +103,15 @@ taken(struct flight *f, pid_t child)
 	plan_up->applied(f->pt, f->sc->name, MECH_NS_LAST_PID, ROUTE_NOTIFY, f->pids[0],
 	                 f->pids[0]);
 	/* A child reaped already is born too: its exit is told at once, so that
-	 * steps of its own fail its plan now, not when the tree is gone. */
-	if (seen > 0)
-		plan_up->born(plan_ptask(f->plan, f->pids[0]), seen);
+	 * steps of its own fail its plan now, not when the tree is gone. A calm
+	 * notifier's child is calm: its handlers are a copy of the notifier's,
+	 * each of which nsdd has seen set (notify.c). */
+	if (seen > 0) {
+		struct ptask *pt = plan_ptask(f->plan, f->pids[0]);
+		if (pt != NULL)
+			plan_task_set_calm(pt, plan_task_calm(f->pt));
+		plan_up->born(pt, seen);
+	}
 }
 
 /*

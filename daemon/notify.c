@@ -77,17 +77,30 @@ struct ksigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
-/* An rt_sigaction whose act sets a handler without SA_RESTART (or that nsdd
- * cannot read): the plan's calm tasks are seized before it is let through. */
+/* A call that sets a signal's action: x86_64's rt_sigaction, or (never
+ * read: taken as one that sets a handler) x32's, or i386's rt_sigaction,
+ * sigaction or signal. */
+static bool
+sets_action(const struct seccomp_notif *req, bool *native)
+{
+	*native = req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == SYS_rt_sigaction;
+	if (req->data.arch == AUDIT_ARCH_X86_64)
+		return *native || req->data.nr == (0x40000000 | 512);
+	return req->data.arch == AUDIT_ARCH_I386 &&
+	       (req->data.nr == 174 || req->data.nr == 67 || req->data.nr == 48);
+}
+
+/* A call that sets a handler without SA_RESTART (or that nsdd cannot read):
+ * the plan's calm tasks are seized before it is let through. */
 static void
-sigaction_notified(struct plan *plan, const struct seccomp_notif *req)
+sigaction_notified(struct plan *plan, const struct seccomp_notif *req, bool native)
 {
 	struct ksigaction act;
 	struct mem_op op = {MEM_READ, req->data.args[1], &act, sizeof(act)};
 	struct ptask *pt;
 	size_t i;
 
-	if (mem_access_untraced((pid_t)req->pid, &op, 1) == 0 &&
+	if (native && mem_access_untraced((pid_t)req->pid, &op, 1) == 0 &&
 	    (act.handler == (uintptr_t)SIG_DFL || act.handler == (uintptr_t)SIG_IGN ||
 	     (act.flags & SA_RESTART)))
 		return;
@@ -108,10 +121,11 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	pid_t pid = (pid_t)req->pid;
 	struct ptask *pt;
 	struct tracee *t;
+	bool native;
 
-	if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == SYS_rt_sigaction) {
+	if (sets_action(req, &native)) {
 		if (plan_hears_sigaction(plan) && !plan_ending(plan))
-			sigaction_notified(plan, req);
+			sigaction_notified(plan, req, native);
 		return false;
 	}
 	/* i386 and x32 calls are let through, as ptrace mode lets them (nsdd(8)). */

@@ -23,6 +23,7 @@ scmp_filter_ctx
 nsd_filter_new(unsigned calls, uint32_t action)
 {
 	static const uint32_t arches[] = {SCMP_ARCH_X86, SCMP_ARCH_X32};
+	const int setters[] = {SCMP_SYS(rt_sigaction), SCMP_SYS(sigaction), SCMP_SYS(signal)};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	const struct nsd_syscall *sc = NULL;
 	size_t i;
@@ -42,11 +43,13 @@ nsd_filter_new(unsigned calls, uint32_t action)
 			errno = -rc; /* libseccomp's -errno */
 			return NULL;
 		}
-	if (action == SCMP_ACT_NOTIFY && (rc = seccomp_rule_add(ctx, action, SCMP_SYS(rt_sigaction),
-	                                                        1, SCMP_A1(SCMP_CMP_NE, 0))) < 0) {
-		seccomp_release(ctx);
-		errno = -rc;
-		return NULL;
-	}
+	/* i386's sigaction and signal set actions too (x86_64 has neither). */
+	for (i = 0; action == SCMP_ACT_NOTIFY && i < sizeof(setters) / sizeof(setters[0]); i++)
+		if ((rc = seccomp_rule_add(ctx, action, setters[i], 1, SCMP_A1(SCMP_CMP_NE, 0))) <
+		    0) {
+			seccomp_release(ctx);
+			errno = -rc;
+			return NULL;
+		}
 	return ctx;
 }

@@ -9,6 +9,8 @@
 #    SA_RESTART while a second thread keeps signalling it, then forks 60
 #    times more: it is seized at the rt_sigaction, so no fork fails with
 #    EINTR, and every pid is exact.
+# 3. A calm task's child is calm too.
+# 4. An i386 signal() (int $0x80), which nsdd does not read, seizes.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 command -v perl >/dev/null || skip "no perl"
@@ -50,3 +52,39 @@ for run in 1 2 3; do
 		fail "late handler, run $run: never seized (0 ptrace stops)"
 done
 pass "a handler without SA_RESTART after 5 forks, under a storm of its signal: seized at its rt_sigaction, 60 more forks exact, three runs"
+
+# 4. Between its two planned forks, int80sig sets an action the i386 way:
+#    seized there, its second child's SIGCHLD and its exit stop it.
+if "$PROGS/int80" /dev/null | grep -q no-int80; then
+	echo "(4: the kernel has no i386 entry)"
+else
+	p=$(plan i386 <<'J'
+{"version": 1, "name": "i386", "mode": "seccomp", "tasks": {"target": [
+  {"call": "fork", "pid": 700}, {"call": "fork", "pid": 701}]}}
+J
+	)
+	ctl run --new-ns "$p" -- "$PROGS/int80sig" >"$T/out" 2>&1 || fail "i386: $(cat "$T/out")"
+	grep -q '^child=701$' "$T/out" || fail "i386: $(cat "$T/out")"
+	id=$(last_id)
+	[ "$(field "$id" ptrace_stops)" -gt 0 ] || fail "i386: never seized (0 ptrace stops)"
+	pass "an i386 signal() between two planned forks: seized there"
+fi
+
+# 3. A calm task's child is calm: forktree's tasks have glibc's SIGSETXID
+#    handler (SA_RESTART, set at each pthread_create, seen), which SigCgt
+#    cannot tell from one that cuts; inherited from a calm parent, it seizes
+#    nothing. (A sanitizer's own handlers, set before main, are not seen.)
+ldd "$PROGS/forktree" | grep -q 'libasan\|libubsan' && { echo "(3: a sanitizer build)"; exit 0; }
+p=$(plan tree <<'J'
+{"version": 1, "name": "tree", "mode": "seccomp", "tasks": {
+  "target": [{"call": "fork", "pid": 4000}],
+  "4000": [{"call": "thread", "pid": 4001}, {"call": "fork", "pid": 4100}],
+  "4100": [{"call": "thread", "pid": 4101}, {"call": "fork", "pid": 4200}]}}
+J
+)
+ctl run --new-ns "$p" -- "$PROGS/forktree" 4000 4001 4100 4101 4200 >"$T/out" 2>&1 ||
+	fail "tree: $(cat "$T/out")"
+id=$(last_id)
+[ "$(field "$id" steps_no_stop)" = 5 ] && [ "$(field "$id" ptrace_stops)" = 0 ] ||
+	fail "tree: $(field "$id" ptrace_stops) ptrace stops, $(field "$id" steps_no_stop) steps with no stop"
+pass "a three-level tree with threads, its handlers SA_RESTART: every task calm, 0 ptrace stops"
