@@ -14,9 +14,9 @@
  * (1 << enum nsd_call each) may apply to, in x86_64, i386 and x32 alike, and
  * allows everything else; NULL with errno if it cannot be made. A notifying
  * filter also notifies every rt_sigaction(2) that sets an action (its act
- * is not NULL; and i386's sigaction and signal): so nsdd learns when a task may get a handler with which a
- * signal could make a notified call fail (EINTR), and can leave a task that
- * has none untraced until then.
+ * is not NULL; and i386's sigaction and signal): so nsdd learns when a task
+ * may get a handler with which a signal could make a notified call fail
+ * (EINTR), and can leave a task that has none untraced until then.
  */
 scmp_filter_ctx nsd_filter_new(unsigned calls, uint32_t action);
 
