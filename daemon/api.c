@@ -224,7 +224,7 @@ m_submit(struct conn *c, json_t *params)
 	}
 	/* Before any notification is read: the loop has not run since. */
 	if (json_is_true(json_object_get(params, "sigaction")))
-		plan_set_hears_sigaction(plan);
+		plan_set_hears_sigaction(plan, true);
 	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan_id(plan), "tasks",
 	                          (json_int_t)plan_ntasks(plan), "steps",
 	                          (json_int_t)plan_nsteps(plan)));

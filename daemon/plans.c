@@ -408,9 +408,13 @@ plan_hears_sigaction(const struct plan *plan)
 }
 
 void
-plan_set_hears_sigaction(struct plan *plan)
+plan_set_hears_sigaction(struct plan *plan, bool fresh)
 {
+	struct ptask *target = plan_ptask(plan, 0);
+
 	plan->hears_sigaction = true;
+	if (fresh && target != NULL)
+		target->calm = true;
 }
 
 struct ptask *

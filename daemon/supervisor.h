@@ -74,9 +74,11 @@ void plan_count_notification(struct plan *plan);
 bool plan_seccomp(const struct plan *plan);
 /* Mode seccomp: the plan's filter notifies every rt_sigaction that sets an
  * action (nsd_filter_new()'s: the one nsdd installs, and nsdctl's, which its
- * Submit says), so a task with no signal handler need not rest seized. */
+ * Submit says), so a task with no signal handler need not rest seized. With
+ * fresh, the target has set no action nsdd did not see (it executes its
+ * program after nsdd took the listener): it starts calm (notify.c). */
 bool plan_hears_sigaction(const struct plan *plan);
-void plan_set_hears_sigaction(struct plan *plan);
+void plan_set_hears_sigaction(struct plan *plan, bool fresh);
 /* Mode seccomp, a running target: the filter nsdd installs (install.c); NULL
  * once it is in, or if none. */
 struct filter_job {
