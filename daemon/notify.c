@@ -39,7 +39,10 @@ other_path(struct plan *plan, const struct ptask *pt, const struct nsd_syscall *
 	op.addr = req->data.args[sc->path_arg];
 	if (!plan_may_read(plan))
 		return false;
-	if (mem_access_untraced((pid_t)req->pid, &op, 1) < 0) {
+	/* A tracee's pagemap may be kept: its execve and its end are seen. */
+	if ((tracee_find((pid_t)req->pid) != NULL
+	         ? mem_access((pid_t)req->pid, &op, 1)
+	         : mem_access_untraced((pid_t)req->pid, &op, 1)) < 0) {
 		if (errno == ETIMEDOUT) {
 			plan_stalled(plan);
 			plan_up->stalled(plan);
