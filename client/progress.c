@@ -15,8 +15,12 @@ static long long total;
 void
 progress_start(long long steps)
 {
+	static int tty = -1; /* asked once: progress_start comes at every event */
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
 	total = steps;
-	active = isatty(STDERR_FILENO) && !ctl.json;
+	active = tty && !ctl.json;
 	if (active)
 		progress_update(0, NULL);
 }
