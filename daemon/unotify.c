@@ -42,7 +42,6 @@
 
 #include "clone3.h"
 #include "flight.h"
-#include "forkev.h"
 #include "iflight.h"
 #include "ipcns.h"
 #include "listeners.h"
@@ -86,27 +85,6 @@ unotify_on_rest(void (*fn)(pid_t tid))
 	rested = fn;
 }
 
-/*
- * Fork events wake nsdd only while a held notification waits on one, or no
- * fork is in flight (the host's are then drained as they come). A fork in
- * flight with nothing held is decided when its notifier calls again, or at
- * its timer, both of which read them: so a planned fork costs no wake-up of
- * nsdd's own for its event (measured: 2.3 to 0.2 CPU migrations a fork).
- */
-static void
-pace_events(void)
-{
-	struct froute *r;
-	bool busy = false, held = false;
-
-	TAILQ_FOREACH(r, &routes, entry)
-	{
-		busy |= r->flight.busy;
-		held |= !TAILQ_EMPTY(&r->held);
-	}
-	forkev_wake(held || !busy);
-}
-
 /* A call in flight of task tid was decided from a timer or the kernel's
  * events: the task may be let go, and what the route held may go. */
 static void
@@ -115,7 +93,6 @@ landed(pid_t tid)
 	if (rested != NULL)
 		rested(tid);
 	unotify_unhold_all();
-	pace_events();
 }
 
 bool nsdd_notify_route = true;
@@ -334,7 +311,6 @@ unotify_task_gone(struct plan *plan, pid_t tid)
 	                    : iflight_settle(&r->ipc, LOOK_LAST)) &&
 	    !r->serving)
 		unotify_unhold_all();
-	pace_events();
 }
 
 void
@@ -346,22 +322,9 @@ unotify_cut(struct plan *plan, pid_t tid)
 		r->flight.cut = true;
 }
 
-static bool notified(struct plan *plan, const struct seccomp_notif *req, int fd,
-                     const struct nsd_syscall *sc, unotify_redo_fn redo);
-
 bool
 unotify_notified(struct plan *plan, const struct seccomp_notif *req, int fd,
                  const struct nsd_syscall *sc, unotify_redo_fn redo)
-{
-	bool taken = notified(plan, req, fd, sc, redo);
-
-	pace_events();
-	return taken;
-}
-
-static bool
-notified(struct plan *plan, const struct seccomp_notif *req, int fd, const struct nsd_syscall *sc,
-         unotify_redo_fn redo)
 {
 	bool fork = sc->call == NSD_CALL_FORK, taken = unotify_takes(sc->call);
 	struct froute *r;
@@ -454,5 +417,4 @@ unotify_plan_ended(struct plan *plan)
 	TAILQ_REMOVE(&routes, r, entry);
 	free(r->checked);
 	free(r);
-	pace_events();
 }
