@@ -39,7 +39,8 @@
 static int sock = -1;
 static struct event *ev;
 static const struct forkev_ops *ops;
-static bool by_type; /* listening by event type (Linux 6.6) */
+static bool by_type;      /* listening by event type (Linux 6.6) */
+static bool woken = true; /* the loop reads events as they come */
 
 /* Asks cn_proc for op, with (Linux 6.6, typed) the event type wanted: a
  * struct proc_input, which not every libc's headers have, two u32s. */
@@ -137,6 +138,23 @@ forkev_read(void)
 		drain(ops->event);
 }
 
+void
+forkev_wake(bool on)
+{
+	bool was = woken;
+
+	woken = on;
+	if (sock < 0 || on == was)
+		return;
+	if (!on) {
+		event_del(ev);
+		return;
+	}
+	forkev_read(); /* what came meanwhile */
+	if (event_add(ev, NULL) < 0)
+		fatalx("cannot watch the fork events' socket");
+}
+
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -229,7 +247,7 @@ forkev_start(const struct forkev_ops *o)
 		}
 	}
 	if ((ev = event_new(nsdd_base, sock, EV_READ | EV_PERSIST, read_cb, NULL)) == NULL ||
-	    event_add(ev, NULL) < 0)
+	    (woken && event_add(ev, NULL) < 0))
 		fatalx("out of memory");
 	log_debug("listening to the kernel's fork events");
 	return 0;

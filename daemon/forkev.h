@@ -6,6 +6,7 @@
 #ifndef NSDD_FORKEV_H
 #define NSDD_FORKEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,5 +32,8 @@ void forkev_stop(void);
 /* Reads the events the kernel has sent so far, each to ops->event: after it
  * returns, every fork that ended before the call has been told. */
 void forkev_read(void);
+/* Whether an event wakes nsdd (read from the loop as it comes), or waits
+ * in the socket for forkev_read(); on reads what waited. */
+void forkev_wake(bool on);
 
 #endif

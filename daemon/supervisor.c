@@ -95,6 +95,7 @@ supervisor_seized(struct ptask *pt, struct task *t)
 
 	exitwatch_del(pt->watch); /* traced now: its exit is seen */
 	pt->watch = NULL;
+	pt->calm = false; /* calm means untraced (notify.c) */
 	pt->task = t;
 	t->ptask = pt;
 	/* A container's init, proven by a call of its under the filter. */
