@@ -101,8 +101,13 @@ sigaction_notified(struct plan *plan, const struct seccomp_notif *req, bool nati
 	struct ksigaction act;
 	struct mem_op op = {MEM_READ, req->data.args[1], &act, sizeof(act)};
 	struct ptask *pt;
-	size_t i;
+	size_t i, n = 0;
 
+	/* With no calm task there is nothing to seize, and nothing to read. */
+	for (i = 0; i < plan_ntasks(plan); i++)
+		n += plan_task_calm(plan_ptask_at(plan, i));
+	if (n == 0)
+		return;
 	if (native && mem_access_untraced((pid_t)req->pid, &op, 1) == 0 &&
 	    (act.handler == (uintptr_t)SIG_DFL || act.handler == (uintptr_t)SIG_IGN ||
 	     (act.flags & SA_RESTART)))
@@ -112,7 +117,8 @@ sigaction_notified(struct plan *plan, const struct seccomp_notif *req, bool nati
 		if (!plan_task_calm(pt))
 			continue;
 		plan_task_set_calm(pt, false);
-		if (plan_pending(pt) && tracee_find(plan_task_pid(pt)) == NULL)
+		if (plan_pending(pt) && plan_task_pid(pt) > 0 &&
+		    tracee_find(plan_task_pid(pt)) == NULL)
 			tracer_seize(plan, pt, plan_task_pid(pt), "rt_sigaction", false);
 	}
 }
