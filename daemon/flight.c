@@ -50,6 +50,8 @@ land(struct flight *f, bool put_back)
 {
 	size_t i;
 
+	if (put_back)
+		f->known = 0; /* it failed: what the namespaces' next fork gets is not known */
 	for (i = 0; put_back && i < f->levels; i++)
 		ns_put_back_last_pid(f->ns[i], f->pids[i], f->old[i]);
 	ns_unlock(f->ns, f->levels, f);
@@ -71,35 +73,66 @@ failed(struct flight *f, long long got, const char *fmt, ...)
 	plan_up->step_failed(f->pt, f->sc->name, f->pids[0], got, msg);
 }
 
+/* Child's pids at the step's levels, innermost first, into got (-1 where it
+ * has none): 0, or -1 if it is gone (reaped). Its parent (a thread: its
+ * thread group) goes to *rel where nsdd reads it. */
+static int
+pids_of(struct flight *f, pid_t child, int32_t *got, long *rel)
+{
+	int32_t nspid[NSD_MAX_LEVELS + 1];
+	size_t n = 0, i;
+
+	/* The namespaces translate it (Linux 6.9): no file read. The fork event
+	 * named the notifier as its parent, and no other task of these
+	 * namespaces was made since, to take its pid after a reap. */
+	for (i = 0; i < f->levels; i++)
+		if ((got[i] = ns_pid_in(f->ns[i], child)) < 0 && errno != ESRCH)
+			break;
+	if (i == f->levels) {
+		*rel = f->thread ? f->tgid : f->tid;
+		return got[0] > 0 ? 0 : -1;
+	}
+	/* An exiting child's innermost pid reads 0. */
+	if (nsdd_nspids_and(child, f->thread ? "Tgid" : "PPid", rel, nspid, NSD_MAX_LEVELS + 1,
+	                    &n) < 0 ||
+	    n == 0 || nspid[0] <= 0)
+		return -1;
+	for (i = 0; i < f->levels; i++)
+		got[i] = i < n ? nspid[i] : -1;
+	return 0;
+}
+
 /* The planned pid is taken, as child (0: taken, and reaped already): the
  * step is applied if the child is the notifier's, with the planned pid at
  * every level. */
 static void
 taken(struct flight *f, pid_t child)
 {
-	int32_t got[NSD_MAX_LEVELS + 1];
-	size_t n = 0, i;
+	int32_t got[NSD_MAX_LEVELS];
+	size_t i, bad = f->levels;
 	long rel = -1;
 	pid_t seen = child;
 
-	/* Its parent (a thread: its thread group) and its pids, innermost
-	 * first; an exiting child's innermost pid reads 0. */
-	if (child > 0 && (nsdd_nspids_and(child, f->thread ? "Tgid" : "PPid", &rel, got,
-	                                  NSD_MAX_LEVELS + 1, &n) < 0 ||
-	                  got[0] <= 0))
+	if (child > 0 && pids_of(f, child, got, &rel) < 0)
 		child = 0; /* reaped meanwhile */
+	for (i = 0; child > 0 && i < f->levels && bad == f->levels; i++)
+		if (got[i] != f->pids[i])
+			bad = i;
+	/* What the namespaces' next forks get, for flight_start(). */
+	f->known =
+	    bad == f->levels && (child == 0 || rel == (f->thread ? f->tgid : f->tid)) ? f->mark : 0;
+	for (i = 0; f->known != 0 && i < f->levels; i++)
+		ns_forked(f->ns[i], f->pids[i], f);
 	land(f, false);
 	if (child > 0 && rel != (f->thread ? f->tgid : f->tid)) {
 		failed(f, -1, "pid %d was taken by task %d, not by the task's fork", f->pids[0],
 		       child);
 		return;
 	}
-	for (i = 0; child > 0 && i < f->levels; i++)
-		if (i >= n || got[i] != f->pids[i]) {
-			failed(f, i < n ? got[i] : -1, "level %zu: pid %d, not %d", i,
-			       i < n ? got[i] : -1, f->pids[i]);
-			return;
-		}
+	if (bad < f->levels) {
+		failed(f, got[bad], "level %zu: pid %d, not %d", bad, got[bad], f->pids[bad]);
+		return;
+	}
 	plan_up->applied(f->pt, f->sc->name, MECH_NS_LAST_PID, ROUTE_NOTIFY, f->pids[0],
 	                 f->pids[0]);
 	/* A child reaped already is born too: its exit is told at once, so that
@@ -295,6 +328,7 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 {
 	char ebuf[64];
 	size_t i;
+	bool fast;
 
 	*refused = false;
 	f->busy = true;
@@ -312,7 +346,16 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 		f->pids[i] = s->pids[i];
 		f->old[i] = -1;
 	}
-	for (i = 0; i < f->levels; i++)
+	/* Where nsdd saw the last fork of every level make pid - 1, and no
+	 * call of the plan's came in between, the kernel's next pid is the
+	 * planned one already: nothing to write (a fork loop's consecutive
+	 * pids, a parent's leaf children). */
+	fast = f->known != 0 && plan_notifications(f->plan) == f->known + 1;
+	for (i = 0; fast && i < f->levels; i++)
+		fast = ns_next_is(ns[i], f->pids[i], f);
+	for (i = 0; fast && i < f->levels; i++)
+		f->old[i] = f->pids[i] - 1;
+	for (i = 0; !fast && i < f->levels; i++)
 		if (ns_set_last_pid(ns[i], f->pids[i], &f->old[i]) < 0) {
 			int err = errno;
 			land(f, true);
@@ -328,8 +371,9 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 			seccomp_answer(fd, req->id, EEXIST);
 			return false;
 		}
-	log_debug("task %d: ns_last_pid set for pid %d, its %s let through", f->tid, f->pids[0],
-	          sc->name);
+	f->mark = plan_notifications(f->plan);
+	log_debug("task %d: ns_last_pid %s for pid %d, its %s let through", f->tid,
+	          fast ? "was right" : "set", f->pids[0], sc->name);
 	look(f);
 	/* A signal that ended its wait first: the call is made again. */
 	f->cut = !seccomp_answer(fd, req->id, 0);
@@ -350,6 +394,7 @@ flight_again(struct flight *f, const struct seccomp_notif *req, int fd)
 		}
 	f->fd = fd;
 	f->id = req->id;
+	f->mark = plan_notifications(f->plan);
 	look(f);
 	f->cut = !seccomp_answer(fd, req->id, 0);
 	return true;

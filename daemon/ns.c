@@ -62,8 +62,8 @@ struct ns {
 	const void *holder; /* the step that holds the lock, or NULL */
 	pid_t helper;       /* pid: the ns_last_pid helper, in nsdd's namespace */
 	int sock;
-	int proc; /* a procfs of the pid namespace (its helper's), or -1 */
-	bool proc_asked;
+	int32_t next;        /* pid: its next fork gets it if free (0: not known) */
+	const void *next_by; /* who saw the fork that says so */
 };
 
 static TAILQ_HEAD(, ns) namespaces = TAILQ_HEAD_INITIALIZER(namespaces);
@@ -420,6 +420,7 @@ pid_helper_spawn(struct ns *ns)
 	}
 	ns->helper = p.pid;
 	ns->sock = sv[0];
+	ns->next = 0; /* made by fork(2) where clone3 is refused: it took a pid */
 	setsockopt(ns->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	log_debug("helper %d placed in pid namespace %lu", p.pid, ns_ino(ns));
 	return 0;
@@ -484,6 +485,7 @@ ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old)
 {
 	struct helper_req req = {HELPER_SET, want, 0};
 
+	ns->next = 0;
 	return helper_ask(ns, &req, old);
 }
 
@@ -507,8 +509,30 @@ ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
 
 	if (old < 0 || ns == NULL)
 		return;
+	ns->next = 0;
 	if (helper_ask(ns, &req, NULL) < 0)
 		log_warn("cannot put ns_last_pid back to %d in pid namespace %lu", old, ns_ino(ns));
+}
+
+int32_t
+ns_pid_in(struct ns *ns, pid_t pid)
+{
+	return ioctl(ns->fd, NS_GET_PID_IN_PIDNS, pid);
+}
+
+void
+ns_forked(struct ns *ns, int32_t pid, const void *by)
+{
+	ns->next = pid + 1;
+	ns->next_by = by;
+}
+
+bool
+ns_next_is(struct ns *ns, int32_t want, const void *by)
+{
+	/* ESRCH: no task has pid want in the namespace. */
+	return ns->next == want && ns->next_by == by &&
+	       ioctl(ns->fd, NS_GET_PID_FROM_PIDNS, want) < 0 && errno == ESRCH;
 }
 
 /* True if pid (in nsdd's namespace) is one of the pid namespace helpers. */

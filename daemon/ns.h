@@ -35,6 +35,16 @@ void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
 /* Pid nr of pid namespace ns exists, as *pid in nsdd's; ESRCH: it does not,
  * EBUSY: it is taken, its task not yet made. */
 int ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid);
+/* Pid pid of nsdd's namespace as ns numbers it: -1 with errno (ESRCH: no
+ * such task there; ENOTTY: the kernel cannot tell). */
+int32_t ns_pid_in(struct ns *ns, pid_t pid);
+/* A fork that by (a fork in flight) saw made pid: the namespace's next fork
+ * gets pid + 1 if it is free, until ns_last_pid is written (nsdd writes it
+ * only here) or another fork is let through, which by must tell. */
+void ns_forked(struct ns *ns, int32_t pid, const void *by);
+/* Whether by knows the namespace's next fork gets want: by saw its last fork
+ * make want - 1, nothing wrote ns_last_pid since, and want is free. */
+bool ns_next_is(struct ns *ns, int32_t want, const void *by);
 bool ns_helper_reaped(pid_t pid);
 bool ns_is_helper(pid_t pid);
 /* Every task that can fork into pid namespace ns (or one below it) is target

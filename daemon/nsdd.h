@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/ioctl.h>
 #include <sys/queue.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -112,6 +113,13 @@ long nsdd_proc_syscall(pid_t tid);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* The same, and the number after "key:" in *value, from one read. */
+/* The nsfs ioctls that translate pids between a pid namespace and the
+ * caller's (Linux 6.9): -1 with errno ENOTTY before. */
+#ifndef NS_GET_PID_FROM_PIDNS
+#define NS_GET_PID_FROM_PIDNS  _IOR(0xb7, 0x6, int)
+#define NS_GET_TGID_FROM_PIDNS _IOR(0xb7, 0x7, int)
+#define NS_GET_PID_IN_PIDNS    _IOR(0xb7, 0x8, int)
+#endif
 int nsdd_nspids_and(pid_t pid, const char *key, long *value, int32_t *out, size_t max, size_t *n);
 /* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never
  * sees, because the kernel makes the call again. */

@@ -393,6 +393,12 @@ plan_count_notification(struct plan *plan)
 	plan->notifications++;
 }
 
+uint64_t
+plan_notifications(const struct plan *plan)
+{
+	return plan->notifications;
+}
+
 bool
 plan_seccomp(const struct plan *plan)
 {

@@ -17,6 +17,9 @@
 # 7. IPC gets on the route: ipcmk from two workers at once; one that fails.
 # 8. No fork events for nsdd: the ptrace route, exact.
 # 9. A fork that the pids controller fails after it took its pid.
+# 10. Planned pids that follow each other: nothing is written for the second
+#    (the kernel's next pid is it already), and a pid taken meanwhile by
+#    another task is still refused with EEXIST.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 start_nsdd
@@ -290,6 +293,60 @@ grep -q 'its msgget made no object with IPC id 5' "$T/out" || fail "enospc: the 
 next=$(sed -n 's/^next=//p' "$T/out")
 [ -n "$next" ] && [ "$next" != 5 ] || fail "enospc: msg_next_id was not taken back: next=$next"
 pass "a msgget that fails (ENOSPC) on the route: its step fails, the id is taken back (next $next)"
+
+# 10. A fork loop whose planned pids follow each other: after the first, the
+#    kernel's next pid is the planned one already, and nsdd writes nothing
+#    (nsdd -v says "ns_last_pid was right"); every pid exact. Then pids 100
+#    and 101 planned for the target's forks, 101 taken before them by an
+#    unplanned task (its parent wrote ns_last_pid itself): the fork for 101
+#    fails with EEXIST as on every route, and does not take 102.
+py='import os
+for i in range(40):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os.write(1, b"c=%d\n" % pid)'
+python3 -c 'import json; print(json.dumps({"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 500 + i} for i in range(40)]}}))' >"$T/seq.json"
+right=$(grep -c 'ns_last_pid was right' "$T/nsdd.log")
+ctl run --new-ns "$T/seq.json" -- /usr/bin/python3 -c "$py" >"$T/out" 2>&1 ||
+	fail "consecutive: $(grep -v '^applied' "$T/out" | tail -3)"
+[ "$(sed -n 's/^c=//p' "$T/out" | tr '\n' ' ')" = "$(seq 500 539 | tr '\n' ' ')" ] ||
+	fail "consecutive: wrong pids: $(grep '^c=' "$T/out" | tr '\n' ' ')"
+right=$(($(grep -c 'ns_last_pid was right' "$T/nsdd.log") - right))
+[ "$right" = 39 ] || fail "consecutive: $right of 39 forks found ns_last_pid right"
+pass "40 planned forks with pids that follow each other: exact, 39 with nothing written"
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 300}, {"call": "fork", "pid": 100}, {"call": "fork", "pid": 101}]}}' >"$T/taken.json"
+py='import os, time
+r, w = os.pipe()
+if os.fork() == 0:
+    open("/proc/sys/kernel/ns_last_pid", "w").write("100")
+    b = os.fork()
+    if b == 0:
+        time.sleep(30)
+        os._exit(0)
+    os.write(w, b"%d" % b)
+    os._exit(0)
+b = int(os.read(r, 16))
+os.write(1, b"b=%d\n" % b)
+c = os.fork()
+if c == 0:
+    os._exit(0)
+os.waitpid(c, 0)
+try:
+    d = os.fork()
+    if d == 0:
+        os._exit(0)
+    os.write(1, b"d=%d\n" % d)
+except OSError as e:
+    os.write(1, b"failed %d\n" % e.errno)
+os.kill(b, 9)'
+ctl run --new-ns "$T/taken.json" -- /usr/bin/python3 -c "$py" >"$T/out" 2>&1 &&
+	fail "taken: the plan completed: $(cat "$T/out")"
+grep -qx 'b=101' "$T/out" || fail "taken: the unplanned task is not 101: $(cat "$T/out")"
+grep -qx 'failed 17' "$T/out" && grep -q 'want 101 .*EEXIST\|EEXIST.*101\|101.*File exists' "$T/out" ||
+	fail "taken: the fork for a taken pid: $(cat "$T/out")"
+pass "a planned pid after its predecessor's, taken meanwhile: EEXIST, not the next pid"
 
 # 8. Where the kernel sends nsdd no fork events (here nsdd has a network
 #    namespace of its own: the kernel sends them in the initial one only),
