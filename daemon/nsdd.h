@@ -113,6 +113,8 @@ long nsdd_proc_syscall(pid_t tid);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* The same, and the number after "key:" in *value, from one read. */
+/* Task tid's thread group, both in nsdd's numbers; -1 if it is gone. */
+pid_t nsdd_tgid(pid_t tid);
 /* The nsfs ioctls that translate pids between a pid namespace and the
  * caller's (Linux 6.9): -1 with errno ENOTTY before. */
 #ifndef NS_GET_PID_FROM_PIDNS

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,6 +173,19 @@ nsdd_proc_status_long(pid_t pid, const char *key)
 	char v[64];
 
 	return nsdd_proc_status(pid, key, v, sizeof(v)) < 0 ? -1 : strtol(v, NULL, 10);
+}
+
+pid_t
+nsdd_tgid(pid_t tid)
+{
+	static int own = -2; /* nsdd's pid namespace: the ioctl's numbers are its */
+	int tgid;
+
+	if (own == -2)
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own >= 0 && ((tgid = ioctl(own, NS_GET_TGID_FROM_PIDNS, tid)) > 0 || errno != ENOTTY))
+		return tgid > 0 ? tgid : -1;
+	return (pid_t)nsdd_proc_status_long(tid, "Tgid");
 }
 
 /*
