@@ -523,7 +523,7 @@ ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
 }
 
 int32_t
-ns_pid_in(struct ns *ns, pid_t pid)
+ns_pid_in(const struct ns *ns, pid_t pid)
 {
 	return ioctl(ns->fd, NS_GET_PID_IN_PIDNS, pid);
 }

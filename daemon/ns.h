@@ -37,7 +37,7 @@ void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
 int ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid);
 /* Pid pid of nsdd's namespace as ns numbers it: -1 with errno (ESRCH: no
  * such task there; ENOTTY: the kernel cannot tell). */
-int32_t ns_pid_in(struct ns *ns, pid_t pid);
+int32_t ns_pid_in(const struct ns *ns, pid_t pid);
 /* A fork that by (a fork in flight) saw made pid: the namespace's next fork
  * gets pid + 1 if it is free, until ns_last_pid is written (nsdd writes it
  * only here) or another fork is let through, which by must tell. */
