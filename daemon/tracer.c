@@ -48,11 +48,35 @@ drop(struct tracee *t)
 	tracer_notify_status();
 }
 
+/* Tasks that PTRACE_DETACH found running: a SIGKILL (their exit_group(2))
+ * ended their stop. Still nsdd's, they stop at their exit: let go there. */
+static pid_t *dying;
+static size_t ndying;
+
+static bool
+forget_dying(pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < ndying; i++)
+		if (dying[i] == tid) {
+			dying[i] = dying[--ndying];
+			return true;
+		}
+	return false;
+}
+
 static void
 detach(struct tracee *t, int sig)
 {
-	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, (void *)(long)sig) < 0 && errno != ESRCH)
-		log_warn("PTRACE_DETACH %d", t->task.tid);
+	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, (void *)(long)sig) < 0) {
+		if (errno != ESRCH) {
+			log_warn("PTRACE_DETACH %d", t->task.tid);
+		} else if (!tracee_vanished(t)) {
+			dying = xreallocarray(dying, ndying + 1, sizeof(*dying));
+			dying[ndying++] = t->task.tid;
+		}
+	}
 	log_debug("detached %d", t->task.tid);
 	plan_up->detached(t->task.ptask, &t->task);
 	drop(t);
@@ -236,6 +260,9 @@ child_of(struct tracee *parent, pid_t child)
 {
 	struct tracee *c = tracee_find(child);
 	bool joins = c == NULL || c->task.plan == NULL;
+
+	if (ndying > 0)
+		forget_dying(child); /* a new task: the one that had its tid is gone */
 
 	c = tracee_child(parent, child);
 	if (joins)
@@ -543,6 +570,12 @@ tracer_reap(pid_t sender)
 		got = true;
 		if (ns_helper_reaped(pid) || mem_helper_reaped(pid))
 			continue;
+		if (ndying > 0 && forget_dying(pid)) {
+			if (WIFSTOPPED(status) && ptrace(PTRACE_DETACH, pid, NULL, NULL) < 0 &&
+			    errno != ESRCH)
+				log_warn("PTRACE_DETACH %d", pid);
+			continue;
+		}
 		t = tracee_find(pid);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			if (t != NULL)

@@ -11,7 +11,7 @@ need_root
 tests="forktree ns-last-pid nested-ns regs vfork-exec sh-pipeline real-programs exec
 	ipc ipc-existing fd fd-race ipcset plan-options ns-lock clone-fallback low-stack
 	tracee-memory target-killed signals-inject many-forks-fds stress memory-stall
-	seccomp-filter new-ns-proc next-syscall-data sigchld-storm"
+	seccomp-filter new-ns-proc next-syscall-data sigchld-storm thread-quit"
 for t in $tests; do
 	: >"$T/modes"
 	NSDD_MODE=seccomp NSDD_MODE_LOG=$T/modes bash "$top_srcdir/tests/integration/$t.sh" \
