@@ -15,6 +15,9 @@
  *            lock on that file
  *   plain    fork() and pthread_create() as they are: native, or under
  *            nsdd, whose plan gives the pids
+ *   raw      fork(), and a thread made by a raw clone(2) that ends it at
+ *            once, as clone3's: the same restorer as clone3's, with no pid
+ *            asked for (under nsdd, whose plan gives them)
  * Prints the nanoseconds the whole restore took, and exits 1 if a task did
  * not get its pid (in plain mode checked only with RESTORE_CHECK set).
  */
@@ -25,6 +28,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +102,28 @@ clone3_thread(struct clone_args *ca)
 	return ret;
 }
 
+/* clone(2) for a thread that exits before it runs any C code: raw mode's
+ * thread, as clone3's but with no pid asked for. */
+static long
+clone_thread(unsigned long flags, void *stack_top)
+{
+	register long ctid asm("r10") = 0, tls asm("r8") = 0;
+	long ret;
+
+	asm volatile("syscall\n\t"
+	             "test %%rax, %%rax\n\t"
+	             "jnz 1f\n\t"
+	             "mov %[exit], %%eax\n\t"
+	             "xor %%edi, %%edi\n\t"
+	             "syscall\n"
+	             "1:"
+	             : "=a"(ret)
+	             : "0"((long)SYS_clone), "D"(flags), "S"(stack_top), "d"(0L), "r"(ctid),
+	               "r"(tls), [exit] "i"(SYS_exit)
+	             : "rcx", "r11", "memory");
+	return ret;
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -123,6 +149,13 @@ start_thread(pid_t want)
 		ca.set_tid_size = 1;
 		return ca.stack == 0 ? -1 : (pid_t)clone3_thread(&ca);
 	}
+	if (strcmp(mode, "raw") == 0) {
+		size_t stack = 16384;
+		unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+		                      CLONE_THREAD | CLONE_SYSVSEM;
+		char *p = malloc(stack);
+		return p == NULL ? -1 : (pid_t)clone_thread(flags, p + stack);
+	}
 	if (strcmp(mode, "lastpid") == 0 && set_last_pid(want) < 0)
 		return -1;
 	if (pthread_create(&th, NULL, thread_main, &tid) != 0 || pthread_join(th, NULL) != 0)
@@ -130,6 +163,13 @@ start_thread(pid_t want)
 	if (strcmp(mode, "lastpid") == 0)
 		flock(lastpid_fd, LOCK_UN);
 	return tid;
+}
+
+/* Modes in which the restorer asks for no pid itself. */
+static bool
+unplanned(void)
+{
+	return strcmp(mode, "plain") == 0 || strcmp(mode, "raw") == 0;
 }
 
 /* Makes node's thread, children and their subtrees, then returns. */
@@ -144,7 +184,7 @@ subtree(long node)
 			perror("restore: thread");
 			exit(2);
 		}
-		if (strcmp(mode, "plain") != 0 || getenv("RESTORE_CHECK") != NULL)
+		if (!unplanned() || getenv("RESTORE_CHECK") != NULL)
 			wrong |= tid != want;
 	}
 	for (c = node * FANOUT + 1; c <= node * FANOUT + FANOUT && c < n; c++) {
@@ -159,7 +199,7 @@ subtree(long node)
 			subtree(c);
 			_exit(wrong);
 		}
-		if (strcmp(mode, "plain") != 0 || getenv("RESTORE_CHECK") != NULL)
+		if (!unplanned() || getenv("RESTORE_CHECK") != NULL)
 			wrong |= pid != base + c;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -173,7 +213,7 @@ main(int argc, char **argv)
 	struct timespec a, b;
 
 	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: restore clone3|lastpid|plain N BASE [M]\n");
+		fprintf(stderr, "usage: restore clone3|lastpid|plain|raw N BASE [M]\n");
 		return 2;
 	}
 	mode = argv[1];
