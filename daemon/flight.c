@@ -346,11 +346,14 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 		f->pids[i] = s->pids[i];
 		f->old[i] = -1;
 	}
-	/* Where nsdd saw the last fork of every level make pid - 1, and no
-	 * call of the plan's came in between, the kernel's next pid is the
-	 * planned one already: nothing to write (a fork loop's consecutive
-	 * pids, a parent's leaf children). */
-	fast = f->known != 0 && plan_notifications(f->plan) == f->known + 1;
+	/* Where nsdd saw the last fork of every level make pid - 1, and took
+	 * no notification of any listener since (a fork of any task under
+	 * one of its filters is one), the kernel's next pid is the planned one
+	 * already: nothing to write (a fork loop's consecutive pids, a
+	 * parent's leaf children). Not in a container: an exec into it (a
+	 * probe) forks into its namespace before nsdd hears of it, under no
+	 * filter, and would move the kernel's next pid unseen. */
+	fast = f->known != 0 && seccomp_received() == f->known + 1 && !plan_container(f->plan);
 	for (i = 0; fast && i < f->levels; i++)
 		fast = ns_next_is(ns[i], f->pids[i], f);
 	for (i = 0; fast && i < f->levels; i++)
@@ -371,7 +374,7 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 			seccomp_answer(fd, req->id, EEXIST);
 			return false;
 		}
-	f->mark = plan_notifications(f->plan);
+	f->mark = seccomp_received();
 	log_debug("task %d: ns_last_pid %s for pid %d, its %s let through", f->tid,
 	          fast ? "was right" : "set", f->pids[0], sc->name);
 	look(f);
@@ -394,7 +397,7 @@ flight_again(struct flight *f, const struct seccomp_notif *req, int fd)
 		}
 	f->fd = fd;
 	f->id = req->id;
-	f->mark = plan_notifications(f->plan);
+	f->mark = seccomp_received();
 	look(f);
 	f->cut = !seccomp_answer(fd, req->id, 0);
 	return true;

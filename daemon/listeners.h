@@ -34,6 +34,9 @@ bool seccomp_id_valid(int fd, uint64_t id);
  * fails with error; false if it is gone (a signal ended the task's wait: its
  * call is made again, or the task died). */
 bool seccomp_answer(int fd, uint64_t id, int error);
+/* Notifications taken so far, of every listener: a fork of any task under
+ * one of nsdd's filters (an exec into a container has its own) is one. */
+uint64_t seccomp_received(void);
 /* The BPF filter for calls, to install in a running target; NULL and e. */
 struct filter_job *seccomp_filter_new(unsigned calls, struct nsdd_error *e);
 void seccomp_filter_free(struct filter_job *job);

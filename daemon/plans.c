@@ -393,10 +393,10 @@ plan_count_notification(struct plan *plan)
 	plan->notifications++;
 }
 
-uint64_t
-plan_notifications(const struct plan *plan)
+bool
+plan_container(const struct plan *plan)
 {
-	return plan->notifications;
+	return plan->container != NULL;
 }
 
 bool

@@ -70,6 +70,7 @@ struct listener {
 };
 
 static TAILQ_HEAD(, listener) listeners = TAILQ_HEAD_INITIALIZER(listeners);
+static uint64_t received;
 
 static void
 listener_free(struct listener *l)
@@ -139,6 +140,7 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 				log_warn("SECCOMP_IOCTL_NOTIF_RECV");
 			continue; /* the task went away before nsdd took it */
 		}
+		received++;
 		if (l->plan != NULL)
 			plan_count_notification(l->plan);
 		if (l->plan == NULL || !l->notified(l->plan, l->req, l->fd))
@@ -279,6 +281,12 @@ seccomp_take(struct plan *plan, pid_t pid, int fd, seccomp_notified_fn notified,
 		                      pid);
 	}
 	return 0;
+}
+
+uint64_t
+seccomp_received(void)
+{
+	return received;
 }
 
 bool

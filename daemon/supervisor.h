@@ -71,7 +71,7 @@ void plan_count_stop(struct plan *plan);
 bool plan_may_read(const struct plan *plan);
 void plan_stalled(struct plan *plan);
 void plan_count_notification(struct plan *plan);
-uint64_t plan_notifications(const struct plan *plan); /* so far */
+bool plan_container(const struct plan *plan); /* an OCI container's */
 bool plan_seccomp(const struct plan *plan);
 /* Mode seccomp: the plan's filter notifies every rt_sigaction that sets an
  * action (nsd_filter_new()'s: the one nsdd installs, and nsdctl's, which its
