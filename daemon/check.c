@@ -41,9 +41,6 @@
 #include "supervisor.h"
 #include "ns.h"
 
-#ifndef NS_GET_PID_FROM_PIDNS
-#define NS_GET_PID_FROM_PIDNS _IOR(NSIO, 0x6, int)
-#endif
 #define IPC_INDEX_MASK 0x7fff /* IPCMNI: ids are seq * 32768 + index */
 /* The reply's bound: a plan of 500,000 taken pids must not make a reply of
  * 75 MB. Past it, one last problem says how many more there were. */

@@ -41,7 +41,7 @@ struct flight {
 	int32_t pids[NSD_MAX_LEVELS];  /* the planned pids */
 	int32_t old[NSD_MAX_LEVELS];   /* ns_last_pid before, to put back */
 	struct ns *ns[NSD_MAX_LEVELS]; /* locked, f the owner, while in flight */
-	uint64_t mark;                 /* the plan's notifications when answered */
+	uint64_t mark;                 /* seccomp_received() when answered */
 	uint64_t known;                /* the mark of the last fork seen made, or 0 */
 	uint64_t since;                /* when it was answered, us */
 	uint64_t wait;                 /* the next check, after this many us */

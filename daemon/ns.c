@@ -273,26 +273,20 @@ ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t ow
                struct ns **out)
 {
 	size_t i = 0;
-	char path[64], link[64];
+	char path[64];
 	struct stat st;
-	uintmax_t ino;
-	ssize_t n;
 	int fd, up;
 
 	/* One level nsdd knows already (every fork of a plan, but its first):
-	 * the link's "pid:[ino]" is enough (every namespace's file is on
-	 * nsdd's own's nsfs), with no fd opened and closed, nor a stat of the
-	 * namespace file, which costs twice a readlink. */
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);
-	if (levels == 1 && !newpid && (n = readlink(path, link, sizeof(link) - 1)) > 0) {
-		link[n] = '\0';
-		st.st_dev = own_pid_st.st_dev;
-		if (sscanf(link, "pid:[%ju]", &ino) == 1 && (st.st_ino = (ino_t)ino) == ino &&
-		    (out[0] = known(&st, CLONE_NEWPID)) != NULL) {
-			take(out[0], user, owner);
-			return 0;
-		}
+	 * its link's inode is enough, with no fd opened and closed, nor a stat
+	 * of the namespace file, which costs twice a readlink. */
+	st.st_dev = own_pid_st.st_dev;
+	if (levels == 1 && !newpid && (st.st_ino = nsdd_ns_ino(tid, "pid_for_children")) != 0 &&
+	    (out[0] = known(&st, CLONE_NEWPID)) != NULL) {
+		take(out[0], user, owner);
+		return 0;
 	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
 	if (newpid)
@@ -520,6 +514,16 @@ ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
 	ns->next = 0;
 	if (helper_ask(ns, &req, NULL) < 0)
 		log_warn("cannot put ns_last_pid back to %d in pid namespace %lu", old, ns_ino(ns));
+}
+
+pid_t
+ns_tgid(pid_t tid)
+{
+	int tgid = ioctl(own_pid_fd, NS_GET_TGID_FROM_PIDNS, tid);
+
+	if (tgid > 0 || errno != ENOTTY)
+		return tgid > 0 ? tgid : -1;
+	return (pid_t)nsdd_proc_status_long(tid, "Tgid");
 }
 
 int32_t

@@ -38,9 +38,11 @@ int ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid);
 /* Pid pid of nsdd's namespace as ns numbers it: -1 with errno (ESRCH: no
  * such task there; ENOTTY: the kernel cannot tell). */
 int32_t ns_pid_in(const struct ns *ns, pid_t pid);
+/* Task tid's thread group, both in nsdd's numbers; -1 if it is gone. */
+pid_t ns_tgid(pid_t tid);
 /* A fork that by (a fork in flight) saw made pid: the namespace's next fork
- * gets pid + 1 if it is free, until ns_last_pid is written (nsdd writes it
- * only here) or another fork is let through, which by must tell. */
+ * gets pid + 1 if it is free, until nsdd writes ns_last_pid (in this file
+ * alone) or another fork is let through, which by must know of. */
 void ns_forked(struct ns *ns, int32_t pid, const void *by);
 /* Whether by knows the namespace's next fork gets want: by saw its last fork
  * make want - 1, nothing wrote ns_last_pid since, and want is free. */

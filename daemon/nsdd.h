@@ -113,8 +113,11 @@ long nsdd_proc_syscall(pid_t tid);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* The same, and the number after "key:" in *value, from one read. */
-/* Task tid's thread group, both in nsdd's numbers; -1 if it is gone. */
-pid_t nsdd_tgid(pid_t tid);
+int nsdd_nspids_and(pid_t pid, const char *key, long *value, int32_t *out, size_t max, size_t *n);
+/* The inode of the namespace /proc/PID/ns/KIND names, from its link
+ * ("pid:[ino]", every namespace file being on the one nsfs): no open, no
+ * stat; 0 if it cannot be read. */
+ino_t nsdd_ns_ino(pid_t pid, const char *kind);
 /* The nsfs ioctls that translate pids between a pid namespace and the
  * caller's (Linux 6.9): -1 with errno ENOTTY before. */
 #ifndef NS_GET_PID_FROM_PIDNS
@@ -122,7 +125,6 @@ pid_t nsdd_tgid(pid_t tid);
 #define NS_GET_TGID_FROM_PIDNS _IOR(0xb7, 0x7, int)
 #define NS_GET_PID_IN_PIDNS    _IOR(0xb7, 0x8, int)
 #endif
-int nsdd_nspids_and(pid_t pid, const char *key, long *value, int32_t *out, size_t max, size_t *n);
 /* ERESTARTSYS..ERESTART_RESTARTBLOCK: a syscall's result that the task never
  * sees, because the kernel makes the call again. */
 static inline bool

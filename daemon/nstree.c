@@ -8,12 +8,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,23 +41,6 @@ at_or_below(const char *path, dev_t dev, ino_t ino)
 	return false;
 }
 
-/* The inode of the namespace that /proc/PID/ns/KIND names ("pid:[ino]"),
- * read without opening it; 0 if it cannot be read. */
-static ino_t
-link_ino(pid_t pid, const char *kind)
-{
-	char path[64], link[64];
-	const char *p;
-	uintmax_t ino;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
-	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
-		return 0;
-	link[n] = '\0';
-	return (p = strchr(link, '[')) != NULL && sscanf(p, "[%ju]", &ino) == 1 ? (ino_t)ino : 0;
-}
-
 /* Whether task pid can make pids in ns: it is in ns or below it (ns numbers
  * it), or its pid_for_children is (every nsfs file is on one device). */
 static bool
@@ -77,10 +58,10 @@ can_fork_into(const struct ns *ns, pid_t pid, dev_t dev, ino_t ino, ino_t own)
 	}
 	/* Its children's namespace: its own (or nsdd's, above ns) as a rule,
 	 * walked up only where it is another. */
-	if ((kids = link_ino(pid, "pid_for_children")) == 0 || kids == own)
+	if ((kids = nsdd_ns_ino(pid, "pid_for_children")) == 0 || kids == own)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", pid);
-	return kids == ino || (kids != link_ino(pid, "pid") && at_or_below(path, dev, ino));
+	return kids == ino || (kids != nsdd_ns_ino(pid, "pid") && at_or_below(path, dev, ino));
 }
 
 /* pid is target or one of its descendants, by its parents. */
@@ -104,7 +85,7 @@ ns_tree_only(const struct ns *ns, pid_t target)
 	struct dirent *d;
 	DIR *proc = opendir("/proc");
 	bool ok = proc != NULL;
-	ino_t ino, own = link_ino(getpid(), "pid");
+	ino_t ino, own = nsdd_ns_ino(getpid(), "pid");
 	dev_t dev;
 	pid_t pid;
 
@@ -112,7 +93,7 @@ ns_tree_only(const struct ns *ns, pid_t target)
 	while (ok && (d = readdir(proc)) != NULL) {
 		if ((pid = (pid_t)strtol(d->d_name, NULL, 10)) <= 0 || ns_is_helper(pid))
 			continue;
-		if (ipc ? link_ino(pid, "ipc") != ino : !can_fork_into(ns, pid, dev, ino, own))
+		if (ipc ? nsdd_ns_ino(pid, "ipc") != ino : !can_fork_into(ns, pid, dev, ino, own))
 			continue;
 		ok = descends(pid, target);
 		if (!ok)

@@ -271,7 +271,7 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 	if (thread && plan_steps_left(plan_ptask(r->plan, s->pids[0])) > 0)
 		return false;
 	/* A thread's event names its process, not the thread that made it. */
-	if (thread && (tgid = nsdd_tgid(tid)) <= 0)
+	if (thread && (tgid = ns_tgid(tid)) <= 0)
 		return false;
 	levels = s->npids;
 	if (ns_child_pidns(tid, false, levels, r, plan_owner(r->plan), ns) < 0)

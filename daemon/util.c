@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,17 +174,19 @@ nsdd_proc_status_long(pid_t pid, const char *key)
 	return nsdd_proc_status(pid, key, v, sizeof(v)) < 0 ? -1 : strtol(v, NULL, 10);
 }
 
-pid_t
-nsdd_tgid(pid_t tid)
+ino_t
+nsdd_ns_ino(pid_t pid, const char *kind)
 {
-	static int own = -2; /* nsdd's pid namespace: the ioctl's numbers are its */
-	int tgid;
+	char path[64], link[64];
+	const char *p;
+	uintmax_t ino;
+	ssize_t n;
 
-	if (own == -2)
-		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (own >= 0 && ((tgid = ioctl(own, NS_GET_TGID_FROM_PIDNS, tid)) > 0 || errno != ENOTTY))
-		return tgid > 0 ? tgid : -1;
-	return (pid_t)nsdd_proc_status_long(tid, "Tgid");
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return 0;
+	link[n] = '\0';
+	return (p = strchr(link, '[')) != NULL && sscanf(p, "[%ju]", &ino) == 1 ? (ino_t)ino : 0;
 }
 
 /*
