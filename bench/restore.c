@@ -15,9 +15,8 @@
  *            lock on that file
  *   plain    fork() and pthread_create() as they are: native, or under
  *            nsdd, whose plan gives the pids
- *   raw      fork(), and a thread made by a raw clone(2) that ends it at
- *            once, as clone3's: the same restorer as clone3's, with no pid
- *            asked for (under nsdd, whose plan gives them)
+ *   raw      fork(), and clone3's thread with no pid asked for: the same
+ *            restorer as clone3's (under nsdd, whose plan gives the pids)
  * Prints the nanoseconds the whole restore took, and exits 1 if a task did
  * not get its pid (in plain mode checked only with RESTORE_CHECK set).
  */
@@ -102,28 +101,6 @@ clone3_thread(struct clone_args *ca)
 	return ret;
 }
 
-/* clone(2) for a thread that exits before it runs any C code: raw mode's
- * thread, as clone3's but with no pid asked for. */
-static long
-clone_thread(unsigned long flags, void *stack_top)
-{
-	register long ctid asm("r10") = 0, tls asm("r8") = 0;
-	long ret;
-
-	asm volatile("syscall\n\t"
-	             "test %%rax, %%rax\n\t"
-	             "jnz 1f\n\t"
-	             "mov %[exit], %%eax\n\t"
-	             "xor %%edi, %%edi\n\t"
-	             "syscall\n"
-	             "1:"
-	             : "=a"(ret)
-	             : "0"((long)SYS_clone), "D"(flags), "S"(stack_top), "d"(0L), "r"(ctid),
-	               "r"(tls), [exit] "i"(SYS_exit)
-	             : "rcx", "r11", "memory");
-	return ret;
-}
-
 static void *
 thread_main(void *arg)
 {
@@ -137,7 +114,7 @@ start_thread(pid_t want)
 	pthread_t th;
 	pid_t tid = -1;
 
-	if (strcmp(mode, "clone3") == 0) {
+	if (strcmp(mode, "clone3") == 0 || strcmp(mode, "raw") == 0) {
 		struct clone_args ca;
 		size_t stack = 16384;
 		memset(&ca, 0, sizeof(ca));
@@ -145,16 +122,11 @@ start_thread(pid_t want)
 		           CLONE_SYSVSEM;
 		ca.stack = (uint64_t)(uintptr_t)malloc(stack);
 		ca.stack_size = stack;
-		ca.set_tid = (uint64_t)(uintptr_t)&want;
-		ca.set_tid_size = 1;
+		if (strcmp(mode, "clone3") == 0) { /* raw asks for no pid */
+			ca.set_tid = (uint64_t)(uintptr_t)&want;
+			ca.set_tid_size = 1;
+		}
 		return ca.stack == 0 ? -1 : (pid_t)clone3_thread(&ca);
-	}
-	if (strcmp(mode, "raw") == 0) {
-		size_t stack = 16384;
-		unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-		                      CLONE_THREAD | CLONE_SYSVSEM;
-		char *p = malloc(stack);
-		return p == NULL ? -1 : (pid_t)clone_thread(flags, p + stack);
 	}
 	if (strcmp(mode, "lastpid") == 0 && set_last_pid(want) < 0)
 		return -1;
