@@ -18,7 +18,10 @@ void
 ctl_err(const char *fmt, ...)
 {
 	va_list ap;
+	int err = errno;
 
+	fflush(stdout); /* what went before it first (a run's events are buffered) */
+	errno = err;    /* for %m */
 	fputs("nsdctl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -60,5 +63,4 @@ ctl_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
-	fflush(stdout);
 }

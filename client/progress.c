@@ -32,6 +32,7 @@ progress_update(long long applied, const char *task)
 
 	if (!active)
 		return;
+	fflush(stdout); /* the lines before it first */
 	fill = total > 0 ? (int)(applied * BAR_WIDTH / total) : BAR_WIDTH;
 	fputs("\r\033[K[", stderr);
 	for (i = 0; i < BAR_WIDTH; i++)
@@ -45,7 +46,9 @@ progress_update(long long applied, const char *task)
 void
 progress_end(void)
 {
-	if (active)
+	if (active) {
+		fflush(stdout);
 		fputs("\r\033[K", stderr);
+	}
 	active = false;
 }

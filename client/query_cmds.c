@@ -41,7 +41,6 @@ ctl_print_event(json_t *ev)
 	if (err != NULL)
 		printf(": %s", err);
 	putchar('\n');
-	fflush(stdout);
 }
 
 /* Follows Watch(more) to the plan's end; returns the final kind or NULL. */
@@ -62,6 +61,10 @@ ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
 	progress_start(steps_total);
 	for (;;) {
 		json_t *ev;
+		/* Events come in batches: a batch's lines go out in one write, as
+		 * nsdctl is about to wait for the next, not a write for each. */
+		if (!nsd_client_buffered(c))
+			fflush(stdout);
 		if (nsd_client_read(c, &r) < 0) {
 			progress_end();
 			ctl_err("watch: lost nsdd: %m");
@@ -87,6 +90,7 @@ ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
 			snprintf(final, sizeof(final), "%s", S(ev, "kind") ?: "?");
 			nsd_reply_clear(&r);
 			progress_end();
+			fflush(stdout); /* nsdctl run may wait for its command now */
 			return final;
 		}
 		nsd_reply_clear(&r);

@@ -106,6 +106,14 @@ nsd_client_send(struct nsd_client *c, const char *method, json_t *params, int fl
 	return 0;
 }
 
+bool
+nsd_client_buffered(const struct nsd_client *c)
+{
+	size_t n = nsd_rbuf_pending(&c->rb);
+
+	return n > 0 && memchr(c->rb.data + c->rb.start, '\0', n) != NULL;
+}
+
 int
 nsd_client_read(struct nsd_client *c, struct nsd_reply *reply)
 {

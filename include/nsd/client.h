@@ -38,6 +38,11 @@ int nsd_client_send(struct nsd_client *c, const char *method, json_t *params, in
 /* Reads one reply. -1 with errno (EPROTO: not varlink, ECONNRESET: closed). */
 int nsd_client_read(struct nsd_client *c, struct nsd_reply *reply);
 
+/* Whether a whole reply is buffered already: the next nsd_client_read()
+ * will not wait for the socket (a client flushes its output before it may
+ * wait: nsdd sends events in batches). */
+bool nsd_client_buffered(const struct nsd_client *c);
+
 /* Sends a call and reads its one reply. */
 int nsd_client_call(struct nsd_client *c, const char *method, json_t *params,
                     struct nsd_reply *reply);
