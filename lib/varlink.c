@@ -87,12 +87,16 @@ nsd_rbuf_pending(const struct nsd_rbuf *rb)
 char *
 nsd_varlink_encode(const json_t *msg, size_t *len)
 {
-	size_t n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
-	char *buf;
+	char first[4096], *buf;
+	/* One pass where the message fits (an event, most replies): jansson
+	 * encodes as it sizes, so a pass to size it first doubles the cost. */
+	size_t n = json_dumpb(msg, first, sizeof(first), JSON_COMPACT);
 
 	if (n == 0 || (buf = malloc(n + 1)) == NULL)
 		return NULL;
-	if (json_dumpb(msg, buf, n, JSON_COMPACT) != n) {
+	if (n <= sizeof(first))
+		memcpy(buf, first, n);
+	else if (json_dumpb(msg, buf, n, JSON_COMPACT) != n) {
 		free(buf);
 		return NULL;
 	}

@@ -109,6 +109,33 @@ START_TEST(test_encode)
 }
 END_TEST
 
+/* Messages about the size of the encoder's first buffer, each side of it,
+ * come out whole: one pass, or a second one into a buffer of their size. */
+START_TEST(test_encode_sizes)
+{
+	size_t len, pad;
+
+	for (pad = 4070; pad < 4110; pad++) {
+		char *s = malloc(pad + 1), *buf;
+		json_t *v, *back;
+		memset(s, 'a', pad);
+		s[pad] = '\0';
+		v = json_pack("{s:s}", "k", s);
+		buf = nsd_varlink_encode(v, &len);
+		ck_assert_ptr_nonnull(buf);
+		ck_assert_uint_eq(len, pad + strlen("{\"k\":\"\"}") + 1);
+		ck_assert_int_eq(buf[len - 1], '\0');
+		ck_assert_uint_eq(strlen(buf), len - 1);
+		back = json_loads(buf, 0, NULL);
+		ck_assert(json_equal(back, v));
+		json_decref(back);
+		json_decref(v);
+		free(buf);
+		free(s);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -120,6 +147,7 @@ main(void)
 	tcase_add_test(tc, test_missing_nul);
 	tcase_add_test(tc, test_oversize);
 	tcase_add_test(tc, test_encode);
+	tcase_add_test(tc, test_encode_sizes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
