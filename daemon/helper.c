@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,4 +161,28 @@ helper_spawn(helper_fn fn, int *sock)
 	}
 	*sock = sv[0];
 	return pid;
+}
+
+/*
+ * A request to a helper is a round trip on one CPU, nsdd waiting for the
+ * answer: sent to a helper that last ran on the other CPU, now idle, the
+ * scheduler wakes it there (an idle CPU is preferred to the sender's busy
+ * one), and its answer wakes nsdd on a CPU gone idle in turn, each wake-up
+ * an interrupt to a sleeping CPU (a VM exit on a virtual one). Kept on
+ * nsdd's CPU, the helper runs as soon as nsdd waits. Measured side by side
+ * (bench/tree, mode seccomp, 9 rounds): 1.65 against 1.59 times clone3.
+ * The helper's CPU is set again only when nsdd's has changed.
+ */
+void
+helper_follow(pid_t pid, int *cpu)
+{
+	int now = sched_getcpu();
+	cpu_set_t set;
+
+	if (now < 0 || now == *cpu || pid <= 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(now, &set);
+	if (sched_setaffinity(pid, sizeof(set), &set) == 0)
+		*cpu = now;
 }

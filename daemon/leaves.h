@@ -92,5 +92,8 @@ void helper_begin(int sock, const char *name);
 pid_t helper_place(size_t levels, helper_fn fn, int sv[2]);
 /* A helper in nsdd's own pid namespace; nsdd's end of its socket in *sock. */
 pid_t helper_spawn(helper_fn fn, int *sock);
+/* Before a request nsdd waits on: helper pid runs on nsdd's CPU (*cpu: the
+ * one it was last given, -1 at first). */
+void helper_follow(pid_t pid, int *cpu);
 
 #endif

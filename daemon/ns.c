@@ -64,6 +64,7 @@ struct ns {
 	int sock;
 	int32_t next;        /* pid: its next fork gets it if free (0: not known) */
 	const void *next_by; /* who saw the fork that says so */
+	int cpu;             /* the helper's, helper_follow() */
 };
 
 static TAILQ_HEAD(, ns) namespaces = TAILQ_HEAD_INITIALIZER(namespaces);
@@ -421,6 +422,7 @@ pid_helper_spawn(struct ns *ns)
 		return -1;
 	}
 	ns->helper = p.pid;
+	ns->cpu = -1;
 	ns->sock = sv[0];
 	ns->next = 0; /* made by fork(2) where clone3 is refused: it took a pid */
 	setsockopt(ns->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -434,6 +436,7 @@ helper_call(struct ns *ns, const struct helper_req *req, struct helper_rep *rep)
 {
 	ssize_t n;
 
+	helper_follow(ns->helper, &ns->cpu);
 	while ((n = send(ns->sock, req, sizeof(*req), MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
 	if (n != sizeof(*req))
