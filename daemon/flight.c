@@ -53,7 +53,7 @@ land(struct flight *f, bool put_back)
 	if (put_back)
 		f->known = 0; /* it failed: what the namespaces' next fork gets is not known */
 	for (i = 0; put_back && i < f->levels; i++)
-		ns_put_back_last_pid(f->ns[i], f->pids[i], f->old[i]);
+		ns_put_back_last_pid(f->ns[i], f->pids[i], f->old[i], false);
 	ns_unlock(f->ns, f->levels, f);
 	for (i = 0; i < f->levels; i++)
 		ns_put(f->ns[i]);
@@ -313,12 +313,94 @@ flight_init(struct flight *f, struct plan *plan, void (*landed)(pid_t tid))
 void
 flight_free(struct flight *f)
 {
+	flight_disarm(f);
 	if (f->busy)
 		land(f, true);
 	event_free(f->timer);
 	TAILQ_REMOVE(&flights, f, entry);
 	if (TAILQ_EMPTY(&flights))
 		forkev_stop(); /* the host's forks are not read for nothing */
+}
+
+/*
+ * Written ahead: where a planned fork will come next from a task that is
+ * starting (a planned child that has steps of its own, whose parent waits
+ * for it, as a restorer that makes its tree depth first does), nsdd writes
+ * ns_last_pid for it as soon as the kernel's fork event says the child is
+ * made, while the child starts on the other CPU, not once its call waits
+ * for the answer: its fork then finds the kernel's next pid the planned
+ * one (flight_start()). Until then, any other fork of the namespace that
+ * is not this one puts it back first (unotify.c), so that what a fork
+ * nobody planned gets is what it would have got, and a fork of another
+ * step writes its own; any notification between them sends the guessed
+ * fork to the helper again, as does a fork of the ptrace route.
+ */
+void
+flight_arm(struct flight *f, pid_t tid, const struct nsd_step *s, struct ns **ns)
+{
+	size_t i, n = s->npids;
+
+	flight_disarm(f);
+	if (f->busy || !ns_lock(ns, n, f)) {
+		for (i = 0; i < n; i++)
+			ns_put(ns[i]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (ns_set_last_pid(ns[i], s->pids[i], &f->armed.old[i]) < 0)
+			break;
+	if (i < n) { /* its pid is taken, or the helper failed: the fork will say */
+		while (i-- > 0)
+			ns_put_back_last_pid(ns[i], s->pids[i], f->armed.old[i], true);
+		ns_unlock(ns, n, f);
+		for (i = 0; i < n; i++)
+			ns_put(ns[i]);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ns_forked(ns[i], s->pids[i] - 1, f);
+		f->armed.ns[i] = ns[i];
+		f->armed.pids[i] = s->pids[i];
+	}
+	ns_unlock(ns, n, f);
+	f->armed.tid = tid;
+	f->armed.levels = n;
+	f->known = seccomp_received();
+	log_debug("task %d: ns_last_pid set ahead for its fork of pid %d", tid, s->pids[0]);
+}
+
+void
+flight_disarm(struct flight *f)
+{
+	size_t i, n = f->armed.levels;
+	bool mine;
+
+	if (f->armed.tid == 0)
+		return;
+	/* A step of the ptrace route that holds them has written its own. */
+	mine = ns_lock(f->armed.ns, n, f);
+	for (i = 0; mine && i < n; i++)
+		ns_put_back_last_pid(f->armed.ns[i], f->armed.pids[i], f->armed.old[i], true);
+	if (mine)
+		ns_unlock(f->armed.ns, n, f);
+	for (i = 0; i < n; i++)
+		ns_put(f->armed.ns[i]);
+	f->armed.tid = 0;
+	f->known = 0;
+}
+
+/* The fork of task tid, step s, into ns is the one written ahead. */
+static bool
+armed_for(const struct flight *f, pid_t tid, const struct nsd_step *s, struct ns *const *ns)
+{
+	size_t i;
+
+	if (f->armed.tid != tid || f->armed.levels != s->npids)
+		return false;
+	for (i = 0; i < s->npids; i++)
+		if (f->armed.pids[i] != s->pids[i] || f->armed.ns[i] != ns[i])
+			return false;
+	return true;
 }
 
 bool
@@ -331,6 +413,8 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 	bool fast;
 
 	*refused = false;
+	if (f->armed.tid != 0 && !armed_for(f, (pid_t)req->pid, s, ns))
+		flight_disarm(f);
 	f->busy = true;
 	f->fd = fd;
 	f->id = req->id;
@@ -362,6 +446,7 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 		if (ns_set_last_pid(ns[i], f->pids[i], &f->old[i]) < 0) {
 			int err = errno;
 			land(f, true);
+			flight_disarm(f); /* what was there before it, back */
 			if (err != EEXIST)
 				return false;
 			/* As on the ptrace route: the fork fails, and its step (its
@@ -374,6 +459,11 @@ flight_start(struct flight *f, const struct seccomp_notif *req, int fd,
 			seccomp_answer(fd, req->id, EEXIST);
 			return false;
 		}
+	for (i = 0; f->armed.tid != 0 && i < f->levels; i++) {
+		f->old[i] = f->armed.old[i]; /* a failure puts back what it found */
+		ns_put(f->armed.ns[i]);
+	}
+	f->armed.tid = 0;
 	f->mark = seccomp_received();
 	log_debug("task %d: ns_last_pid %s for pid %d, its %s let through", f->tid,
 	          fast ? "was right" : "set", f->pids[0], sc->name);

@@ -45,6 +45,13 @@ struct flight {
 	uint64_t known;                /* the mark of the last fork seen made, or 0 */
 	uint64_t since;                /* when it was answered, us */
 	uint64_t wait;                 /* the next check, after this many us */
+	struct {                       /* a fork guessed next, written ahead */
+		pid_t tid;             /* its task (0: none) */
+		size_t levels;
+		int32_t pids[NSD_MAX_LEVELS];
+		int32_t old[NSD_MAX_LEVELS]; /* ns_last_pid before it */
+		struct ns *ns[NSD_MAX_LEVELS];
+	} armed;
 };
 
 void flight_init(struct flight *f, struct plan *plan, void (*landed)(pid_t tid));
@@ -66,5 +73,11 @@ bool flight_again(struct flight *f, const struct seccomp_notif *req, int fd);
 /* Whether the fork in flight is over: reported (applied or failed) and let
  * go. false: it is still to come, or, cut, to be made again. */
 bool flight_settle(struct flight *f, enum look how);
+/* With no fork in flight: task tid's planned fork s, into the namespaces
+ * ns (f takes them), is made the namespaces' next, ns_last_pid written
+ * ahead of its call; its call then finds it so (flight_start()). */
+void flight_arm(struct flight *f, pid_t tid, const struct nsd_step *s, struct ns **ns);
+/* What flight_arm() wrote is put back (none: nothing). */
+void flight_disarm(struct flight *f);
 
 #endif

@@ -153,7 +153,8 @@ put_back_last_pid(struct fork_step *fs)
 
 	for (i = 0; i < fs->nlocks; i++)
 		if (fs->locks[i] != NULL && fs->old_last[i] >= 0)
-			ns_put_back_last_pid(fs->locks[i], fs->f.s->pids[i], fs->old_last[i]);
+			ns_put_back_last_pid(fs->locks[i], fs->f.s->pids[i], fs->old_last[i],
+			                     false);
 }
 
 /* The step's namespaces are unlocked and given back (ns.c). */

@@ -505,12 +505,13 @@ ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid)
 	return rc;
 }
 
-/* The fork that ns_set_last_pid() prepared failed: ns_last_pid gets old
- * back, unless a fork took the value meanwhile. */
+/* The fork that ns_set_last_pid() prepared failed (or, with no fork
+ * answered, unset, never came): ns_last_pid gets old back, unless a fork
+ * took the value meanwhile (unset: unless anything moved it). */
 void
-ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old)
+ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old, bool unset)
 {
-	struct helper_req req = {HELPER_PUT_BACK, want, old};
+	struct helper_req req = {unset ? HELPER_UNSET : HELPER_PUT_BACK, want, old};
 
 	if (old < 0 || ns == NULL)
 		return;

@@ -31,7 +31,7 @@ bool ns_lock(struct ns *const *ns, size_t n, const void *owner);
 void ns_unlock(struct ns *const *ns, size_t n, const void *owner);
 /* EEXIST: want is taken. */
 int ns_set_last_pid(struct ns *ns, int32_t want, int32_t *old);
-void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old);
+void ns_put_back_last_pid(struct ns *ns, int32_t want, int32_t old, bool unset);
 /* Pid nr of pid namespace ns exists, as *pid in nsdd's; ESRCH: it does not,
  * EBUSY: it is taken, its task not yet made. */
 int ns_find_pid(struct ns *ns, int32_t nr, pid_t *pid);

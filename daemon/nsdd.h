@@ -95,6 +95,8 @@ struct timeval nsdd_backoff(uint64_t *wait, uint64_t max);
 int nsdd_proc_status(pid_t pid, const char *key, char *value, size_t len);
 /* The same, as a number ("Tgid:", "TracerPid:"); -1 when absent. */
 long nsdd_proc_status_long(pid_t pid, const char *key);
+/* Its parent process, in nsdd's pid namespace; -1 if gone or unknown. */
+pid_t nsdd_parent_of(pid_t pid);
 /* fn(arg), run with nsdd in the namespace of fd, then back in own_fd's: fn
  * returns 0, or -1 with errno, and so does this. */
 int nsdd_in_ns(int fd, int nstype, int own_fd, int (*fn)(void *arg), void *arg);

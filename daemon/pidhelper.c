@@ -66,12 +66,14 @@ pid_helper_main(int sock)
 		rep.old = cur;
 		if (n != sizeof(req))
 			rep.rc = EINVAL;
-		else if (req.want < 1 || req.op < HELPER_SET || req.op > HELPER_FIND)
+		else if (req.want < 1 || req.op < HELPER_SET || req.op > HELPER_UNSET)
 			rep.rc = EINVAL;
 		else if (req.op == HELPER_FIND)
 			rep.rc = find_here(req.want, &rep.pid);
 		else if (fd < 0)
 			rep.rc = ENOENT;
+		else if (req.op == HELPER_UNSET && cur != req.want - 1)
+			rep.rc = 0; /* someone wrote it since */
 		else if (req.op == HELPER_PUT_BACK && cur != req.want - 1 &&
 		         (cur != req.want || kill(req.want, 0) == 0 || errno != ESRCH))
 			rep.rc = 0; /* a fork took it: the namespace moved on */

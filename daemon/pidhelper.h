@@ -14,8 +14,9 @@
  * taken). PUT_BACK: ns_last_pid gets old again if it is still want - 1 (no
  * fork took it), or want with pid want free (a fork took it and failed).
  * FIND: whether pid want exists in the namespace (EBUSY: taken, its task
- * not yet attached), and its pid in nsdd's. */
-enum helper_op { HELPER_SET, HELPER_PUT_BACK, HELPER_FIND };
+ * not yet attached), and its pid in nsdd's. UNSET: old again only if it is
+ * still want - 1 (a SET that no fork was answered for). */
+enum helper_op { HELPER_SET, HELPER_PUT_BACK, HELPER_FIND, HELPER_UNSET };
 
 struct helper_req {
 	int32_t op;

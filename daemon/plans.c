@@ -112,6 +112,13 @@ plan_head(const struct ptask *pt)
 }
 
 const struct nsd_step *
+plan_step_ahead(const struct ptask *pt, size_t k)
+{
+	return plan_steps_left(pt) > k && !pt->plan->ending ? &pt->model->steps[pt->next + k]
+	                                                    : NULL;
+}
+
+const struct nsd_step *
 plan_head_as(struct ptask *pt, enum nsd_call call)
 {
 	const struct nsd_step *s = plan_head(pt);

@@ -140,7 +140,10 @@ struct ptask *plan_ptask_at(struct plan *plan, size_t i);      /* i < plan_ntask
 bool plan_pending(const struct ptask *pt);
 const struct nsd_step *plan_head(const struct ptask *pt);
 size_t plan_steps_left(const struct ptask *pt); /* whatever its state; 0: none */
-pid_t plan_task_pid(const struct ptask *pt);    /* nsdd's pid, 0 until it exists */
+/* The step k after its head (0: the head) whatever its state (a task not
+ * made yet: from its first), or NULL. */
+const struct nsd_step *plan_step_ahead(const struct ptask *pt, size_t k);
+pid_t plan_task_pid(const struct ptask *pt); /* nsdd's pid, 0 until it exists */
 /* Mode seccomp: the driver's mark of a task it leaves untraced, as no signal
  * can make its notified calls fail (notify.c). */
 bool plan_task_calm(const struct ptask *pt);

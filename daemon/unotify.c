@@ -22,6 +22,11 @@
  * reads the child's pids; a child reaped before that is trusted to have the
  * pid (doc/security.md).
  *
+ * Where nsdd guesses which planned fork comes next (a child just made, whose
+ * first step is a fork, in a tree made depth first), it writes ns_last_pid
+ * for it as soon as the fork event says the child is made, ahead of the
+ * child's call (flight_arm()); any other fork that comes first puts it back.
+ *
  * A planned msgget, semget or shmget is served so too, where every task in
  * the caller's IPC namespace is the target or a descendant of it, and the
  * call's key has no object yet: *_next_id written, the plan's other
@@ -50,6 +55,18 @@
 #include "tracing.h"
 #include "unotify.h"
 
+/*
+ * Whose fork comes next, guessed when a fork starts, for a restorer that
+ * makes its tree depth first (the task just made goes first, and its parent
+ * waits for it): the child made, if its first step is a fork; else the
+ * notifier's next step; else, that being its last, its parent's next. A
+ * guess is written ahead only where it does not follow the pid just made
+ * (which needs nothing written) and while the route's guesses mostly come
+ * true: each one wrong costs a write and a put back.
+ */
+enum guess { GUESS_NONE, GUESS_CHILD, GUESS_SELF, GUESS_PARENT };
+#define SCORE_MIN (-8)
+
 /* A notification held while a planned fork is in flight. */
 struct held {
 	TAILQ_ENTRY(held) entry;
@@ -72,9 +89,14 @@ struct froute {
 	struct checked *checked;
 	size_t nchecked;
 	TAILQ_HEAD(, held) held;
-	bool serving;         /* its held notifications are being decided again */
-	struct flight flight; /* a fork in flight */
-	struct iflight ipc;   /* or an IPC get in flight */
+	bool serving;                /* its held notifications are being decided again */
+	enum guess guess;            /* whose fork to write ahead when the one in flight lands */
+	int32_t made;                /* the pid that one makes */
+	pid_t notifier;              /* its task */
+	enum guess armed;            /* the guess written ahead */
+	int score[GUESS_PARENT + 1]; /* per guess: written ahead and came, less not */
+	struct flight flight;        /* a fork in flight */
+	struct iflight ipc;          /* or an IPC get in flight */
 };
 
 static TAILQ_HEAD(, froute) routes = TAILQ_HEAD_INITIALIZER(routes);
@@ -100,25 +122,32 @@ static void
 pace_events(void)
 {
 	struct froute *r;
-	bool busy = false, held = false, traced = false;
+	bool busy = false, held = false, traced = false, guess = false;
 
 	TAILQ_FOREACH(r, &routes, entry)
 	{
 		busy |= r->flight.busy;
 		held |= !TAILQ_EMPTY(&r->held);
 		traced |= r->flight.busy && !plan_task_calm(r->flight.pt);
+		guess |= r->flight.busy && r->guess != GUESS_NONE;
 	}
-	forkev_wake(held || !busy || traced);
+	forkev_wake(held || !busy || traced || guess);
 }
+
+static void arm(struct froute *r);
 
 /* A call in flight of task tid was decided from a timer or the kernel's
  * events: the task may be let go, and what the route held may go. */
 static void
 landed(pid_t tid)
 {
+	struct froute *r;
+
 	if (rested != NULL)
 		rested(tid);
 	unotify_unhold_all();
+	TAILQ_FOREACH(r, &routes, entry)
+	arm(r);
 	pace_events();
 }
 
@@ -171,6 +200,8 @@ settle(struct froute *r, pid_t tid)
 	over = r->flight.busy ? flight_settle(&r->flight, how) : iflight_settle(&r->ipc, how);
 	if (over && rested != NULL)
 		rested(notifier);
+	if (over)
+		r->guess = GUESS_NONE; /* its next call is here: nothing to write ahead */
 	return over;
 }
 
@@ -242,6 +273,44 @@ flags_of(struct plan *plan, const struct seccomp_notif *req, int fd, const struc
 	return seccomp_id_valid(fd, req->id) && ca.set_tid_size == 0;
 }
 
+/* Step next is a fork whose pid does not follow the one step s makes. */
+static bool
+apart(const struct nsd_step *next, const struct nsd_step *s)
+{
+	return next != NULL && (next->call == NSD_CALL_FORK || next->call == NSD_CALL_THREAD) &&
+	       next->pids[0] != s->pids[0] + 1;
+}
+
+/* Whose fork to write ahead once task pt's fork s lands (the kernel's fork
+ * event then wakes nsdd: arm()). Not in a container, where the kernel's
+ * next pid may move unseen (flight.c). */
+static enum guess
+guess(struct froute *r, struct ptask *pt, const struct nsd_step *s)
+{
+	const struct nsd_step *after = plan_step_ahead(pt, 1);
+	enum guess g = GUESS_PARENT;
+
+	if (plan_container(r->plan))
+		return GUESS_NONE;
+	if (apart(plan_step_ahead(plan_ptask(r->plan, s->pids[0]), 0), s))
+		g = GUESS_CHILD;
+	else if (after != NULL)
+		g = apart(after, s) ? GUESS_SELF : GUESS_NONE;
+	return r->score[g] > SCORE_MIN ? g : GUESS_NONE;
+}
+
+/* The fork written ahead came (true), or another came first. */
+static void
+scored(struct froute *r, bool came)
+{
+	int *score = &r->score[r->armed];
+
+	if (came && *score < -SCORE_MIN)
+		(*score)++;
+	else if (!came)
+		(*score)--;
+}
+
 /* A fork of a task with a fork or thread step at its head: served here if
  * it may be; false: the ptrace route's. */
 static bool
@@ -284,9 +353,47 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 			hold(r, req, fd);
 		return busy;
 	}
-	if (flight_start(&r->flight, req, fd, sc, pt, s, ns, tgid, &refused))
+	if (r->flight.armed.tid == tid)
+		scored(r, true);
+	if (flight_start(&r->flight, req, fd, sc, pt, s, ns, tgid, &refused)) {
+		r->guess = guess(r, pt, s);
+		r->made = s->pids[0];
+		r->notifier = tid;
 		return true;
+	}
 	return refused;
+}
+
+/* The fork that just landed: the one guessed next is written ahead. */
+static void
+arm(struct froute *r)
+{
+	struct ptask *pt;
+	const struct nsd_step *s;
+	struct ns *ns[NSD_MAX_LEVELS];
+	size_t i;
+	pid_t tid;
+
+	if (r->guess == GUESS_NONE || busy(r))
+		return;
+	if (r->guess == GUESS_CHILD)
+		pt = plan_ptask(r->plan, r->made);
+	else if (r->guess == GUESS_SELF)
+		pt = plan_ptask_by_pid(r->plan, r->notifier);
+	else
+		pt = plan_ptask_by_pid(r->plan, nsdd_parent_of(r->notifier));
+	r->armed = r->guess;
+	r->guess = GUESS_NONE;
+	if ((s = plan_head(pt)) == NULL || (tid = plan_task_pid(pt)) <= 0 ||
+	    (s->call != NSD_CALL_FORK && s->call != NSD_CALL_THREAD) || s->pids[0] == r->made + 1 ||
+	    ns_child_pidns(tid, false, s->npids, r, plan_owner(r->plan), ns) < 0)
+		return;
+	if (may_serve(r, ns[s->npids - 1])) {
+		flight_arm(&r->flight, tid, s, ns);
+		return;
+	}
+	for (i = 0; i < s->npids; i++)
+		ns_put(ns[i]);
 }
 
 /* An IPC get of a task whose head step is of its kind (and key): served
@@ -302,6 +409,7 @@ start_ipc(struct froute *r, const struct seccomp_notif *req, int fd, const struc
 	int32_t key;
 	bool wait;
 
+	r->guess = GUESS_NONE;
 	if (s != NULL && s->call == NSD_CALL_ANY)
 		s = plan_head_as(pt, sc->call);
 	/* key_t is an int: the low 32 bits of the first argument. */
@@ -373,6 +481,11 @@ notified(struct plan *plan, const struct seccomp_notif *req, int fd, const struc
 	if (!nsdd_notify_route || !plan_seccomp(plan) || plan_backend(plan) != BACKEND_KERNEL ||
 	    (r = route_of(plan, taken ? redo : NULL)) == NULL)
 		return false;
+	/* Another task's fork would take what was written ahead: put back. */
+	if (fork && r->flight.armed.tid != 0 && r->flight.armed.tid != (pid_t)req->pid) {
+		flight_disarm(&r->flight);
+		scored(r, false);
+	}
 	/* A call of another task is held while a call is in flight: it may be
 	 * a fork or an IPC get, or the new child's, whose plan task is not
 	 * bound to it yet. A call of the notifier says it is out of its own. */
@@ -401,7 +514,15 @@ notified(struct plan *plan, const struct seccomp_notif *req, int fd, const struc
 		unotify_unhold_all();
 		return true;
 	}
-	return fork ? start(r, req, fd, sc) : start_ipc(r, req, fd, sc);
+	if (!fork)
+		return start_ipc(r, req, fd, sc);
+	if (start(r, req, fd, sc))
+		return true;
+	if (r->flight.armed.tid != 0) { /* it goes its own way */
+		flight_disarm(&r->flight);
+		scored(r, false);
+	}
+	return false;
 }
 
 bool

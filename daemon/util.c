@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -322,4 +323,31 @@ nsdd_proc_syscall(pid_t tid)
 		return NSDD_GONE;
 	buf[n] = '\0';
 	return strncmp(buf, "running", 7) == 0 ? NSDD_RUNNING : strtol(buf, NULL, 10);
+}
+
+/* PIDFD_GET_INFO (Linux 6.13), which not every libc's headers have: the
+ * first fields of struct pidfd_info, as many bytes as its first version. */
+#define PIDFD_INFO_PID 1ULL
+struct pidfd_info_v0 {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ids[8], exit_code;
+};
+_Static_assert(sizeof(struct pidfd_info_v0) == 64, "PIDFD_INFO_SIZE_VER0");
+#define PIDFD_GET_INFO _IOWR(0xFF, 11, struct pidfd_info_v0)
+
+pid_t
+nsdd_parent_of(pid_t pid)
+{
+	struct pidfd_info_v0 info = {.mask = PIDFD_INFO_PID};
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = ioctl(fd, PIDFD_GET_INFO, &info);
+	close(fd);
+	if (rc == 0)
+		return info.ppid > 0 ? (pid_t)info.ppid : -1;
+	if (errno != ENOTTY && errno != EINVAL)
+		return -1; /* gone */
+	return (pid_t)nsdd_proc_status_long(pid, "PPid");
 }

@@ -151,8 +151,9 @@ ctl run --new-ns "$T/killed.json" -- /bin/sh -c \
 	'/bin/sh -c "read x <$1; sh -c '\''echo b=\$\$'\''; exit 0" & "$0" 20000 & wait' \
 	"$PROGS/slowfork" "$T/go" >"$T/out" 2>&1 &
 run=$!
-# Its fork answered (and held in the kernel by the userfaultfd):
-wait_for "$T/nsdd.log" 'ns_last_pid set for pid 100,'
+# Its fork answered (and held in the kernel by the userfaultfd), with
+# ns_last_pid written at its call or ahead of it (ahead.sh):
+wait_for "$T/nsdd.log" 'ns_last_pid (set|was right) for pid 100,'
 echo go >"$T/go"
 sleep 0.5 # b's fork is held (if not yet, it comes after the plan: unplanned)
 pkill -KILL -x slowfork
@@ -175,7 +176,7 @@ ctl run --new-ns "$T/held.json" -- /bin/sh -c \
 run=$!
 killed=$((killed + 1))
 for _ in $(seq 200); do
-	[ "$(grep -c 'ns_last_pid set for pid 100,' "$T/nsdd.log")" -ge $killed ] && break
+	[ "$(grep -cE 'ns_last_pid (set|was right) for pid 100,' "$T/nsdd.log")" -ge $killed ] && break
 	sleep 0.05
 done
 target=$(sed -n 's/.*started \/bin\/sh as pid \([0-9]*\).*/\1/p' "$T/out")
