@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,35 +13,62 @@
 #define S(obj, key) (json_string_value(json_object_get(obj, key)))
 #define I(obj, key) ((long long)json_integer_value(json_object_get(obj, key)))
 
-void
-ctl_print_event(json_t *ev)
+static void
+event_line(FILE *f, json_t *ev)
 {
 	const char *kind = S(ev, "kind"), *task = S(ev, "task"), *err = S(ev, "error");
 
 	if (ctl.json) {
-		ctl_print_json(ev);
+		json_dumpf(ev, f, JSON_COMPACT);
+		fputc('\n', f);
 		return;
 	}
-	printf("%-11s", kind ? kind : "?");
+	fprintf(f, "%-11s", kind ? kind : "?");
 	if (task != NULL)
-		printf(" task %s", task);
+		fprintf(f, " task %s", task);
 	if (json_object_get(ev, "step") != NULL)
-		printf(" step %lld %s", I(ev, "step"), S(ev, "call") ?: "?");
+		fprintf(f, " step %lld %s", I(ev, "step"), S(ev, "call") ?: "?");
 	else if (json_is_true(json_object_get(ev, "next_syscall_data")))
-		printf(" next_syscall_data %s", S(ev, "call") ?: "?");
+		fprintf(f, " next_syscall_data %s", S(ev, "call") ?: "?");
 	if (S(ev, "syscall") != NULL)
-		printf(" (%s)", S(ev, "syscall"));
+		fprintf(f, " (%s)", S(ev, "syscall"));
 	if (json_object_get(ev, "want") != NULL)
-		printf(" want %lld", I(ev, "want"));
+		fprintf(f, " want %lld", I(ev, "want"));
 	if (json_object_get(ev, "got") != NULL)
-		printf(" got %lld", I(ev, "got"));
+		fprintf(f, " got %lld", I(ev, "got"));
 	if (S(ev, "mechanism") != NULL)
-		printf(" by %s", S(ev, "mechanism"));
+		fprintf(f, " by %s", S(ev, "mechanism"));
 	if (S(ev, "route") != NULL && strcmp(S(ev, "route"), "notify") == 0)
-		printf(", no stop");
+		fprintf(f, ", no stop");
 	if (err != NULL)
-		printf(": %s", err);
-	putchar('\n');
+		fprintf(f, ": %s", err);
+	fputc('\n', f);
+}
+
+/*
+ * An event's line goes out whole, in one write: the lines of a batch are
+ * buffered (ctl_follow()), and a buffer that fills up mid-line would let
+ * another writer of the same file, such as the command that nsdctl run
+ * started, cut the line in two. So a line that does not fit in what is
+ * left of the buffer flushes it first.
+ */
+void
+ctl_print_event(json_t *ev)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&line, &len);
+
+	if (m == NULL) {
+		event_line(stdout, ev);
+		return;
+	}
+	event_line(m, ev);
+	fclose(m);
+	if (__fpending(stdout) + len > __fbufsize(stdout))
+		fflush(stdout);
+	fwrite(line, 1, len, stdout);
+	free(line);
 }
 
 /* Follows Watch(more) to the plan's end; returns the final kind or NULL. */

@@ -6,7 +6,8 @@
 # one wake-up of the client) per event. Every event still comes, in order,
 # and the final one with the last step. nsdctl run, which follows the same
 # plan, prints a batch's lines in one write to its stdout (a pipe here),
-# not one write (and one wake-up of its reader) per line.
+# not one write (and one wake-up of its reader) per line, and never ends a
+# write mid-line.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 start_nsdd
@@ -83,3 +84,26 @@ writes=$(grep -c '^write(1,' "$T/writes")
 [ "$writes" -le $((applied / 4)) ] ||
 	fail "nsdctl run wrote $applied events' lines in $writes writes: not batched"
 pass "$(cat "$T/watch.out"); nsdctl run: $applied applied in $writes writes"
+
+# Its lines are written whole, each write ending a line: the command it
+# runs may write the same file (a full buffer flushed mid-line once let
+# thread-quit.sh's command put its "done" inside an event's line). 200
+# children each make a planned thread and exit at once: 400 events, fast.
+n=200
+python3 - "$n" >"$T/quit.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+tasks = {"target": [{"call": "fork", "pid": 10 + i} for i in range(n)]}
+for i in range(n):
+    tasks[str(10 + i)] = [{"call": "thread", "pid": 1000 + i}]
+print(json.dumps({"version": 1, "mode": "seccomp", "tasks": tasks}))
+PY
+strace -o "$T/writes2" -s 100000 -e trace=write -e signal=none "$NSDCTL" run --new-ns \
+	"$T/quit.json" -- "$PROGS/threadquit" $n 2>"$T/run.err" >"$T/quit.out" ||
+	fail "threads: $(tail -5 "$T/run.err")"
+[ "$(grep -c '^applied .* thread' "$T/quit.out")" = $n ] || fail "threads: $(tail -3 "$T/quit.out")"
+writes=$(grep -c '^write(1,' "$T/writes2")
+cut=$(grep '^write(1,' "$T/writes2" | grep -vc '\\n", [0-9]*) = ')
+[ "$cut" = 0 ] || fail "$cut of nsdctl run's $writes writes end mid-line: $(grep '^write(1,' "$T/writes2" | grep -v '\\n", [0-9]*) = ' | head -1 | tail -c 120)"
+grep -qx "done $n" "$T/quit.out" || fail "threads: the command's line: $(grep done "$T/quit.out")"
+pass "$((2 * n)) events in $writes writes, each ending a line"
