@@ -24,7 +24,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
 	echo "FAIL: $*"
-	[ -f "$T/nsdd.log" ] && { echo "--- nsdd log:"; tail -40 "$T/nsdd.log"; }
+	[ -f "$T/nsdd.log" ] && { echo "--- nsdd log:"; tail -"${NSDD_LOG_LINES:-40}" "$T/nsdd.log"; }
 	exit 1
 }
 pass() { echo "PASS: $*"; }

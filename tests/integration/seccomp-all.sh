@@ -14,13 +14,18 @@ tests="forktree ns-last-pid nested-ns regs vfork-exec sh-pipeline real-programs 
 	seccomp-filter new-ns-proc next-syscall-data sigchld-storm thread-quit"
 for t in $tests; do
 	: >"$T/modes"
-	NSDD_MODE=seccomp NSDD_MODE_LOG=$T/modes bash "$top_srcdir/tests/integration/$t.sh" \
+	NSDD_MODE=seccomp NSDD_MODE_LOG=$T/modes NSDD_LOG_LINES=400 \
+		bash "$top_srcdir/tests/integration/$t.sh" \
 		>"$T/$t.log" 2>&1
 	rc=$?
 	[ $rc = 77 ] && { echo "($t: $(grep -m1 SKIP "$T/$t.log"))"; continue; }
 	# The failure's own lines: not nsdd's log, nor the shell's notes of the
-	# processes the test's cleanup killed (stress.sh's 200 sleeps).
-	[ $rc = 0 ] || fail "$t in mode seccomp: $(grep -v '^nsdd:\|line [0-9]*: *[0-9]* Killed' "$T/$t.log" | tail -15)"
+	# processes the test's cleanup killed (stress.sh's 200 sleeps); then
+	# the test's nsdd log, the last 400 lines (a rare failure's only trace).
+	if [ $rc != 0 ]; then
+		grep '^nsdd:' "$T/$t.log" | tail -400 >"$T/nsdd.log"
+		NSDD_LOG_LINES=400 fail "$t in mode seccomp: $(grep -v '^nsdd:\|line [0-9]*: *[0-9]* Killed' "$T/$t.log" | tail -15)"
+	fi
 	[ -s "$T/modes" ] || fail "$t ran nothing in mode seccomp"
 	pass "$t in mode seccomp ($(wc -l <"$T/modes") runs)"
 done
