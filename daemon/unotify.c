@@ -59,7 +59,8 @@
  * Whose fork comes next, guessed when a fork starts, for a restorer that
  * makes its tree depth first (the task just made goes first, and its parent
  * waits for it): the child made, if its first step is a fork; else the
- * notifier's next step; else, that being its last, its parent's next. A
+ * notifier's next step; else, that being its last, the next of its nearest
+ * ancestor with one. A
  * guess is written ahead only where it does not follow the pid just made
  * (which needs nothing written) and while the route's guesses mostly come
  * true: each one wrong costs a write and a put back.
@@ -364,6 +365,21 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 	return refused;
 }
 
+/* The nearest ancestor of the notifier with a step left: a depth-first
+ * restorer goes back up to it once the subtree below is made. */
+static struct ptask *
+next_up(struct froute *r)
+{
+	pid_t pid = r->notifier;
+	struct ptask *pt;
+	int up;
+
+	for (up = 0; up < 8 && (pid = nsdd_parent_of(pid)) > 0; up++)
+		if ((pt = plan_ptask_by_pid(r->plan, pid)) == NULL || plan_head(pt) != NULL)
+			return pt; /* none past a task not the plan's */
+	return NULL;
+}
+
 /* The fork that just landed: the one guessed next is written ahead. */
 static void
 arm(struct froute *r)
@@ -381,7 +397,7 @@ arm(struct froute *r)
 	else if (r->guess == GUESS_SELF)
 		pt = plan_ptask_by_pid(r->plan, r->notifier);
 	else
-		pt = plan_ptask_by_pid(r->plan, nsdd_parent_of(r->notifier));
+		pt = next_up(r);
 	r->armed = r->guess;
 	r->guess = GUESS_NONE;
 	if ((s = plan_head(pt)) == NULL || (tid = plan_task_pid(pt)) <= 0 ||

@@ -10,6 +10,8 @@
 #    not the child's planned one; the child's fork is still exact.
 # 3. Eleven such guesses in one plan: every pid exact, and the route stops
 #    guessing once its guesses mostly fail (8 more put back than came true).
+# 4. A subtree's last fork, two levels down: the next written ahead is that
+#    of the nearest ancestor with a step left (the target's next child).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 start_nsdd
@@ -102,3 +104,23 @@ n=$(grep -c 'set ahead for its fork of pid 5' "$T/nsdd.log")
 [ "$n" -ge 8 ] && [ "$n" -le 9 ] && ! grep -q 'set ahead for its fork of pid 510' "$T/nsdd.log" ||
 	fail "wrong guesses: $n of the children's forks written ahead"
 pass "eleven guesses that do not come true: every pid exact (the unplanned forks get what they would have), and the route stops guessing after $n"
+
+# 4.
+echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "pid": 800}, {"call": "fork", "pid": 810}], "800": [{"call": "fork", "pid": 900}], "900": [{"call": "fork", "pid": 950}]}}' >"$T/up.json"
+py='import os
+def child(f):
+    pid = os.fork()
+    if pid == 0:
+        f()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+child(lambda: child(lambda: child(lambda: None)))
+os.write(1, b"C=%d\n" % child(lambda: None))'
+ctl run --new-ns "$T/up.json" -- /usr/bin/python3 -c "$py" >"$T/out" 2>&1 ||
+	fail "ancestor: $(cat "$T/out")"
+grep -qx 'C=810' "$T/out" || fail "ancestor: $(cat "$T/out")"
+grep -q 'set ahead for its fork of pid 810' "$T/nsdd.log" &&
+	grep -q 'ns_last_pid was right for pid 810' "$T/nsdd.log" ||
+	fail "ancestor: the target's next fork was not written ahead"
+pass "a subtree's last fork, two levels down: the target's next fork written ahead, exact"
