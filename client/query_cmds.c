@@ -89,8 +89,9 @@ ctl_follow(struct nsd_client *c, const char *id, long long steps_total)
 	progress_start(steps_total);
 	for (;;) {
 		json_t *ev;
-		/* Events come in batches: a batch's lines go out in one write, as
-		 * nsdctl is about to wait for the next, not a write for each. */
+		/* Events come in batches: a batch's lines go out together, as
+		 * nsdctl is about to wait for the next (in one write where they
+		 * fit the buffer), not a write for each. */
 		if (!nsd_client_buffered(c))
 			fflush(stdout);
 		if (nsd_client_read(c, &r) < 0) {
