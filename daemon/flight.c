@@ -251,19 +251,26 @@ noted_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* A fork event: the fork in flight it is of, if any, has its child. */
-static void
+/* A fork event: the fork in flight it is of, if any, has its child. true
+ * once it was one's and no fork in flight waits for its event any more. */
+static bool
 noted(const struct fork_event *fe)
 {
 	struct flight *f;
+	bool used = false, waits = false;
 
 	TAILQ_FOREACH(f, &flights, entry)
-	if (f->busy && f->child == 0 && fe->when >= f->since * 1000 &&
-	    (f->thread ? fe->child_tgid == f->tgid && fe->child != fe->child_tgid
-	               : fe->parent == f->tid && fe->child == fe->child_tgid)) {
-		f->child = fe->child;
-		event_active(noted_ev, 0, 0);
+	{
+		if (f->busy && f->child == 0 && fe->when >= f->since * 1000 &&
+		    (f->thread ? fe->child_tgid == f->tgid && fe->child != fe->child_tgid
+		               : fe->parent == f->tid && fe->child == fe->child_tgid)) {
+			f->child = fe->child;
+			event_active(noted_ev, 0, 0);
+			used = true;
+		}
+		waits |= f->busy && f->child == 0;
 	}
+	return used && !waits;
 }
 
 static void

@@ -94,11 +94,13 @@ parse(const char *buf, size_t len, struct fork_event *fe)
 	return true;
 }
 
-/* Reads what is queued, each fork event to fn; at most about what the socket's
- * buffer holds, so that a host forking faster than nsdd reads cannot keep
- * it here: past that, the rest is as good as dropped. */
+/* Reads what is queued, each fork event to fn, until fn has what it waits
+ * for (no read that only says the socket is empty, after the one event a
+ * planned fork waits for); at most about what the socket's buffer holds,
+ * so that a host forking faster than nsdd reads cannot keep it here: past
+ * that, the rest is as good as dropped. */
 static void
-drain(void (*fn)(const struct fork_event *))
+drain(bool (*fn)(const struct fork_event *))
 {
 	char buf[1024] __attribute__((aligned(8)));
 	struct sockaddr_nl from;
@@ -126,8 +128,9 @@ drain(void (*fn)(const struct fork_event *))
 		}
 		if (n <= 0)
 			return;
-		if (flen == sizeof(from) && from.nl_pid == 0 && parse(buf, (size_t)n, &fe))
-			fn(&fe);
+		if (flen == sizeof(from) && from.nl_pid == 0 && parse(buf, (size_t)n, &fe) &&
+		    fn(&fe))
+			return;
 	}
 }
 
@@ -174,10 +177,11 @@ gone(int s)
 static pid_t probe_child;
 static bool probe_seen;
 
-static void
+static bool
 probe_event(const struct fork_event *fe)
 {
 	probe_seen |= fe->child == probe_child;
+	return false;
 }
 
 /* Whether the kernel tells nsdd of a fork, in nsdd's pid numbers: one of

@@ -19,7 +19,7 @@ struct fork_event {
 };
 
 struct forkev_ops {
-	void (*event)(const struct fork_event *ev); /* one fork */
+	bool (*event)(const struct fork_event *ev); /* one fork: true, no more wanted now */
 	void (*lost)(void);                         /* events were dropped */
 };
 
@@ -29,8 +29,10 @@ struct forkev_ops {
 int forkev_start(const struct forkev_ops *ops);
 /* Listens no more. */
 void forkev_stop(void);
-/* Reads the events the kernel has sent so far, each to ops->event: after it
- * returns, every fork that ended before the call has been told. */
+/* Reads the events the kernel has sent so far, each to ops->event, until
+ * one it wanted was the last it wants now: after it returns, every fork
+ * that ended before the call has been told, or ops->event had what it
+ * waited for (the rest wait in the socket for the next read). */
 void forkev_read(void);
 /* Whether an event wakes nsdd (read from the loop as it comes), or waits
  * in the socket for forkev_read(); on reads what waited. */
