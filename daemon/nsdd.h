@@ -87,6 +87,8 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The running kernel says it is this release or a later one (uname). */
+bool nsdd_kernel_at_least(int major, int minor);
 uint64_t nsdd_now_usec(void);  /* CLOCK_REALTIME, as varlink events carry it */
 uint64_t nsdd_mono_usec(void); /* CLOCK_MONOTONIC */
 /* *wait doubled, at most max (us): the next look of a timer that backs off. */

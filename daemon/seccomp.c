@@ -71,6 +71,10 @@ struct listener {
 
 static TAILQ_HEAD(, listener) listeners = TAILQ_HEAD_INITIALIZER(listeners);
 static uint64_t received;
+/* Linux 6.11 ("seccomp: interrupt SECCOMP_IOCTL_NOTIF_RECV when all users
+ * have exited") ends a RECV on a listener whose filter has no task left,
+ * with ENOENT; before, it waits for ever. -1: not asked yet. */
+static int recv_ends_at_hangup = -1;
 
 static void
 listener_free(struct listener *l)
@@ -111,12 +115,28 @@ pending(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
+/* No task is under the listener's filter any more: it goes. */
+static void
+listener_gone(struct listener *l)
+{
+	struct plan *plan = l->plan;
+	seccomp_gone_fn fn = l->gone;
+
+	listener_free(l);
+	if (plan != NULL)
+		fn(plan);
+}
+
 /*
  * Notifications are taken as soon as they come, all of those pending at a
  * wake-up: a task waits in its call until then, and a signal that comes
  * before nsdd takes its notification cuts the call short (-ERESTARTSYS:
  * EINTR for a handler without SA_RESTART, even for a fork, which natively
- * is always made again).
+ * is always made again). The loop wakes nsdd for a notification or a
+ * hang-up alike (poll(2)'s POLLHUP reads as readable): where a RECV would
+ * wait for ever on a hang-up, a poll tells them apart first; since Linux
+ * 6.11 the RECV is made at once, and only an ENOENT asks (a poll less a
+ * notification).
  */
 static void
 notify_cb(evutil_socket_t fd, short what, void *arg)
@@ -125,17 +145,17 @@ notify_cb(evutil_socket_t fd, short what, void *arg)
 	int n = 0;
 
 	(void)what;
-	if (hung_up(fd)) {
-		struct plan *plan = l->plan;
-		seccomp_gone_fn gone = l->gone;
-		listener_free(l);
-		if (plan != NULL)
-			gone(plan);
+	if (!recv_ends_at_hangup && hung_up(fd)) {
+		listener_gone(l);
 		return;
 	}
 	do {
 		memset(l->req, 0, l->req_size);
 		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, l->req) < 0) {
+			if (errno == ENOENT && recv_ends_at_hangup && hung_up(fd)) {
+				listener_gone(l);
+				return;
+			}
 			if (errno != ENOENT && errno != EINTR)
 				log_warn("SECCOMP_IOCTL_NOTIF_RECV");
 			continue; /* the task went away before nsdd took it */
@@ -188,6 +208,9 @@ listen_on(int lfd, struct plan *plan, seccomp_notified_fn notified, seccomp_gone
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
 	uint64_t sync = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+
+	if (recv_ends_at_hangup < 0)
+		recv_ends_at_hangup = nsdd_kernel_at_least(6, 11);
 
 	/* Older kernels lack it (EINVAL, ENOTTY): their wake-ups are as before. */
 	if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, sync) < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,16 @@
 #endif
 
 struct event_base *nsdd_base;
+
+bool
+nsdd_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int a, b;
+
+	return uname(&u) == 0 && sscanf(u.release, "%d.%d", &a, &b) == 2 &&
+	       (a > major || (a == major && b >= minor));
+}
 enum backend nsdd_backend = BACKEND_KERNEL;
 bool nsdd_backend_forced;
 
