@@ -66,7 +66,9 @@ echo '{"version": 1, "mode": "seccomp", "tasks": {"target": [{"call": "fork", "p
 timeout 30 "$NSDCTL" run --new-ns "$T/left.json" -- "$top_builddir/bench/forkloop" 1 >"$T/left" 2>&1 &&
 	fail "a plan with a step left completed: $(cat "$T/left")"
 [ $? = 124 ] && fail "nsdd did not end the plan of a tree that exited: $(tail -3 "$T/left")"
-grep -q 'exited with 1 step pending' "$T/left" || fail "not the step left: $(tail -3 "$T/left")"
+# (Built with a sanitizer, its runtime's handlers make it seized instead,
+# and its exit is seen at its stop: "exited with status 0 with ...".)
+grep -q 'with 1 step pending' "$T/left" || fail "not the step left: $(tail -3 "$T/left")"
 ctl list >/dev/null || fail "nsdd does not answer after the listener's hang-up"
 kill -0 "$NSDD_PID" || fail "nsdd is gone"
 pass "a calm task's exit with a step left: the listener's hang-up ended its plan, failed"
