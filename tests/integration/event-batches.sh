@@ -100,14 +100,7 @@ pass "$(cat "$T/watch.out"); nsdctl run: $applied applied in $writes writes"
 # thread-quit.sh's command put its "done" inside an event's line). 200
 # children each make a planned thread and exit at once: 400 events, fast.
 n=200
-python3 - "$n" >"$T/quit.json" <<'PY'
-import json, sys
-n = int(sys.argv[1])
-tasks = {"target": [{"call": "fork", "pid": 10 + i} for i in range(n)]}
-for i in range(n):
-    tasks[str(10 + i)] = [{"call": "thread", "pid": 1000 + i}]
-print(json.dumps({"version": 1, "mode": "seccomp", "tasks": tasks}))
-PY
+thread_plan $n 1000 seccomp >"$T/quit.json"
 strace -o "$T/writes2" -s 100000 -e trace=write -e signal=none "$NSDCTL" run --new-ns \
 	"$T/quit.json" -- "$PROGS/threadquit" $n 2>"$T/run.err" >"$T/quit.out" ||
 	fail "threads: $(tail -5 "$T/run.err")"

@@ -137,6 +137,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A plan of N children of the target (pids 10..), each making one planned
+# thread (pids TBASE..), for tests/progs/threadquit; MODE, if given.
+thread_plan() {
+	python3 - "$1" "$2" "${3:-}" <<'PY'
+import json, sys
+n, tbase, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+tasks = {"target": [{"call": "fork", "pid": 10 + i} for i in range(n)]}
+for i in range(n):
+    tasks[str(10 + i)] = [{"call": "thread", "pid": tbase + i}]
+plan = {"version": 1, "tasks": tasks}
+if mode:
+    plan["mode"] = mode
+print(json.dumps(plan))
+PY
+}
+
 # NSDD_MODE=seccomp runs a test's `ctl run` plans in mode seccomp (seccomp-all.sh).
 ctl() {
 	local opts=()

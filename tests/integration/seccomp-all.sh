@@ -24,7 +24,7 @@ for t in $tests; do
 	# the test's nsdd log, the last 400 lines (a rare failure's only trace).
 	if [ $rc != 0 ]; then
 		grep '^nsdd:' "$T/$t.log" | tail -400 >"$T/nsdd.log"
-		NSDD_LOG_LINES=400 fail "$t in mode seccomp: $(grep -v '^nsdd:\|line [0-9]*: *[0-9]* Killed' "$T/$t.log" | tail -15)"
+		NSDD_LOG_LINES=400 fail "$t in mode seccomp: $(grep -v '^nsdd:\|^--- nsdd log:$\|line [0-9]*: *[0-9]* Killed' "$T/$t.log" | tail -15)"
 	fi
 	[ -s "$T/modes" ] || fail "$t ran nothing in mode seccomp"
 	pass "$t in mode seccomp ($(wc -l <"$T/modes") runs)"

@@ -12,14 +12,7 @@ need_root
 start_nsdd
 
 n=60
-python3 - "$n" >"$T/quit.json" <<'PY'
-import json, sys
-n = int(sys.argv[1])
-tasks = {"target": [{"call": "fork", "pid": 10 + i} for i in range(n)]}
-for i in range(n):
-    tasks[str(10 + i)] = [{"call": "thread", "pid": 500 + i}]
-print(json.dumps({"version": 1, "tasks": tasks}))
-PY
+thread_plan $n 500 >"$T/quit.json"
 for who in root nobody; do
 	pre=
 	if [ $who = nobody ]; then
