@@ -161,11 +161,21 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 			              */
 	}
 	if (t != NULL) {
+		/* Armed, and not yet at its call's new entry: the interrupt nsdd
+		 * sent has not stopped it, and ends this wait too (a notification
+		 * that beat the trap). It is not the call made again, which comes
+		 * after that entry: answered, it would go through unplanned. A
+		 * second interrupt is a no-op if the first is pending, and ends
+		 * the wait if anything took that trap. */
+		if (t->armed) {
+			if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0 && errno != ESRCH)
+				log_warn("PTRACE_INTERRUPT %d", pid);
+			return true;
+		}
 		/* Its own call, made again under ptrace: let through. A task
 		 * resting between its steps is interrupted for this one. */
-		if (t->task.step != NULL || t->armed || t->to_exit ||
-		    tracee_stops(t) != STOPS_EVENTS || t->stopped ||
-		    other_path(plan, t->task.ptask, sc, req, fd))
+		if (t->task.step != NULL || t->to_exit || tracee_stops(t) != STOPS_EVENTS ||
+		    t->stopped || other_path(plan, t->task.ptask, sc, req, fd))
 			return false;
 		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
 			return false;
