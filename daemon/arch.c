@@ -93,6 +93,16 @@ arch_restarting(const struct user_regs_struct *r, unsigned long long *ip)
 	return (long)r->orig_rax;
 }
 
+bool
+arch_reenters(const struct user_regs_struct *r, long nr, unsigned long long ip)
+{
+	unsigned long long at;
+
+	if (r->rip == ip - 2 && (long)r->rax == nr)
+		return true; /* rewound: a handler's rt_sigreturn brought it back */
+	return arch_restarting(r, &at) == nr && at == ip;
+}
+
 /* The kernel's own codes (include/linux/errno.h), never seen by programs. */
 #define ERESTARTSYS_    512
 #define ERESTARTNOINTR_ 513

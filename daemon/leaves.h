@@ -32,10 +32,14 @@ void arch_set_return(struct user_regs_struct *r, long v);
 void arch_rewind(struct user_regs_struct *r, long nr);
 /* The syscall the task stopped in that the kernel will restart, or -1. */
 long arch_restarting(const struct user_regs_struct *r, unsigned long long *ip);
-/* A scratch area below the stack pointer and red zone, n bytes, aligned. */
+/* The task's next instruction, if no handler runs first, makes syscall nr
+ * from ip (the address after its `syscall`) again: it stopped in that call
+ * with a restart code in rax, or was rewound onto it. */
+bool arch_reenters(const struct user_regs_struct *r, long nr, unsigned long long ip);
 /* A syscall cut short by a signal (-ERESTARTSYS) is made to restart
  * whatever the handler's SA_RESTART; false if r is not one. */
 bool arch_restart_always(struct user_regs_struct *r);
+/* A scratch area below the stack pointer and red zone, n bytes, aligned. */
 unsigned long long arch_scratch(const struct user_regs_struct *r, size_t n);
 /* Sets r up to make syscall nr(a0, a1, a2) from the `syscall` instruction just run. */
 void arch_inject(struct user_regs_struct *r, long nr, unsigned long long a0, unsigned long long a1,

@@ -174,18 +174,27 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 		}
 		/* Its own call, made again under ptrace: let through. A task
 		 * resting between its steps is interrupted for this one. */
-		if (t->task.step != NULL || t->to_exit || tracee_stops(t) != STOPS_EVENTS ||
-		    t->stopped || other_path(plan, t->task.ptask, sc, req, fd))
+		if (t->task.step != NULL || t->to_exit) {
+			tracee_quiet_call(t);
+			return false;
+		}
+		/* Resting: seized, or about to be let go before an open step
+		 * (restore.c) at its next stop. */
+		if (t->detach_wanted || !plan_pending(t->task.ptask) ||
+		    tracee_stops(t) == STOPS_SYSCALLS || t->stopped ||
+		    other_path(plan, t->task.ptask, sc, req, fd))
 			return false;
 		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0)
 			return false;
-		t->armed = true;
+		tracee_arm(t, req);
 		return true;
 	}
 	pt = plan_ptask_by_pid(plan, pid);
 	if (!plan_pending(pt) || other_path(plan, pt, sc, req, fd))
 		return false;
-	return tracer_seize(plan, pt, pid, sc->name, true) != NULL;
+	if ((t = (struct tracee *)tracer_seize(plan, pt, pid, sc->name, true)) != NULL)
+		tracee_arm(t, req);
+	return t != NULL;
 }
 
 /*

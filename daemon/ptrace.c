@@ -73,21 +73,10 @@ run_syscall(struct task *t, const struct user_regs_struct *at, long nr, unsigned
 	return 0;
 }
 
-#define PTRACE_GETSIGMASK_ 0x420a
-#define PTRACE_SETSIGMASK_ 0x420b
-
-/* PTRACE_GETSIGMASK and PTRACE_SETSIGMASK (Linux 3.11). */
 static int
 set_sigmask(struct task *t, const uint64_t *set, uint64_t *old)
 {
-	if (old != NULL && ptrace(PTRACE_GETSIGMASK_, t->tid, (void *)sizeof(*old), old) < 0)
-		return -1;
-	if (set != NULL && ptrace(PTRACE_SETSIGMASK_, t->tid, (void *)sizeof(*set), set) < 0) {
-		if (errno != ESRCH)
-			log_warn("PTRACE_SETSIGMASK %d", t->tid);
-		return -1;
-	}
-	return 0;
+	return tracee_sigmask(t->tid, set, old);
 }
 
 static void

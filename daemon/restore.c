@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include "nsdd.h"
+#include "ns.h"
 #include "task.h"
 
 /* The step handler of each call kind. */
@@ -29,14 +30,28 @@ restore_ops(const struct nsd_syscall *sc)
 /*
  * A restore (and SetNext, a restore of one thread's next call): a targeted
  * syscall goes to its row's step handler. Its tasks stop at every syscall
- * while they have steps left, or in mode seccomp rest seized between them.
+ * while they have steps left. In mode seccomp they rest between steps:
+ * seized, so that a signal that cuts a notified fork, IPC get or IPC_SET
+ * short is seen and the call made again (notify.c); but a process whose
+ * next step is an open, a call that a signal may cut natively, rests
+ * detached. A seized task stops at each of its signals, and a thread that
+ * keeps signals queued would keep it from ever reaching its open. Its exit
+ * is watched meanwhile (a pidfd), and its open's notification seizes it
+ * again. A thread other than a leader has no such watch: it rests seized.
  */
 static enum stops
 restore_stops(const struct task *t)
 {
-	if (!plan_pending(t->ptask))
+	const struct nsd_step *s = plan_head(t->ptask);
+
+	if (s == NULL)
 		return STOPS_NONE;
-	return plan_seccomp(t->plan) ? STOPS_EVENTS : STOPS_SYSCALLS;
+	if (!plan_seccomp(t->plan))
+		return STOPS_SYSCALLS;
+	return s->call == NSD_CALL_OPEN && t->next_data == NULL && !plan_follows(t->plan) &&
+	               ns_tgid(t->tid) == t->tid
+	           ? STOPS_NONE
+	           : STOPS_EVENTS;
 }
 
 static bool

@@ -461,10 +461,15 @@ supervisor_detached(struct ptask *pt, const struct task *t)
 {
 	if (pt == NULL || pt->task != t)
 		return;
-	/* Mode seccomp lets a task go after each step: its next is still its. */
+	pt->task = NULL;
+	/* Mode seccomp lets a process rest untraced before an open step
+	 * (restore.c): its next step is still its, and its exit is watched. */
+	if (plan_pending(pt) && pt->plan->model->mode == NSD_MODE_SECCOMP) {
+		supervisor_untraced(pt);
+		return;
+	}
 	if (pt->state == PT_TRACED && pt->plan->model->mode != NSD_MODE_SECCOMP)
 		pt->state = PT_DETACHED;
-	pt->task = NULL;
 	events_plan(pt->plan, EV_DETACHED, pt);
 	plan_emit(pt->plan);
 }

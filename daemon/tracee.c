@@ -7,7 +7,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <search.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -107,6 +109,8 @@ tracee_free(struct tracee *t)
 		TAILQ_REMOVE(&held, t, hold_entry);
 	if (t->adopted)
 		TAILQ_REMOVE(&adopted, t, hold_entry);
+	if (t->quiet_timer != NULL)
+		event_free(t->quiet_timer);
 	mem_forget(t->task.tid);
 	tdelete(t, &tree, cmp_tid);
 	ntracees--;
@@ -182,8 +186,8 @@ tracee_fix_regs(struct tracee *c)
 }
 
 /* At a seized task's first stop: was it in a syscall that will be restarted? */
-void
-tracee_note_restart(struct tracee *t)
+static void
+note_restart(struct tracee *t)
 {
 	struct user_regs_struct regs;
 
@@ -191,6 +195,16 @@ tracee_note_restart(struct tracee *t)
 		return;
 	t->restart.nr = arch_restarting(&regs, &t->restart.ip);
 	t->restart.pending = t->restart.nr >= 0;
+}
+
+void
+tracee_first_stop(struct tracee *t)
+{
+	t->initial = false;
+	if (t->fix_regs)
+		tracee_fix_regs(t);
+	if (t->seized && !t->armed)
+		note_restart(t); /* an armed task's restarted call is the one to apply */
 }
 
 /*
@@ -210,6 +224,97 @@ tracee_restarted(struct tracee *t, const struct __ptrace_syscall_info *info)
 	else if (info->entry.nr == __NR_rt_sigreturn)
 		t->restart.in_handler = false;
 	return false;
+}
+
+#define PTRACE_GETSIGMASK_ 0x420a
+#define PTRACE_SETSIGMASK_ 0x420b
+
+int
+tracee_sigmask(pid_t tid, const uint64_t *set, uint64_t *old)
+{
+	if (old != NULL && ptrace(PTRACE_GETSIGMASK_, tid, (void *)sizeof(*old), old) < 0)
+		return -1;
+	if (set != NULL && ptrace(PTRACE_SETSIGMASK_, tid, (void *)sizeof(*set), set) < 0) {
+		if (errno != ESRCH)
+			log_warn("PTRACE_SETSIGMASK %d", tid);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tracee_arm(struct tracee *t, const struct seccomp_notif *req)
+{
+	t->armed = true;
+	t->armed_nr = (long)req->data.nr;
+	t->armed_ip = req->data.instruction_pointer;
+}
+
+/*
+ * An armed task makes its call again when it next returns to user space,
+ * but every signal pending then is delivered first, and a traced task
+ * stops three times for each (its delivery, its handler's rt_sigreturn in
+ * and out). A thread that keeps signals queued refills the queue in that
+ * time, and the call would never be made again; and once made, a signal
+ * pending at its entry would end its notification's wait at once. So at
+ * the interrupt's stop, and at the rt_sigreturn that brings the task back
+ * onto its call, nsdd blocks every signal until the call's exit. They stay
+ * queued, siginfo and all, and arrive after the call, as natively a signal
+ * that comes during a call that does not sleep does. A call that sleeps (a
+ * FIFO's open) must not sleep deaf: if it has not returned QUIET_MS after
+ * its notification was let through, it is interrupted, its signals arrive,
+ * and its step makes it again (tracee_quiet_call()).
+ */
+#define QUIET_MS 10
+
+void
+tracee_quiet(struct tracee *t, int status)
+{
+	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
+	struct user_regs_struct r;
+	uint64_t all = ~0ULL;
+
+	if (t->quiet || !t->armed || (event != PTRACE_EVENT_STOP && sig != (SIGTRAP | 0x80)) ||
+	    arch_get_regs(t->task.tid, &r) < 0 || !arch_reenters(&r, t->armed_nr, t->armed_ip))
+		return;
+	t->quiet = tracee_sigmask(t->task.tid, &all, &t->own_mask) == 0;
+}
+
+void
+tracee_loud(struct tracee *t, int status)
+{
+	/* The call's entry (an armed task's syscall stop): quiet on to its exit. */
+	if (!t->quiet || (t->armed && WSTOPSIG(status) == (SIGTRAP | 0x80)))
+		return;
+	tracee_sigmask(t->task.tid, &t->own_mask, NULL);
+	t->quiet = false;
+	if (t->quiet_timer != NULL)
+		evtimer_del(t->quiet_timer);
+}
+
+static void
+still_quiet(evutil_socket_t fd, short what, void *arg)
+{
+	struct tracee *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (t->quiet && !t->stopped && ptrace(PTRACE_INTERRUPT, t->task.tid, NULL, NULL) < 0 &&
+	    errno != ESRCH)
+		log_warn("PTRACE_INTERRUPT %d", t->task.tid);
+}
+
+void
+tracee_quiet_call(struct tracee *t)
+{
+	struct timeval tv = {0, QUIET_MS * 1000};
+
+	if (!t->quiet)
+		return;
+	if (t->quiet_timer == NULL &&
+	    (t->quiet_timer = evtimer_new(nsdd_base, still_quiet, t)) == NULL)
+		fatalx("out of memory");
+	evtimer_add(t->quiet_timer, &tv);
 }
 
 /*

@@ -69,6 +69,7 @@ forget_dying(pid_t tid)
 static void
 detach(struct tracee *t, int sig)
 {
+	tracee_loud(t, 0);
 	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, (void *)(long)sig) < 0) {
 		if (errno != ESRCH) {
 			log_warn("PTRACE_DETACH %d", t->task.tid);
@@ -482,20 +483,11 @@ is_stop_signal(int sig)
 }
 
 static void
-first_stop(struct tracee *t)
-{
-	t->initial = false;
-	if (t->fix_regs)
-		tracee_fix_regs(t);
-	if (t->seized && !t->armed)
-		tracee_note_restart(t); /* an armed task's restarted call is the one to apply */
-}
-
-static void
 handle_stop(struct tracee *t, int status)
 {
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
 	t->stopped = true;
+	tracee_loud(t, status);
 	if (t->task.plan == NULL) {
 		/* An orphan: park the status until its parent's fork event names it. */
 		t->parked_status = status;
@@ -503,7 +495,7 @@ handle_stop(struct tracee *t, int status)
 	}
 	plan_count_stop(t->task.plan);
 	if (t->initial)
-		first_stop(t);
+		tracee_first_stop(t);
 	if (sig == (SIGTRAP | 0x80)) {
 		handle_syscall(t);
 	} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXIT) {
@@ -525,6 +517,7 @@ handle_stop(struct tracee *t, int status)
 		if (plan_seccomp(t->task.plan))
 			tracee_signalled(t);
 	}
+	tracee_quiet(t, status);
 	plan_up->stalled(t->task.plan); /* if its memory stalled nsdd too often */
 	tracer_resume(t);
 }

@@ -40,6 +40,7 @@ struct tracee {
 	bool to_exit;    /* mode seccomp: kept to that call's exit (its own notification is let
 	                    through) */
 	bool injecting;  /* in a syscall that a step made it run */
+	bool quiet;      /* its signals blocked by nsdd (tracee_quiet()) */
 	bool detach_wanted;
 	bool killed;
 	bool gone;         /* removed by the kernel unreported; being freed */
@@ -48,6 +49,10 @@ struct tracee {
 	int inject_sig;
 	int parked_status; /* an orphan's first stop, replayed on adoption */
 	unsigned options;
+	long armed_nr;               /* the notified call an armed task makes again, */
+	unsigned long long armed_ip; /* and the address after its `syscall` */
+	uint64_t own_mask;           /* its signal mask while quiet */
+	struct event *quiet_timer;   /* the call made again sleeps: interrupt it */
 	struct user_regs_struct regs, children_regs;
 	struct restart restart;
 };
@@ -112,10 +117,22 @@ void tracee_retid(struct tracee *t, pid_t tid);
 /* The record of a child that a fork event names (an orphan is adopted). */
 struct tracee *tracee_child(struct tracee *parent, pid_t child);
 void tracee_set_options(struct tracee *t, unsigned options);
-/* A seized task's first stop: the syscall it was in, which the kernel will
- * make again; then at an entry, true if it is that restart (skipped once). */
-void tracee_note_restart(struct tracee *t);
+/* Its first stop: a child's registers put right, a seized task's restart noted. */
+void tracee_first_stop(struct tracee *t);
+/* At an entry, true if it is the restart of the syscall a seized task was in
+ * at its first stop (skipped once). */
 bool tracee_restarted(struct tracee *t, const struct __ptrace_syscall_info *info);
+/* Mode seccomp: nsdd cancelled the notified call req to make it again under ptrace. */
+void tracee_arm(struct tracee *t, const struct seccomp_notif *req);
+/* At a stop (wait status) after which an armed task goes straight back into
+ * its call, every signal is blocked until that call's exit: tracee_loud(),
+ * at every stop, gives its mask back at any other than the call's entry.
+ * The call's notification let through: if it sleeps, it is interrupted. */
+void tracee_quiet(struct tracee *t, int status);
+void tracee_loud(struct tracee *t, int status);
+void tracee_quiet_call(struct tracee *t);
+/* PTRACE_GETSIGMASK and PTRACE_SETSIGMASK of a stopped tracee (Linux 3.11). */
+int tracee_sigmask(pid_t tid, const uint64_t *set, uint64_t *old);
 /* The kernel removed it unreported: nothing is left to wait for. */
 bool tracee_vanished(const struct tracee *t);
 /* The first stop of a child of a rewritten call: its registers as the parent made the call. */

@@ -2,11 +2,10 @@
 /*
  * Queued real-time signals, each with its own value, keep arriving while the
  * main thread opens files:
- *   sigstorm N PATH
+ *   sigstorm N PATH [QUEUED]
  * A second thread sends SIGRTMIN to the main thread with values 1, 2, 3 ...
- * (rt_tgsigqueueinfo), at most 16 of them queued at once, until the main
- * thread
- * has opened PATH N times. Prints "fd50=K" (opens that returned fd 50),
+ * (rt_tgsigqueueinfo), at most QUEUED (16) of them queued at once, until the
+ * main thread has opened PATH N times. Prints "fd50=K" (opens that returned fd 50),
  * "sent=S received=R" and "sum_sent=A sum_received=B": no signal and no
  * siginfo may be lost.
  */
@@ -26,7 +25,7 @@
 static pid_t main_tid;
 static atomic_int done, started;
 static atomic_long received, sum_received;
-static long sent, sum_sent;
+static long sent, sum_sent, queued = 16;
 
 static void
 on_signal(int sig, siginfo_t *si, void *uc)
@@ -43,8 +42,8 @@ sender(void *arg)
 	(void)arg;
 	for (int v = 1; !atomic_load(&done); v++) {
 		siginfo_t si;
-		/* At most 16 in flight: the queue limit is the whole user's. */
-		while (sent - atomic_load(&received) >= 16 && !atomic_load(&done))
+		/* At most queued in flight: the queue limit is the whole user's. */
+		while (sent - atomic_load(&received) >= queued && !atomic_load(&done))
 			sched_yield();
 		memset(&si, 0, sizeof(si));
 		si.si_signo = SIGRTMIN;
@@ -70,11 +69,13 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t set;
 	pthread_t th;
-	long n, i, fd50 = 0;
+	long n, i, fd50 = 0, during_max = 0;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
 	n = atol(argv[1]);
+	if (argc == 4)
+		queued = atol(argv[3]);
 	main_tid = (pid_t)syscall(SYS_gettid);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
@@ -91,7 +92,10 @@ main(int argc, char **argv)
 	while (!atomic_load(&started))
 		sched_yield();
 	for (i = 0; i < n; i++) {
+		long before = atomic_load(&received);
 		int fd = open(argv[2], O_RDONLY);
+		if (atomic_load(&received) - before > during_max)
+			during_max = atomic_load(&received) - before;
 		fd50 += fd == 50;
 		if (fd >= 0)
 			close(fd);
@@ -101,7 +105,8 @@ main(int argc, char **argv)
 	/* Whatever is still queued is delivered on the way back from these. */
 	for (i = 0; i < 100 && atomic_load(&received) < sent; i++)
 		usleep(1000);
-	printf("fd50=%ld\nsent=%ld received=%ld\nsum_sent=%ld sum_received=%ld\n", fd50, sent,
-	       atomic_load(&received), sum_sent, atomic_load(&sum_received));
+	printf("fd50=%ld\nsent=%ld received=%ld\nsum_sent=%ld sum_received=%ld\nduring_max=%ld\n",
+	       fd50, sent, atomic_load(&received), sum_sent, atomic_load(&sum_received),
+	       during_max);
 	return 0;
 }
