@@ -168,8 +168,7 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 		 * second interrupt is a no-op if the first is pending, and ends
 		 * the wait if anything took that trap. */
 		if (t->armed) {
-			if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0 && errno != ESRCH)
-				log_warn("PTRACE_INTERRUPT %d", pid);
+			tracee_interrupt(pid);
 			return true;
 		}
 		/* Its own call, made again under ptrace: let through. A task

@@ -243,6 +243,13 @@ tracee_sigmask(pid_t tid, const uint64_t *set, uint64_t *old)
 }
 
 void
+tracee_interrupt(pid_t tid)
+{
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 && errno != ESRCH)
+		log_warn("PTRACE_INTERRUPT %d", tid);
+}
+
+void
 tracee_arm(struct tracee *t, const struct seccomp_notif *req)
 {
 	t->armed = true;
@@ -299,9 +306,8 @@ still_quiet(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (t->quiet && !t->stopped && ptrace(PTRACE_INTERRUPT, t->task.tid, NULL, NULL) < 0 &&
-	    errno != ESRCH)
-		log_warn("PTRACE_INTERRUPT %d", t->task.tid);
+	if (t->quiet && !t->stopped)
+		tracee_interrupt(t->task.tid);
 }
 
 void

@@ -136,9 +136,8 @@ tracer_rested(pid_t tid)
 	struct tracee *t = tracee_find(tid);
 
 	/* Its stop, which this asks for, lets it go (tracer_resume()). */
-	if (t != NULL && !t->gone && !t->stopped && !t->initial && tracee_stops(t) == STOPS_NONE &&
-	    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 && errno != ESRCH)
-		log_warn("PTRACE_INTERRUPT %d", tid);
+	if (t != NULL && !t->gone && !t->stopped && !t->initial && tracee_stops(t) == STOPS_NONE)
+		tracee_interrupt(tid);
 }
 
 /* A namespace lock was released: let every held task try again, in order. */

@@ -122,6 +122,8 @@ void tracee_first_stop(struct tracee *t);
 /* At an entry, true if it is the restart of the syscall a seized task was in
  * at its first stop (skipped once). */
 bool tracee_restarted(struct tracee *t, const struct __ptrace_syscall_info *info);
+/* PTRACE_INTERRUPT, warned of unless the task is gone. */
+void tracee_interrupt(pid_t tid);
 /* Mode seccomp: nsdd cancelled the notified call req to make it again under ptrace. */
 void tracee_arm(struct tracee *t, const struct seccomp_notif *req);
 /* At a stop (wait status) after which an armed task goes straight back into
