@@ -86,6 +86,11 @@ plan_emit_now(struct plan *plan)
 	plan_watch_resume(w);
 }
 
+/* The least time between two deliveries of a running plan's events. */
+#define EMIT_GAP_USEC 20000
+
+static uint64_t emitted; /* when emit_cb last ran */
+
 /* A Watch may end its connection and so a plan: the list is walked anew. */
 static void
 emit_cb(evutil_socket_t fd, short what, void *arg)
@@ -95,6 +100,7 @@ emit_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	emitted = nsdd_mono_usec();
 again:
 	TAILQ_FOREACH(plan, &plans, entry)
 	if (plan->emit_due) {
@@ -103,21 +109,36 @@ again:
 	}
 }
 
-/* A running plan's events reach its Watches once the event loop is back,
+/*
+ * A running plan's events reach its Watches once the event loop is back,
  * after the task whose stop made them is running again: no tracee waits
- * while nsdd writes JSON to a socket. A plan's final event goes at once. */
+ * while nsdd writes JSON to a socket. Events that come faster than one a
+ * EMIT_GAP_USEC are gathered until it has passed, so that a client (nsdctl's
+ * progress) wakes some 50 times a second, not at each of a fork loop's
+ * forks: on two CPUs, each of its wakeups takes one from the tree being
+ * restored. A plan's final event goes at once, with those gathered.
+ */
 void
 plan_emit(struct plan *plan)
 {
 	static struct event *ev;
+	uint64_t now;
 
 	if (TAILQ_EMPTY(&plan->watches))
 		return;
 	if (plan->state != PLAN_RUNNING ||
-	    (ev == NULL && (ev = event_new(nsdd_base, -1, 0, emit_cb, NULL)) == NULL)) {
+	    (ev == NULL && (ev = evtimer_new(nsdd_base, emit_cb, NULL)) == NULL)) {
 		plan_emit_now(plan);
 		return;
 	}
 	plan->emit_due = true;
-	event_active(ev, EV_TIMEOUT, 1);
+	if (evtimer_pending(ev, NULL))
+		return;
+	now = nsdd_mono_usec();
+	if (now >= emitted + EMIT_GAP_USEC) {
+		event_active(ev, EV_TIMEOUT, 1);
+	} else {
+		struct timeval tv = {0, (suseconds_t)(emitted + EMIT_GAP_USEC - now)};
+		evtimer_add(ev, &tv);
+	}
 }
