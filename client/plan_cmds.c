@@ -72,8 +72,10 @@ ctl_submit(struct nsd_client *c, json_t *doc, int listener, long long *steps)
 
 	if (listener >= 0) {
 		json_object_set_new(p, "listener", json_integer(listener));
-		/* nsd_filter_new()'s filter notifies rt_sigaction too. */
+		/* nsd_filter_new()'s filter notifies rt_sigaction, unshare and
+		 * setns too. */
 		json_object_set_new(p, "sigaction", json_true());
+		json_object_set_new(p, "setns", json_true());
 	}
 	if (ctl_call(c, NSD_INTERFACE ".Submit", p, &r) == 0) {
 		id = strdup(json_string_value(json_object_get(r.parameters, "id")) ?: "");

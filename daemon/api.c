@@ -207,6 +207,11 @@ m_submit(struct conn *c, json_t *params)
 		invalid_parameter(c, "sigaction");
 		return;
 	}
+	if (json_is_true(json_object_get(params, "setns")) && listener == NULL) {
+		nsd_plan_free(model);
+		invalid_parameter(c, "setns");
+		return;
+	}
 	/* A target that is gone is NoSuchTask, from the attach, not a problem. */
 	if (model->check && model->target_container == NULL &&
 	    nsd_proc_start_time(model->target_pid) != 0 &&
@@ -225,6 +230,8 @@ m_submit(struct conn *c, json_t *params)
 	/* Before any notification is read: the loop has not run since. */
 	if (json_is_true(json_object_get(params, "sigaction")))
 		plan_set_hears_sigaction(plan, true);
+	if (json_is_true(json_object_get(params, "setns")))
+		plan_set_hears_setns(plan);
 	server_reply(c, json_pack("{s:s, s:I, s:I}", "id", plan_id(plan), "tasks",
 	                          (json_int_t)plan_ntasks(plan), "steps",
 	                          (json_int_t)plan_nsteps(plan)));
@@ -416,7 +423,7 @@ static const struct method {
 } methods[] = {
     {SVC ".GetInfo", m_get_info, "", ROLE_OTHER},
     {SVC ".GetInterfaceDescription", m_get_interface_description, "interface:s", ROLE_MEMBER},
-    {IFACE ".Submit", m_submit, "plan:o listener:i? sigaction:b?", ROLE_MEMBER},
+    {IFACE ".Submit", m_submit, "plan:o listener:i? sigaction:b? setns:b?", ROLE_MEMBER},
     {IFACE ".Get", m_get, "id:s", ROLE_MEMBER},
     {IFACE ".List", m_list, "", ROLE_MEMBER},
     {IFACE ".Watch", m_watch, "id:s", ROLE_MEMBER},

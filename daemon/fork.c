@@ -186,7 +186,7 @@ via_last_pid(struct task *t, struct fork_step *fs)
 		fs->how = FORK_NATIVE;
 		return;
 	}
-	if (ns_child_pidns(t->tid, newpid, s->npids, t->plan, plan_owner(t->plan), ns) < 0) {
+	if (ns_child_pidns(t->tid, newpid, s->npids, t->plan, plan_owner(t->plan), NULL, ns) < 0) {
 		refuse(t, fs, errno);
 		return;
 	}

@@ -93,6 +93,18 @@ sets_action(const struct seccomp_notif *req, bool *native)
 	       (req->data.nr == 174 || req->data.nr == 67 || req->data.nr == 48);
 }
 
+/* A call that may change its task's pid_for_children (nsd_filter_new()
+ * notifies them): x86_64's or x32's unshare or setns, or i386's. */
+static bool
+moves_kids(const struct seccomp_notif *req)
+{
+	unsigned nr = req->data.nr & ~0x40000000u; /* x32's numbers are x86_64's */
+
+	if (req->data.arch == AUDIT_ARCH_I386)
+		return nr == 310 || nr == 346;
+	return req->data.arch == AUDIT_ARCH_X86_64 && (nr == SYS_unshare || nr == SYS_setns);
+}
+
 /* A call that sets a handler without SA_RESTART (or that nsdd cannot read):
  * the plan's calm tasks are seized before it is let through. */
 static void
@@ -132,6 +144,12 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	struct tracee *t;
 	bool native;
 
+	/* Let through: the namespaces its tasks' forks were seen to use may
+	 * change, and are read again at each one's next fork. */
+	if (moves_kids(req)) {
+		plan_forget_kids(plan);
+		return false;
+	}
 	if (sets_action(req, &native)) {
 		if (plan_hears_sigaction(plan) && !plan_ending(plan))
 			sigaction_notified(plan, req, native);

@@ -267,10 +267,11 @@ ns_run_ipc_of(pid_t tid, int (*fn)(void *arg), void *arg)
 /*
  * out[0] is the namespace a new child of tid gets its innermost pid in (its
  * pid_for_children, or NULL with newpid: a namespace that does not exist
- * yet), out[i] its i-th ancestor.
+ * yet), out[i] its i-th ancestor. kids, if not NULL, is the inode of that
+ * namespace where the caller knows it (0: it does not), and is left so.
  */
 int
-ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
+ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner, ino_t *kids,
                struct ns **out)
 {
 	size_t i = 0;
@@ -282,9 +283,15 @@ ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t ow
 	 * its link's inode is enough, with no fd opened and closed, nor a stat
 	 * of the namespace file, which costs twice a readlink. */
 	st.st_dev = own_pid_st.st_dev;
-	if (levels == 1 && !newpid && (st.st_ino = nsdd_ns_ino(tid, "pid_for_children")) != 0 &&
+	st.st_ino = kids != NULL ? *kids : 0;
+	if (kids != NULL)
+		*kids = 0;
+	if (levels == 1 && !newpid &&
+	    (st.st_ino != 0 || (st.st_ino = nsdd_ns_ino(tid, "pid_for_children")) != 0) &&
 	    (out[0] = known(&st, CLONE_NEWPID)) != NULL) {
 		take(out[0], user, owner);
+		if (kids != NULL)
+			*kids = st.st_ino;
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", tid);

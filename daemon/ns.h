@@ -17,9 +17,10 @@ void ns_key(const struct ns *ns, dev_t *dev, ino_t *ino); /* its nsfs file's */
 /* Failures: -1 (NULL) with errno. */
 /* tid's IPC namespace, held for a step of user (owner's plan) until ns_put(). */
 struct ns *ns_ipc_of(pid_t tid, const void *user, uid_t owner);
-/* The pid namespaces a new child of tid lands in, innermost first; each held. */
+/* The pid namespaces a new child of tid lands in, innermost first; each held.
+ * kids: see ns.c. */
 int ns_child_pidns(pid_t tid, bool newpid, size_t levels, const void *user, uid_t owner,
-                   struct ns **out);
+                   ino_t *kids, struct ns **out);
 void ns_put(struct ns *ns);
 void ns_release(const void *user); /* user's plan ended: its idle ones go */
 /* fn(arg) with nsdd inside tid's IPC namespace, or ns: fn returns 0 or -1

@@ -430,6 +430,33 @@ plan_set_hears_sigaction(struct plan *plan, bool fresh)
 		target->calm = true;
 }
 
+void
+plan_set_hears_setns(struct plan *plan)
+{
+	plan->hears_setns = true;
+}
+
+ino_t *
+plan_task_kids(struct ptask *pt, pid_t tid)
+{
+	if (pt == NULL || !pt->plan->hears_setns)
+		return NULL;
+	if (pt->kids_tid != tid) {
+		pt->kids_tid = tid;
+		pt->kids_ino = 0;
+	}
+	return &pt->kids_ino;
+}
+
+void
+plan_forget_kids(struct plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->model->ntasks; i++)
+		plan->ptasks[i].kids_ino = 0;
+}
+
 struct ptask *
 plan_ptask_at(struct plan *plan, size_t i)
 {

@@ -31,6 +31,8 @@ struct ptask {
 	const struct task *task; /* bound to it, or NULL */
 	struct exitwatch *watch; /* untraced with steps left: its exit */
 	bool calm;               /* no handler: left untraced on the notify route */
+	pid_t kids_tid;          /* kids_ino is this tid's pid_for_children, read at */
+	ino_t kids_ino;          /* its fork (0: not known); plan_task_kids() */
 };
 
 enum ev_kind {
@@ -97,6 +99,7 @@ struct plan {
 	bool waiting;          /* a container's, submitted: its container has not started */
 	bool target_proven;    /* a container's: its init made a call under the filter */
 	bool hears_sigaction;  /* its filter notifies rt_sigaction with an action */
+	bool hears_setns;      /* and every call that may change a pid_for_children */
 	enum plan_state final;
 	bool kill; /* end by SIGKILL rather than detach */
 	char *error;

@@ -80,6 +80,15 @@ bool plan_seccomp(const struct plan *plan);
  * program after nsdd took the listener): it starts calm (notify.c). */
 bool plan_hears_sigaction(const struct plan *plan);
 void plan_set_hears_sigaction(struct plan *plan, bool fresh);
+/* Mode seccomp: the plan's filter notifies every call that may change a
+ * task's pid_for_children (nsd_filter_new()'s, as its Submit says). Then
+ * the namespace a task's fork put a child in is kept for its next fork
+ * (unotify.c): plan_task_kids() is where its inode is kept for tid (0: not
+ * known; NULL: not kept), until plan_forget_kids() at such a call of any of
+ * the plan's tasks. */
+void plan_set_hears_setns(struct plan *plan);
+ino_t *plan_task_kids(struct ptask *pt, pid_t tid);
+void plan_forget_kids(struct plan *plan);
 /* Mode seccomp, a running target: the filter nsdd installs (install.c); NULL
  * once it is in, or if none. */
 struct filter_job {

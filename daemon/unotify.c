@@ -60,10 +60,9 @@
  * makes its tree depth first (the task just made goes first, and its parent
  * waits for it): the child made, if its first step is a fork; else the
  * notifier's next step; else, that being its last, the next of its nearest
- * ancestor with one. A
- * guess is written ahead only where it does not follow the pid just made
- * (which needs nothing written) and while the route's guesses mostly come
- * true: each one wrong costs a write and a put back.
+ * ancestor with one. A guess is written ahead only where it does not follow
+ * the pid just made (which needs nothing written) and while the route's
+ * guesses mostly come true: each one wrong costs a write and a put back.
  */
 enum guess { GUESS_NONE, GUESS_CHILD, GUESS_SELF, GUESS_PARENT };
 #define SCORE_MIN (-8)
@@ -344,7 +343,9 @@ start(struct froute *r, const struct seccomp_notif *req, int fd, const struct ns
 	if (thread && (tgid = ns_tgid(tid)) <= 0)
 		return false;
 	levels = s->npids;
-	if (ns_child_pidns(tid, false, levels, r, plan_owner(r->plan), ns) < 0)
+	/* Read as it waits in this fork (kept for the next): it holds till answered. */
+	if (ns_child_pidns(tid, false, levels, r, plan_owner(r->plan), plan_task_kids(pt, tid),
+	                   ns) < 0)
 		return false;
 	if (!may_serve(r, ns[levels - 1]) || !ns_lock(ns, levels, &r->flight)) {
 		bool busy = may_serve(r, ns[levels - 1]);
@@ -402,7 +403,7 @@ arm(struct froute *r)
 	r->guess = GUESS_NONE;
 	if ((s = plan_head(pt)) == NULL || (tid = plan_task_pid(pt)) <= 0 ||
 	    (s->call != NSD_CALL_FORK && s->call != NSD_CALL_THREAD) || s->pids[0] == r->made + 1 ||
-	    ns_child_pidns(tid, false, s->npids, r, plan_owner(r->plan), ns) < 0)
+	    ns_child_pidns(tid, false, s->npids, r, plan_owner(r->plan), NULL, ns) < 0)
 		return;
 	if (may_serve(r, ns[s->npids - 1])) {
 		flight_arm(&r->flight, tid, s, ns);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 
 #include "filter.h"
 #include "nsd/plan.h"
@@ -17,6 +18,27 @@ rule(scmp_filter_ctx ctx, uint32_t action, int nr)
 	if (nr == SCMP_SYS(clone3))
 		return seccomp_rule_add_array(ctx, action, nr, 1, &own);
 	return seccomp_rule_add(ctx, action, nr, 0);
+}
+
+/* The calls that may change a task's pid_for_children: unshare(2) with
+ * CLONE_NEWPID, setns(2) whose nstype is 0 (any kind of fd) or has
+ * CLONE_NEWPID (a pidfd's flags). nstype is an int: its low 32 bits, as the
+ * kernel reads it. */
+static int
+pidns_changes(scmp_filter_ctx ctx, uint32_t action)
+{
+	const struct scmp_arg_cmp newpid0 = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWPID, CLONE_NEWPID);
+	const struct scmp_arg_cmp newpid1 = SCMP_A1(SCMP_CMP_MASKED_EQ, CLONE_NEWPID, CLONE_NEWPID);
+	const struct scmp_arg_cmp any1 = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffff, 0);
+	int rc;
+
+	if ((rc = seccomp_rule_add_array(ctx, action, SCMP_SYS(unshare), 1, &newpid0)) < 0 ||
+	    (rc = seccomp_rule_add_array(ctx, action, SCMP_SYS(setns), 1, &newpid1)) < 0 ||
+	    (rc = seccomp_rule_add_array(ctx, action, SCMP_SYS(setns), 1, &any1)) < 0) {
+		errno = -rc; /* libseccomp's -errno */
+		return -1;
+	}
+	return 0;
 }
 
 scmp_filter_ctx
@@ -51,5 +73,9 @@ nsd_filter_new(unsigned calls, uint32_t action)
 			errno = -rc;
 			return NULL;
 		}
+	if (action == SCMP_ACT_NOTIFY && pidns_changes(ctx, action) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
 	return ctx;
 }

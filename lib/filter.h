@@ -16,7 +16,11 @@
  * filter also notifies every rt_sigaction(2) that sets an action (its act
  * is not NULL; and i386's sigaction and signal): so nsdd learns when a task
  * may get a handler with which a signal could make a notified call fail
- * (EINTR), and can leave a task that has none untraced until then.
+ * (EINTR), and can leave a task that has none untraced until then. It
+ * notifies every call that may change a task's pid_for_children too
+ * (unshare(2) with CLONE_NEWPID, setns(2) to a pid namespace or with any
+ * kind of fd): so nsdd may keep the namespace a task's children get pids
+ * in from one of its forks to the next, with no /proc read.
  */
 scmp_filter_ctx nsd_filter_new(unsigned calls, uint32_t action);
 

@@ -93,6 +93,11 @@ errors = [
      "listener": 0}, "io.nsdd.supervisor.InvalidPlan", "reason"),
     ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},
      "tasks": {}}, "listener": 0}, "io.nsdd.supervisor.InvalidPlan", "reason"),
+    # What the listener's filter notifies: said only with a listener.
+    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},
+     "tasks": {}}, "setns": True}, "org.varlink.service.InvalidParameter", "parameter"),
+    ("io.nsdd.supervisor.Submit", {"plan": {"version": 1, "mode": "seccomp", "target": {"pid": os.getpid()},
+     "tasks": {}}, "sigaction": True}, "org.varlink.service.InvalidParameter", "parameter"),
 ]
 for method, params, err, member in errors:
     call(s, method, params)
