@@ -3,8 +3,8 @@
 # A Watch's events come in batches while they come fast: a shell makes 300
 # planned forks as fast as it can (subshells: a fork and no exec each, 1.3
 # ms a fork natively on the slowest VM seen here, where a /bin/true's exec
-# made it 2.2 ms and so at most 4 events in nsdd's 10 ms) while a client reads its plan's Watch as
-# fast as it can; nsdd writes them at most every 10 ms, not one write (and
+# made it 2.2 ms and so at most 9 events in nsdd's 20 ms) while a client reads its plan's Watch as
+# fast as it can; nsdd writes them at most every 20 ms, not one write (and
 # one wake-up of the client) per event. Every event still comes, in order,
 # and the final one with the last step. nsdctl run, which follows the same
 # plan, prints a batch's lines in one write to its stdout (a pipe here),
@@ -73,11 +73,11 @@ while last is None:
             applied += 1
         if not m.get("continues"):
             last = ev["kind"]
-# A batch at most every 10 ms: a quarter of the events' count, or where
+# A batch at most every 20 ms: a quarter of the events' count, or where
 # forks are slower than that here (a loaded machine), a fifth more than the
-# 10 ms that passed, never more than half.
+# 20 ms that passed, never more than half.
 ms = (time.monotonic() - start) * 1000
-allow = min(applied // 2, max(applied // 4, int(ms / 10 * 1.2) + 5))
+allow = min(applied // 2, max(applied // 4, int(ms / 20 * 1.2) + 5))
 print("applied %d, final %s, in %d reads (%d ms, %d allowed)" % (applied, last, reads, ms, allow))
 with open(os.path.join(os.path.dirname(go), "allow"), "w") as f:
     f.write("%d\n" % allow)
