@@ -110,8 +110,10 @@ pace_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A message goes out now, after the events held back; or (paced: an event
- * with more to come) if events went out EVENT_PACE_USEC ago or more, else
- * with the next batch. */
+ * with more to come) with the next batch: at the loop's next turn if events
+ * went out EVENT_PACE_USEC ago or more, with those the same turn brings (a
+ * Watch delivers its plan's gathered events in one turn), else once that
+ * has passed. */
 static void
 send_msg(struct conn *c, json_t *msg, bool paced)
 {
@@ -133,12 +135,11 @@ send_msg(struct conn *c, json_t *msg, bool paced)
 	free(buf);
 	if (paced && !evtimer_pending(c->pace, NULL)) {
 		uint64_t since = nsdd_mono_usec() - c->sent_at;
-		struct timeval tv = {0, (suseconds_t)(EVENT_PACE_USEC - since)};
+		struct timeval tv = {0, 0};
 
-		if (since >= EVENT_PACE_USEC)
-			flush(c);
-		else
-			evtimer_add(c->pace, &tv);
+		if (since < EVENT_PACE_USEC)
+			tv.tv_usec = (suseconds_t)(EVENT_PACE_USEC - since);
+		evtimer_add(c->pace, &tv);
 	}
 	if (evbuffer_get_length(out) + evbuffer_get_length(c->held) > MAX_UNREAD_OUT) {
 		log_warnx("client pid %d does not read its replies: disconnecting", c->cred.pid);
