@@ -144,10 +144,10 @@ tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 	struct tracee *t;
 	bool native;
 
-	/* Let through: the namespaces its tasks' forks were seen to use may
-	 * change, and are read again at each one's next fork. */
+	/* Let through: from now on each fork of the plan's tasks reads the
+	 * namespace it puts its child in. */
 	if (moves_kids(req)) {
-		plan_forget_kids(plan);
+		plan_kids_moved(plan);
 		return false;
 	}
 	if (sets_action(req, &native)) {

@@ -449,10 +449,11 @@ plan_task_kids(struct ptask *pt, pid_t tid)
 }
 
 void
-plan_forget_kids(struct plan *plan)
+plan_kids_moved(struct plan *plan)
 {
 	size_t i;
 
+	plan->hears_setns = false;
 	for (i = 0; i < plan->model->ntasks; i++)
 		plan->ptasks[i].kids_ino = 0;
 }

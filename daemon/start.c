@@ -273,10 +273,10 @@ supervisor_start(struct nsd_plan *model, uid_t owner, pid_t setnext_tid, int lis
 		if (plan_seccomp(plan) && plan->calls != 0 &&
 		    (plan->filter = seccomp_filter_new(plan->calls, e)) == NULL)
 			goto fail;
-		if (plan->filter != NULL) {
+		/* Not hears_setns: a running target's threads may each have a
+		 * pid_for_children of their own already. */
+		if (plan->filter != NULL)
 			plan_set_hears_sigaction(plan, false); /* a running target's handlers */
-			plan_set_hears_setns(plan);
-		}
 		rc = plan->drv->attach(plan, model->target_pid, setnext_tid != 0, &leader, &seized,
 		                       e);
 	}

@@ -81,14 +81,17 @@ bool plan_seccomp(const struct plan *plan);
 bool plan_hears_sigaction(const struct plan *plan);
 void plan_set_hears_sigaction(struct plan *plan, bool fresh);
 /* Mode seccomp: the plan's filter notifies every call that may change a
- * task's pid_for_children (nsd_filter_new()'s, as its Submit says). Then
- * the namespace a task's fork put a child in is kept for its next fork
+ * task's pid_for_children (nsd_filter_new()'s, as its Submit says), and
+ * every task under it got its pid_for_children from the target's, under
+ * it (nsdctl run's). Then the threads of a process share one, and the
+ * namespace a task's fork put a child in is kept for its next fork
  * (unotify.c): plan_task_kids() is where its inode is kept for tid (0: not
- * known; NULL: not kept), until plan_forget_kids() at such a call of any of
- * the plan's tasks. */
+ * known; NULL: not kept). At such a call of any of the plan's tasks,
+ * plan_kids_moved(): nothing is kept from then on (a thread may now have
+ * another than its process's leader, whose pid its exec would take). */
 void plan_set_hears_setns(struct plan *plan);
 ino_t *plan_task_kids(struct ptask *pt, pid_t tid);
-void plan_forget_kids(struct plan *plan);
+void plan_kids_moved(struct plan *plan);
 /* Mode seccomp, a running target: the filter nsdd installs (install.c); NULL
  * once it is in, or if none. */
 struct filter_job {

@@ -65,3 +65,21 @@ grep -qx 'c=10 d=30' "$T/out" || fail "the first forks: $(cat "$T/out")"
 grep -qE '^child NSpid=[0-9]+,20$' "$T/out" || fail "the fork after setns: $(cat "$T/out")"
 grep -q 'step 2 fork .* got 20 ' "$T/out" || fail "its step: $(cat "$T/out")"
 pass "a fork after setns(2) gets its pid in the namespace joined"
+
+# A thread that joins B and then executes a program takes its leader's pid
+# and keeps B: the leader's fork in between read A for that pid, and the
+# new program's fork must not take A from it (a C program: python3 sets a
+# SIGINT handler, and a task with one rests seized, which an untraced
+# thread's exec would end).
+p=$(plan thread <<'J'
+{"version": 1, "mode": "seccomp", "tasks": {"target": [
+  {"call": "fork", "pid": 10}, {"call": "thread", "pid": 40}, {"call": "fork", "pid": 30},
+  {"call": "fork", "pid": 20}],
+  "10": []}}
+J
+)
+ctl run --new-ns "$p" -- "$PROGS/setnsexec" >"$T/out" 2>&1 || fail "thread run: $(cat "$T/out")"
+grep -qx 'c=10 d=30' "$T/out" || fail "the leader's forks: $(cat "$T/out")"
+grep -qE '^child NSpid:?=?[[:space:]]*[0-9]+[[:space:]]+20$' "$T/out" ||
+	fail "the fork after the thread's exec: $(cat "$T/out")"
+pass "and after a thread's exec, which takes its leader's pid"
