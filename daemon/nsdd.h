@@ -114,6 +114,10 @@ int nsdd_take_fd(pid_t tid, int fd);
 #define NSDD_RUNNING (-2L)
 #define NSDD_GONE    (-3L)
 long nsdd_proc_syscall(pid_t tid);
+/* A thread of process tgid other than its leader waits in an x86_64
+ * execve(2) or execveat(2), as one does while de_thread() removes the
+ * leader to give that thread its pid. */
+bool nsdd_thread_execs(pid_t tgid);
 /* NSpid of /proc/PID/status into out[], innermost first; -1 with errno. */
 int nsdd_nspids(pid_t pid, int32_t *out, size_t max, size_t *n);
 /* The same, and the number after "key:" in *value, from one read. */

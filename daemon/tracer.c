@@ -340,6 +340,15 @@ tracee_exiting(struct tracee *t)
 	 * least as long (the namespace's init may be the task, or wait for it). */
 	if (t->task.plan != NULL)
 		unotify_task_gone(t->task.plan, t->task.tid);
+	/* Mode seccomp's leader, resting seized while its threads run untraced,
+	 * removed by one's execve: that thread takes its pid and goes on, its
+	 * exec unseen, as the process let go to rest (restore.c). */
+	if (status == 0 && t->task.plan != NULL && plan_seccomp(t->task.plan) &&
+	    ns_tgid(t->task.tid) == t->task.tid && nsdd_thread_execs(t->task.tid)) {
+		log_debug("task %d: removed by another thread's execve", t->task.tid);
+		detach(t, 0);
+		return;
+	}
 	if (ptrace(PTRACE_DETACH, t->task.tid, NULL, NULL) < 0 && errno != ESRCH)
 		log_warn("PTRACE_DETACH %d", t->task.tid);
 	tracee_exited(t, (int)status);

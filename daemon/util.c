@@ -2,6 +2,7 @@
 /* Small helpers every room of nsdd uses: errors, clocks, errno names. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -334,6 +335,25 @@ nsdd_proc_syscall(pid_t tid)
 		return NSDD_GONE;
 	buf[n] = '\0';
 	return strncmp(buf, "running", 7) == 0 ? NSDD_RUNNING : strtol(buf, NULL, 10);
+}
+
+bool
+nsdd_thread_execs(pid_t tgid)
+{
+	char path[64];
+	struct dirent *e;
+	bool found = false;
+	long nr, tid;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+	if ((d = opendir(path)) == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL)
+		if ((tid = strtol(e->d_name, NULL, 10)) > 0 && tid != tgid)
+			found = (nr = nsdd_proc_syscall((pid_t)tid)) == SYS_execve || nr == SYS_execveat;
+	closedir(d);
+	return found;
 }
 
 /* PIDFD_GET_INFO (Linux 6.13), which not every libc's headers have: the
