@@ -67,8 +67,8 @@ nsd_filter_new(unsigned calls, uint32_t action)
 		}
 	/* i386's sigaction and signal set actions too (x86_64 has neither). */
 	for (i = 0; action == SCMP_ACT_NOTIFY && i < sizeof(setters) / sizeof(setters[0]); i++)
-		if ((rc = seccomp_rule_add(ctx, action, setters[i], 1, SCMP_A1(SCMP_CMP_NE, 0))) <
-		    0) {
+		if ((rc = seccomp_rule_add(ctx, action, setters[i], 1,
+		                           SCMP_A1(SCMP_CMP_NE, 0, 0))) < 0) {
 			seccomp_release(ctx);
 			errno = -rc;
 			return NULL;
