@@ -349,9 +349,12 @@ nsdd_thread_execs(pid_t tgid)
 	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
 	if ((d = opendir(path)) == NULL)
 		return false;
-	while (!found && (e = readdir(d)) != NULL)
-		if ((tid = strtol(e->d_name, NULL, 10)) > 0 && tid != tgid)
-			found = (nr = nsdd_proc_syscall((pid_t)tid)) == SYS_execve || nr == SYS_execveat;
+	while (!found && (e = readdir(d)) != NULL) {
+		if ((tid = strtol(e->d_name, NULL, 10)) <= 0 || tid == tgid)
+			continue;
+		nr = nsdd_proc_syscall((pid_t)tid);
+		found = nr == SYS_execve || nr == SYS_execveat;
+	}
 	closedir(d);
 	return found;
 }
