@@ -234,10 +234,11 @@ tracee_signalled(struct tracee *t)
 	/* -ERESTARTNOINTR: copy_process() saw the signal, perhaps after it took a
 	 * pid (and gave it back). -ERESTARTSYS: the signal ended the wait for
 	 * nsdd's answer, even one sent as it woke (the kernel then takes the
-	 * signal, not the answer, whose SEND succeeded): the fork was not made.
-	 * Either way the fork in flight is made again. */
-	if (sc != NULL && sc->call == NSD_CALL_FORK &&
-	    ((long long)r.rax == -513 || (long long)r.rax == -512))
+	 * signal, not the answer, whose SEND succeeded): the call was not made
+	 * (an IPC get never sleeps interruptibly). Either way the fork or IPC
+	 * get in flight is made again. */
+	if (sc != NULL && ((sc->call == NSD_CALL_FORK && (long long)r.rax == -513) ||
+	                   (unotify_takes(sc->call) && (long long)r.rax == -512)))
 		unotify_cut(t->task.plan, t->task.tid);
 	if (!arch_restart_always(&r))
 		return;

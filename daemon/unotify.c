@@ -471,8 +471,8 @@ unotify_cut(struct plan *plan, pid_t tid)
 {
 	struct froute *r = route_of(plan, NULL);
 
-	if (r != NULL && r->flight.busy && r->flight.tid == tid)
-		r->flight.cut = true;
+	if (r != NULL && busy(r) && in_flight(r) == tid)
+		*(r->flight.busy ? &r->flight.cut : &r->ipc.cut) = true;
 }
 
 static bool notified(struct plan *plan, const struct seccomp_notif *req, int fd,

@@ -30,8 +30,8 @@ bool unotify_takes(enum nsd_call call);
 /* Held notifications are decided again: a fork landed, or a namespace lock
  * was freed. */
 void unotify_unhold_all(void);
-/* A signal cut the notified fork of task tid short: it will be made again
- * (what it may have taken of its pid was given back). */
+/* A signal cut the notified fork or IPC get of task tid short: it will be
+ * made again (what a fork may have taken of its pid was given back). */
 void unotify_cut(struct plan *plan, pid_t tid);
 /* Task tid makes no more calls (it is at its exit, or gone; 0: every task
  * of the plan, whose tree is gone): its call in flight, if any, is decided

@@ -165,7 +165,7 @@ ctl() {
 		set -- run --mode "$NSDD_MODE" "$@"
 		[ -z "${NSDD_MODE_LOG:-}" ] || echo run >>"$NSDD_MODE_LOG"
 	fi
-	timeout 30 "$NSDCTL" "${opts[@]}" "$@"
+	timeout "${CTL_TIMEOUT:-30}" "$NSDCTL" "${opts[@]}" "$@"
 }
 
 # Only 0, 1 and 2 go to the programs a test runs: close what its shell inherited.
