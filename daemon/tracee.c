@@ -150,6 +150,12 @@ tracee_child(struct tracee *parent, pid_t child)
 		c->fix_regs = true;
 		c->regs = parent->children_regs;
 	}
+	/* Made in a call nsdd made quiet, it has every signal blocked: its
+	 * first stop gives it the mask its parent had (tracee_loud()). */
+	if (parent->quiet_kids && c->initial) {
+		c->quiet = true;
+		c->own_mask = parent->own_mask;
+	}
 	return c;
 }
 
@@ -290,6 +296,8 @@ tracee_quiet(struct tracee *t, int status)
 void
 tracee_loud(struct tracee *t, int status)
 {
+	/* A fork event at this stop: its child was made while quiet. */
+	t->quiet_kids = t->quiet;
 	/* The call's entry (an armed task's syscall stop): quiet on to its exit. */
 	if (!t->quiet || (t->armed && WSTOPSIG(status) == (SIGTRAP | 0x80)))
 		return;

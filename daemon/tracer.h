@@ -41,6 +41,7 @@ struct tracee {
 	                    through) */
 	bool injecting;  /* in a syscall that a step made it run */
 	bool quiet;      /* its signals blocked by nsdd (tracee_quiet()) */
+	bool quiet_kids; /* it was quiet until this stop: a child of its fork event was too */
 	bool detach_wanted;
 	bool killed;
 	bool gone;         /* removed by the kernel unreported; being freed */
