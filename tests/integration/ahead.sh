@@ -117,10 +117,17 @@ def child(f):
     return pid
 child(lambda: child(lambda: child(lambda: None)))
 os.write(1, b"C=%d\n" % child(lambda: None))'
-ctl run --new-ns "$T/up.json" -- /usr/bin/python3 -c "$py" >"$T/out" 2>&1 ||
-	fail "ancestor: $(cat "$T/out")"
-grep -qx 'C=810' "$T/out" || fail "ancestor: $(cat "$T/out")"
-grep -q 'set ahead for its fork of pid 810' "$T/nsdd.log" &&
-	grep -q 'ns_last_pid was right for pid 810' "$T/nsdd.log" ||
-	fail "ancestor: the target's next fork was not written ahead"
-pass "a subtree's last fork, two levels down: the target's next fork written ahead, exact"
+# The guess needs the leaf's fork settled while its parent (900) still
+# lives, to find its ancestors: a loaded machine (CI under ASan, with other
+# work beside it) can settle it later, and the fork is then written at its
+# call, still exact. Up to three runs, each exact, until one wrote ahead.
+for attempt in 1 2 3; do
+	: >"$T/nsdd.log"
+	ctl run --new-ns "$T/up.json" -- /usr/bin/python3 -c "$py" >"$T/out" 2>&1 ||
+		fail "ancestor: $(cat "$T/out")"
+	grep -qx 'C=810' "$T/out" || fail "ancestor: $(cat "$T/out")"
+	grep -q 'set ahead for its fork of pid 810' "$T/nsdd.log" &&
+		grep -q 'ns_last_pid was right for pid 810' "$T/nsdd.log" && break
+	[ $attempt = 3 ] && fail "ancestor: the target's next fork was not written ahead in 3 runs"
+done
+pass "a subtree's last fork, two levels down: the target's next fork written ahead, exact (run $attempt)"
