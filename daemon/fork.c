@@ -246,6 +246,12 @@ apply(struct task *t, struct fork_step *fs, bool own_args, struct clone_args_v2 
 	const struct nsd_step *s = fs->f.s;
 	const struct nsd_syscall *sc = fs->f.sc;
 
+	/* copy_process() gives up at any pending signal and the fork is made
+	 * again, and each signal costs a traced task stops: a steady stream
+	 * of them would keep it from ever being made (bench/signals). They
+	 * wait for the fork's event or exit, as natively one that comes
+	 * during the fork waits for its end. */
+	t->drv->hush(t);
 	if (plan_backend(t->plan) == BACKEND_PROCFS) {
 		int64_t v[NSD_MAX_LEVELS];
 		size_t i;

@@ -80,6 +80,12 @@ set_sigmask(struct task *t, const uint64_t *set, uint64_t *old)
 }
 
 static void
+hush(struct task *task)
+{
+	tracee_hush(tracee_of(task));
+}
+
+static void
 hold(struct task *task)
 {
 	struct tracee *t = tracee_of(task);
@@ -130,6 +136,7 @@ const struct driver ptrace_driver = {
     .allows = allows,
     .run_syscall = run_syscall,
     .set_sigmask = set_sigmask,
+    .hush = hush,
     .hold = hold,
     .trace_forks = trace_forks,
     .child_regs = child_regs,

@@ -87,6 +87,10 @@ struct driver {
 	                              const uint64_t args[6]);
 	/* The task's blocked signals: *old gets them, then set (if not NULL) is. */
 	int (*set_sigmask)(struct task *t, const uint64_t *set, uint64_t *old);
+	/* Until the task's next stop its signals wait, blocked, so that none
+	 * cuts its call short; a child the call makes gets the task's own mask
+	 * back at its first stop. */
+	void (*hush)(struct task *t);
 	/* Keeps the task at its syscall entry until a namespace lock is freed;
 	 * then the step's entry op runs again, with sc NULL. */
 	void (*hold)(struct task *t);

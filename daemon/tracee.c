@@ -285,12 +285,20 @@ tracee_quiet(struct tracee *t, int status)
 {
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
 	struct user_regs_struct r;
-	uint64_t all = ~0ULL;
 
 	if (t->quiet || !t->armed || (event != PTRACE_EVENT_STOP && sig != (SIGTRAP | 0x80)) ||
 	    arch_get_regs(t->task.tid, &r) < 0 || !arch_reenters(&r, t->armed_nr, t->armed_ip))
 		return;
-	t->quiet = tracee_sigmask(t->task.tid, &all, &t->own_mask) == 0;
+	tracee_hush(t);
+}
+
+void
+tracee_hush(struct tracee *t)
+{
+	uint64_t all = ~0ULL;
+
+	if (!t->quiet)
+		t->quiet = tracee_sigmask(t->task.tid, &all, &t->own_mask) == 0;
 }
 
 void

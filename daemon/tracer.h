@@ -133,6 +133,8 @@ void tracee_arm(struct tracee *t, const struct seccomp_notif *req);
  * The call's notification let through: if it sleeps, it is interrupted. */
 void tracee_quiet(struct tracee *t, int status);
 void tracee_loud(struct tracee *t, int status);
+/* Its signals wait, blocked, until its next stop (tracee_loud()). */
+void tracee_hush(struct tracee *t);
 void tracee_quiet_call(struct tracee *t);
 /* PTRACE_GETSIGMASK and PTRACE_SETSIGMASK of a stopped tracee (Linux 3.11). */
 int tracee_sigmask(pid_t tid, const uint64_t *set, uint64_t *old);

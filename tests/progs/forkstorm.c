@@ -6,10 +6,12 @@
  * BASE+i (BASE 0: any pids). A fork that a signal interrupts is restarted by
  * the kernel (ERESTARTNOINTR) and must still get its planned pid. Prints
  * "ok SIGNALS NS" when every pid was right, NS being the mean nanoseconds
- * per fork+wait.
+ * per fork+wait. With FORKSTORM_STOP set, the pest sends SIGSTOP and SIGCONT
+ * instead (one SIGUSR1 first): a stop cannot be blocked.
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,12 @@ main(int argc, char **argv)
 	pest = fork();
 	if (pest == 0) {
 		pid_t parent = getppid();
-		while (kill(parent, SIGUSR1) == 0)
+		bool stop = getenv("FORKSTORM_STOP") != NULL;
+
+		if (stop)
+			kill(parent, SIGUSR1);
+		while (kill(parent, stop ? SIGSTOP : SIGUSR1) == 0 &&
+		       (!stop || kill(parent, SIGCONT) == 0))
 			if (us > 0)
 				nanosleep(&gap, NULL);
 		_exit(0);
