@@ -16,15 +16,17 @@ prog='
 import os, signal, threading
 def blk(path):
     return [l.split()[1] for l in open(path) if l.startswith("SigBlk")][0]
+def say(*words): # one write: nsdctl writes its lines to the same file
+    os.write(1, (" ".join(map(str, words)) + "\n").encode())
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})
-print("parent", blk("/proc/self/status"), flush=True)
+say("parent", blk("/proc/self/status"))
 pid = os.fork()
 if pid == 0:
-    print("child", os.getpid(), blk("/proc/self/status"), flush=True)
+    say("child", os.getpid(), blk("/proc/self/status"))
     os._exit(0)
 os.waitpid(pid, 0)
 def run():
-    print("thread", threading.get_native_id(), blk("/proc/thread-self/status"), flush=True)
+    say("thread", threading.get_native_id(), blk("/proc/thread-self/status"))
 t = threading.Thread(target=run)
 t.start()
 t.join()
