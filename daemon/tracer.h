@@ -40,7 +40,7 @@ struct tracee {
 	bool to_exit;    /* mode seccomp: kept to that call's exit (its own notification is let
 	                    through) */
 	bool injecting;  /* in a syscall that a step made it run */
-	bool quiet;      /* its signals blocked by nsdd (tracee_quiet()) */
+	bool quiet;      /* its signals blocked by nsdd (tracee_hush()) */
 	bool quiet_kids; /* it was quiet until this stop: a child of its fork event was too */
 	bool detach_wanted;
 	bool killed;
@@ -133,7 +133,8 @@ void tracee_arm(struct tracee *t, const struct seccomp_notif *req);
  * The call's notification let through: if it sleeps, it is interrupted. */
 void tracee_quiet(struct tracee *t, int status);
 void tracee_loud(struct tracee *t, int status);
-/* Its signals wait, blocked, until its next stop (tracee_loud()). */
+/* Its signals wait, blocked, until its next stop (tracee_loud()); a child
+ * made meanwhile gets its own mask back at its first stop. */
 void tracee_hush(struct tracee *t);
 void tracee_quiet_call(struct tracee *t);
 /* PTRACE_GETSIGMASK and PTRACE_SETSIGMASK of a stopped tracee (Linux 3.11). */
