@@ -75,6 +75,30 @@ calm(pid_t pid, const struct seccomp_notif *req, int fd)
 	       seccomp_id_valid(fd, req->id);
 }
 
+/*
+ * An execve resets every handler to SIG_DFL, and leaves the new image none
+ * shared with another process (de_thread() unshares them). A task seized on
+ * the notify route only because a handler could cut its calls short is
+ * calm again, and let go (its exit watched), if no step of its is under
+ * way; the filter still hears each action the new image sets.
+ */
+void
+tracee_execd(struct tracee *t)
+{
+	struct plan *plan = t->task.plan;
+	char v[64];
+
+	if (plan == NULL || !plan_seccomp(plan) || !nsdd_notify_route ||
+	    !plan_hears_sigaction(plan) || plan_ending(plan) || t->task.step != NULL || t->armed ||
+	    t->to_exit || !plan_pending(t->task.ptask) ||
+	    nsdd_proc_status(t->task.tid, "SigCgt", v, sizeof(v)) != 0 ||
+	    strtoull(v, NULL, 16) != 0)
+		return;
+	log_debug("task %d exec'd with no handler: calm, let go", t->task.tid);
+	t->detach_wanted = true;
+	plan_task_set_calm(t->task.ptask, true);
+}
+
 /* The kernel's struct sigaction (x86_64 rt_sigaction). */
 struct ksigaction {
 	uint64_t handler, flags, restorer, mask;

@@ -589,10 +589,10 @@ tracer_reap(pid_t sender)
 			mem_forget(0); /* a new mm, and perhaps a new tid */
 			if ((t = handle_exec(t, pid)) == NULL)
 				continue;
+			tracee_execd(t);
 		}
-		if (t == NULL)
-			t = tracee_new(pid, NULL,
-			               OPT_BASE); /* its parent's fork event is yet to come */
+		if (t == NULL) /* its parent's fork event is yet to come */
+			t = tracee_new(pid, NULL, OPT_BASE);
 		handle_stop(t, status);
 	}
 	if (!got)

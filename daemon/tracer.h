@@ -77,6 +77,8 @@ bool tracee_notified(struct plan *plan, const struct seccomp_notif *req, int fd)
 /* Mode seccomp: at a signal-delivery stop, a targeted call the signal cut
  * short in its notification is made again, as natively. */
 void tracee_signalled(struct tracee *t);
+/* Its execve's stop: a task with no handler left is calm again (notify.c). */
+void tracee_execd(struct tracee *t);
 
 /* What ptrace_driver (ptrace.c) gives the plan room. */
 /* Seizes pid and its threads, or with one_thread the thread pid alone; *leader

@@ -13,6 +13,8 @@
 # 4. An i386 signal() (int $0x80), which nsdd does not read, seizes.
 # 5. nsdctl's target starts calm: every action it sets after its execve is
 #    seen, so a handler with SA_RESTART that it sets first seizes nothing.
+# 6. An execve resets every handler: a shell seized for its trap is calm
+#    again once it execs perl, whose 20 planned forks cost it no stop.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 need_root
 command -v perl >/dev/null || skip "no perl"
@@ -33,6 +35,20 @@ id=$(last_id)
 [ "$(field "$id" steps_no_stop)" = 20 ] && [ "$(field "$id" ptrace_stops)" = 0 ] ||
 	fail "perl: $(field "$id" ptrace_stops) ptrace stops, $(field "$id" steps_no_stop) steps with no stop"
 pass "perl's 20 planned forks, no handler: every pid exact, 0 ptrace stops"
+
+# 6. sh's trap (no SA_RESTART) seizes it; its execve makes it calm again.
+p=$(python3 -c 'import json; print(json.dumps({"version": 1, "name": "trap", "mode": "seccomp",
+	"tasks": {"target": [{"call": "fork", "pid": 900 + i} for i in range(20)]}}))' | plan trap)
+ctl run --new-ns "$p" -- /bin/sh -c 'trap "echo usr1" USR1; exec perl -e '\''$| = 1;
+	for (1..20) { my $p = fork; exit 0 unless $p; waitpid($p, 0); print "$p\n" }'\' \
+	>"$T/out" 2>&1 || fail "trap: $(tail -5 "$T/out")"
+got=$(grep -E '^[0-9]+$' "$T/out" | tr '\n' ' ')
+[ "$got" = "$(pids 900 20)" ] || fail "trap: pids $got"
+id=$(last_id)
+stops=$(field "$id" ptrace_stops)
+[ "$(field "$id" steps_no_stop)" = 20 ] && [ "$stops" -gt 0 ] && [ "$stops" -le 4 ] ||
+	fail "trap: $stops ptrace stops, $(field "$id" steps_no_stop) steps with no stop"
+pass "a shell seized for its trap, then exec'd perl: calm again, 20 forks exact, $stops ptrace stop(s), its execve's"
 
 # 2. A handler without SA_RESTART comes after 5 forks, then the thread
 #    that sends its signal (pid 605), then 60 forks: three runs.
