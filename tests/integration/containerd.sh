@@ -101,9 +101,14 @@ PY
 	echo "$T/$1.profile"
 }
 # crun ID PROFILE CMD: ctr run to the container's end; its output in $T/ID.out.
+# The container writes there itself (the file is bind-mounted at /out):
+# ctr, which copies a container's output through the shim, at times loses
+# all of a container that exits at once. Both append.
 crun() {
-	timeout 60 $CTR run --rm --seccomp --seccomp-profile "$2" "$IMAGE" "$1" sh -c "$3" \
-		</dev/null >"$T/$1.out" 2>&1
+	: >"$T/$1.out"
+	timeout 60 $CTR run --rm --seccomp --seccomp-profile "$2" \
+		--mount "type=bind,src=$T/$1.out,dst=/out,options=rbind:rw" "$IMAGE" "$1" \
+		sh -c "exec >>/out 2>&1; $3" </dev/null >>"$T/$1.out" 2>&1
 }
 expect() { grep -qx -- "$2" "$T/$1.out" || fail "$1: no '$2' in: $(cat "$T/$1.out")"; }
 CHILD='sh -c "echo child \$\$"; echo done'
