@@ -116,6 +116,12 @@ inside /usr/local/bin/nsdctl run --new-ns /nsdd-test-plan.json -- /bin/sh -c \
 grep -qx 'child=1000' "$T/run.out" && grep -qx 'grandchild=2001' "$T/run.out" ||
 	fail "pids: $(cat "$T/run.out")"
 [ "$(inside systemctl is-active nsdd.service)" = active ] || fail "nsdd.service was not activated"
+# Its short slice (nsdd(8), SCHEDULING), under the unit's own filters too.
+if grep -qs '^se.slice' /proc/self/sched; then
+	main=$(inside systemctl show -p MainPID --value nsdd.service)
+	slice=$(inside cat "/proc/$main/sched" | awk '$1 == "se.slice" {print $3}')
+	[ "$slice" = 100000 ] || fail "nsdd's slice under the unit: $slice"
+fi
 # Mode seccomp across a restart of nsdd: the filter's listener waits in the
 # fd store meanwhile, and the tree's forks all succeed (with no store they
 # would fail with ENOSYS).
