@@ -88,9 +88,12 @@ tracee_execd(struct tracee *t)
 	struct plan *plan = t->task.plan;
 	char v[64];
 
-	if (plan == NULL || !plan_seccomp(plan) || !nsdd_notify_route ||
-	    !plan_hears_sigaction(plan) || plan_ending(plan) || t->task.step != NULL || t->armed ||
-	    t->to_exit || !plan_pending(t->task.ptask) ||
+	/* A restore's task only: a Record's tree, and one served
+	 * next_syscall_data, are followed whole. */
+	if (plan == NULL || plan_kind(plan) != &restore_kind || !plan_seccomp(plan) ||
+	    !nsdd_notify_route || !plan_hears_sigaction(plan) || plan_ending(plan) ||
+	    t->task.step != NULL || t->task.next_data != NULL || t->armed || t->to_exit ||
+	    !plan_pending(t->task.ptask) ||
 	    nsdd_proc_status(t->task.tid, "SigCgt", v, sizeof(v)) != 0 ||
 	    strtoull(v, NULL, 16) != 0)
 		return;
