@@ -192,14 +192,12 @@ raise_nofile(void)
 /*
  * nsdd asks for the shortest slice there is (100 us; Linux 6.12's custom
  * slices, sched_setattr(2)'s sched_runtime). A task nsdd answers wakes on
- * nsdd's CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, and a ptrace restart
- * alike); with the default slice it takes that CPU from nsdd before nsdd
- * is back asleep, and a fork it then makes, seeing nsdd still runnable
- * there, puts its child on another CPU: one to wake, and caches to miss.
- * A fork loop on the notify route cost 1.16 times native so, 1.04 with
- * the short slice (README). nsdd's share of the CPU is the same. A policy
- * other than SCHED_OTHER (systemd's CPUSchedulingPolicy=) is left as it
- * is; so is a kernel that refuses (an older one ignores it).
+ * nsdd's CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP); with the default slice
+ * it takes that CPU from nsdd before nsdd is back asleep, and a fork it then makes, seeing nsdd
+ * still runnable there, puts its child on another CPU: one to wake, and caches to miss. A fork loop
+ * on the notify route cost 1.19 to 1.33 times native so, 1.04 to 1.17 (median 1.08) with the short
+ * slice (README). nsdd's share of the CPU is the same. A policy other than SCHED_OTHER (systemd's
+ * CPUSchedulingPolicy=) is left as it is; so is a kernel that refuses (an older one ignores it).
  */
 static void
 short_slice(void)

@@ -76,26 +76,24 @@ calm(pid_t pid, const struct seccomp_notif *req, int fd)
 }
 
 /*
- * An execve resets every handler to SIG_DFL, and leaves the new image none
- * shared with another process (de_thread() unshares them). A task seized on
- * the notify route only because a handler could cut its calls short is
- * calm again, and let go (its exit watched), if no step of its is under
- * way; the filter still hears each action the new image sets.
+ * An execve resets every handler to SIG_DFL before its event stop
+ * (begin_new_exec()), leaves the new image none shared with another process
+ * (de_thread() unshares them) and no second thread. A task seized on the
+ * notify route only because a signal could cut its calls short is calm
+ * again, and let go (its exit watched), if no step of its is under way; the
+ * filter still hears each action the new image sets.
  */
 void
 tracee_execd(struct tracee *t)
 {
 	struct plan *plan = t->task.plan;
-	char v[64];
 
 	/* A restore's task only: a Record's tree, and one served
 	 * next_syscall_data, are followed whole. */
 	if (plan == NULL || plan_kind(plan) != &restore_kind || !plan_seccomp(plan) ||
 	    !nsdd_notify_route || !plan_hears_sigaction(plan) || plan_ending(plan) ||
 	    t->task.step != NULL || t->task.next_data != NULL || t->armed || t->to_exit ||
-	    !plan_pending(t->task.ptask) ||
-	    nsdd_proc_status(t->task.tid, "SigCgt", v, sizeof(v)) != 0 ||
-	    strtoull(v, NULL, 16) != 0)
+	    !plan_pending(t->task.ptask))
 		return;
 	log_debug("task %d exec'd with no handler: calm, let go", t->task.tid);
 	t->detach_wanted = true;
